@@ -1,0 +1,100 @@
+"""audiofeat: librosa's audio features, fast, on numpy or torch, over a file, a folder or a corpus.
+
+Change ``import librosa`` to ``import audiofeat`` for the functions it has: the same names, keywords,
+defaults and shapes. numpy in gives numpy out; torch in gives torch out on the same device, batched and
+differentiable. See ``docs/architecture.md`` for the layers and conventions.
+
+>>> import numpy as np, audiofeat
+>>> y = np.zeros(22050, dtype=np.float32)
+>>> audiofeat.mfcc(y=y, sr=22050).shape
+(20, 44)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import errors, filters
+from ._backend import get_num_threads, set_num_threads
+from .errors import (
+    AudioFileError,
+    AudiofeatError,
+    BackendError,
+    ParameterError,
+)
+from .filters import hz_to_mel, mel_frequencies, mel_to_hz
+from .io import info, load, resample, save, stream
+from .spectral import (
+    amplitude_to_db,
+    db_to_amplitude,
+    db_to_power,
+    melspectrogram,
+    mfcc,
+    power_to_db,
+)
+from .stft import fft_frequencies, get_window, istft, magphase, stft
+from .temporal import (
+    delta,
+    frame,
+    frames_to_samples,
+    frames_to_time,
+    samples_to_frames,
+    samples_to_time,
+    stack_memory,
+    time_to_frames,
+    time_to_samples,
+)
+
+__all__ = [
+    "__version__",
+    "errors",
+    "filters",
+    "AudiofeatError",
+    "ParameterError",
+    "BackendError",
+    "AudioFileError",
+    "get_num_threads",
+    "set_num_threads",
+    # io
+    "load",
+    "save",
+    "info",
+    "stream",
+    "resample",
+    # short-time analysis
+    "get_window",
+    "stft",
+    "istft",
+    "magphase",
+    "fft_frequencies",
+    # psychoacoustics
+    "hz_to_mel",
+    "mel_to_hz",
+    "mel_frequencies",
+    # spectral features
+    "melspectrogram",
+    "mfcc",
+    "power_to_db",
+    "amplitude_to_db",
+    "db_to_power",
+    "db_to_amplitude",
+    # temporal
+    "frame",
+    "delta",
+    "stack_memory",
+    "frames_to_time",
+    "time_to_frames",
+    "frames_to_samples",
+    "samples_to_frames",
+    "samples_to_time",
+    "time_to_samples",
+]
+
+
+def __getattr__(name: str):
+    # audiofeat.nn imports torch; load it only when asked for.
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module(".nn", __name__)
+    raise AttributeError(f"module 'audiofeat' has no attribute {name!r}")

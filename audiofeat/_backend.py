@@ -1,0 +1,401 @@
+"""Backend plumbing: the few operations whose spelling differs between numpy and torch.
+
+Everything else in audiofeat is written once against the array namespace of its input
+(``array_api_compat.array_namespace``), so numpy in gives numpy out and torch in gives torch out on the same
+device. This module holds what the array API does not cover or where a backend-specific fast path has been
+measured to pay:
+
+* :func:`frames` -- a strided view of overlapping frames (``sliding_window_view`` / ``Tensor.unfold``);
+* :func:`pad` -- padding along the last axis (``np.pad`` / ``torch.nn.functional.pad``);
+* :func:`rfft`, :func:`irfft` -- ``scipy.fft`` (float32 stays float32, multi-threaded) / ``torch.fft``;
+* :func:`map_frame_blocks` -- runs a per-frame kernel over blocks of frames: on numpy, blocks small enough to
+  stay in cache, spread over a thread pool (numpy and scipy release the GIL); on torch, one call (torch threads
+  and GPUs parallelise inside each op);
+* :func:`const` -- a cached numpy constant (window, filterbank, DCT matrix) converted once per
+  namespace, dtype and device.
+
+Nothing here knows about audio.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import scipy.fft
+
+from .errors import BackendError, ParameterError
+
+try:  # array_api_compat is a core dependency; the import guard only gives a clearer error.
+    import array_api_compat
+except ImportError as exc:  # pragma: no cover
+    raise ImportError("audiofeat needs array-api-compat: pip install array-api-compat") from exc
+
+__all__ = [
+    "namespace",
+    "is_torch",
+    "as_array",
+    "as_float_signal",
+    "complex_dtype",
+    "real_dtype",
+    "const",
+    "frames",
+    "pad",
+    "rfft",
+    "irfft",
+    "map_frame_blocks",
+    "overlap_add",
+    "to_numpy",
+    "set_num_threads",
+    "get_num_threads",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# namespaces and dtypes
+# --------------------------------------------------------------------------------------------------
+def is_torch(x: Any) -> bool:
+    """True for a torch tensor (without importing torch)."""
+    return array_api_compat.is_torch_array(x)
+
+
+def namespace(*xs: Any):
+    """The array namespace shared by ``xs`` (numpy or torch); BackendError otherwise."""
+    try:
+        return array_api_compat.array_namespace(*xs)
+    except TypeError as exc:
+        kinds = sorted({type(x).__module__ + "." + type(x).__name__ for x in xs})
+        raise BackendError(
+            f"unsupported or mixed array types {kinds}: audiofeat takes numpy arrays or torch tensors"
+        ) from exc
+
+
+def as_array(x: Any, name: str = "input") -> Any:
+    """Return ``x`` as an array of a supported backend (lists and scalars become numpy)."""
+    if isinstance(x, np.ndarray) or is_torch(x):
+        return x
+    if isinstance(x, (list, tuple, int, float, complex, np.generic)):
+        return np.asarray(x)
+    if hasattr(x, "__array__") and not hasattr(x, "__array_namespace__"):
+        return np.asarray(x)
+    if hasattr(x, "__array_namespace__"):
+        raise BackendError(
+            f"{name}: arrays of type {type(x).__module__}.{type(x).__name__} are not supported; "
+            "pass a numpy array or a torch tensor"
+        )
+    raise BackendError(f"{name}: expected a numpy array or a torch tensor, got {type(x).__name__}")
+
+
+def _is_floating(xp, x) -> bool:
+    return xp.isdtype(x.dtype, "real floating")
+
+
+def as_float_signal(y: Any, name: str = "y", check_finite: bool = True) -> Any:
+    """Validate an audio buffer: real floating point (float16/bfloat16 are promoted to float32), finite.
+
+    Integer, boolean and complex buffers raise ParameterError: silently rescaling int16 PCM would give
+    answers 32768 times too large, so the caller must convert (``y.astype(np.float32) / 32768``).
+    """
+    y = as_array(y, name)
+    xp = namespace(y)
+    if not _is_floating(xp, y):
+        raise ParameterError(
+            f"{name} must be a real floating-point array, got dtype {y.dtype}; convert it first, "
+            f"e.g. y.astype(np.float32) / 32768 for int16 PCM"
+        )
+    if y.dtype not in (xp.float32, xp.float64):
+        y = xp.astype(y, xp.float32)
+    if y.ndim == 0:
+        raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
+    if check_finite and not bool(xp.all(xp.isfinite(y))):
+        raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
+    return y
+
+
+def complex_dtype(xp, real):
+    """The complex dtype matching a real one."""
+    return xp.complex128 if real == xp.float64 else xp.complex64
+
+
+def real_dtype(xp, dtype):
+    """The real dtype matching a (real or complex) one."""
+    if dtype in (xp.complex128, xp.float64):
+        return xp.float64
+    return xp.float32
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A numpy view/copy of ``x`` (torch tensors are detached and moved to the CPU)."""
+    if is_torch(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+# --------------------------------------------------------------------------------------------------
+# cached constants
+# --------------------------------------------------------------------------------------------------
+_const_lock = threading.Lock()
+_torch_consts: dict = {}
+
+
+def const(array: np.ndarray, like: Any, dtype=None) -> Any:
+    """``array`` (a cached, read-only numpy constant) in the namespace, dtype and device of ``like``.
+
+    numpy: a cached read-only copy in ``dtype``; torch: a tensor on ``like``'s device, cached per
+    (array, dtype, device) so repeated calls do not re-upload a filterbank to the GPU.
+    """
+    if dtype is None:
+        dtype = like.dtype
+    if not is_torch(like):
+        return _np_const(array, np.dtype(dtype))
+    key = (id(array), dtype, like.device)
+    hit = _torch_consts.get(key)
+    if hit is not None and hit[0] is array:
+        return hit[1]
+    import torch
+
+    tensor = torch.as_tensor(np.array(array), device=like.device).to(dtype)
+    with _const_lock:
+        if len(_torch_consts) > 512:
+            _torch_consts.clear()
+        _torch_consts[key] = (array, tensor)  # keep `array` alive so its id is not reused
+    return tensor
+
+
+_np_consts: dict = {}
+
+
+def _np_const(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if array.dtype == dtype:
+        return array
+    key = (id(array), dtype)
+    hit = _np_consts.get(key)
+    if hit is not None and hit[0] is array:
+        return hit[1]
+    out = array.astype(dtype)
+    out.flags.writeable = False
+    with _const_lock:
+        if len(_np_consts) > 512:
+            _np_consts.clear()
+        _np_consts[key] = (array, out)
+    return out
+
+
+def from_numpy(array: np.ndarray, like: Any, dtype=None) -> Any:
+    """A one-off (uncached) conversion of a numpy array to ``like``'s namespace, dtype and device."""
+    if dtype is None:
+        dtype = like.dtype
+    if is_torch(like):
+        import torch
+
+        return torch.as_tensor(np.array(array), device=like.device).to(dtype)
+    return np.asarray(array, dtype=dtype)
+
+
+def frozen(array: np.ndarray) -> np.ndarray:
+    """Mark a numpy array read-only (for values kept in an lru_cache) and return it."""
+    array.flags.writeable = False
+    return array
+
+
+# --------------------------------------------------------------------------------------------------
+# framing, padding, FFT
+# --------------------------------------------------------------------------------------------------
+def frames(x: Any, frame_length: int, hop_length: int) -> Any:
+    """View of ``x`` as overlapping frames along the last axis: shape ``(..., n_frames, frame_length)``.
+
+    ``n_frames = 1 + (x.shape[-1] - frame_length) // hop_length``; the caller validates that
+    ``x.shape[-1] >= frame_length``. No data is copied.
+    """
+    if is_torch(x):
+        return x.unfold(-1, frame_length, hop_length)
+    view = np.lib.stride_tricks.sliding_window_view(x, frame_length, axis=-1)
+    return view[..., ::hop_length, :]
+
+
+_NUMPY_TO_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+
+
+def pad(x: Any, left: int, right: int, mode: str = "constant", value: float = 0.0) -> Any:
+    """Pad the last axis of ``x`` by ``left``/``right`` samples; modes are numpy's names."""
+    if left == 0 and right == 0:
+        return x
+    if not is_torch(x):
+        widths = [(0, 0)] * (x.ndim - 1) + [(left, right)]
+        if mode == "constant":
+            return np.pad(x, widths, mode="constant", constant_values=value)
+        return np.pad(x, widths, mode=mode)
+    import torch.nn.functional as F
+
+    tmode = _NUMPY_TO_TORCH_PAD.get(mode)
+    if tmode is None:
+        raise ParameterError(
+            f"pad_mode={mode!r} is not available for torch tensors; use one of {sorted(_NUMPY_TO_TORCH_PAD)}"
+        )
+    if tmode == "constant":
+        return F.pad(x, (left, right), mode="constant", value=value)
+    if tmode == "reflect" and max(left, right) >= x.shape[-1]:
+        raise ParameterError(
+            f"reflect padding of {max(left, right)} samples needs a signal longer than that, "
+            f"got {x.shape[-1]} samples"
+        )
+    shape = x.shape
+    flat = x.reshape(-1, 1, shape[-1])  # torch's non-constant modes want (N, C, L)
+    out = F.pad(flat, (left, right), mode=tmode)
+    return out.reshape(*shape[:-1], out.shape[-1])
+
+
+def rfft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
+    """Real FFT along the last axis; float32 in gives complex64 out on both backends."""
+    if is_torch(x):
+        import torch
+
+        return torch.fft.rfft(x, n=n, dim=-1)
+    return scipy.fft.rfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
+
+
+def irfft(x: Any, n: int, workers: int | None = None) -> Any:
+    """Inverse real FFT along the last axis, output length ``n``."""
+    if is_torch(x):
+        import torch
+
+        return torch.fft.irfft(x, n=n, dim=-1)
+    return scipy.fft.irfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
+
+
+# --------------------------------------------------------------------------------------------------
+# blocked execution of per-frame kernels
+# --------------------------------------------------------------------------------------------------
+_num_threads = max(1, int(os.environ.get("AUDIOFEAT_NUM_THREADS", 0)) or (os.cpu_count() or 1))
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_BLOCK_BYTES = 1 << 20  # about 1 MiB of input frames per block: windowed frames and spectra stay in cache
+
+
+def set_num_threads(n: int) -> None:
+    """Set how many threads audiofeat's numpy path uses (default: all cores, or $AUDIOFEAT_NUM_THREADS).
+
+    Set 1 inside worker processes that already run in parallel. Torch ops follow ``torch.set_num_threads``.
+    """
+    global _num_threads, _pool
+    if int(n) < 1:
+        raise ParameterError(f"number of threads must be >= 1, got {n}")
+    with _pool_lock:
+        _num_threads = int(n)
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+            _pool = None
+
+
+def get_num_threads() -> int:
+    """Threads used by audiofeat's numpy path."""
+    return _num_threads
+
+
+_blas_controller = None
+
+
+def _single_threaded_blas():
+    """Context manager limiting BLAS to one thread (threadpoolctl; a no-op if it is unavailable)."""
+    global _blas_controller
+    try:
+        if _blas_controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_controller = ThreadpoolController()
+        return _blas_controller.limit(limits=1, user_api="blas")
+    except Exception:  # pragma: no cover - threadpoolctl missing or a BLAS it cannot drive
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="audiofeat")
+        return _pool
+
+
+def map_frame_blocks(
+    kernel: Callable[[Any], Any],
+    framed: Any,
+    out_tail: Sequence[int],
+    out_dtype,
+) -> Any:
+    """Apply ``kernel`` to frames and collect the results.
+
+    Parameters
+    ----------
+    kernel : callable
+        Maps frames ``(..., m, frame_length)`` to ``(..., m, *out_tail)``; it must treat frames
+        independently (it is called on blocks of frames).
+    framed : array
+        Frames ``(..., n_frames, frame_length)``, usually a strided view from :func:`frames`.
+    out_tail, out_dtype :
+        Trailing shape and dtype of the kernel's output per frame.
+
+    Returns
+    -------
+    array of shape ``(..., n_frames, *out_tail)``.
+
+    On torch the kernel runs once on all frames. On numpy the frames are cut into blocks of about 1 MiB
+    which run on a thread pool, each writing its slice of a preallocated output: every intermediate
+    (windowed frames, spectrum, power) then lives in cache instead of making a full pass through memory.
+    """
+    if is_torch(framed):
+        return kernel(framed)
+    lead = framed.shape[:-2]
+    n_frames, frame_length = framed.shape[-2:]
+    batch = framed.reshape((-1, n_frames, frame_length)) if lead else framed[None]
+    n_items = batch.shape[0]
+    out = np.empty((n_items, n_frames, *out_tail), dtype=out_dtype)
+    block = max(8, _BLOCK_BYTES // max(1, frame_length * framed.itemsize))
+    tasks = [(i, s, min(s + block, n_frames)) for i in range(n_items) for s in range(0, n_frames, block)]
+
+    def run(task):
+        i, s, e = task
+        out[i, s:e] = kernel(batch[i, s:e])
+
+    threads = get_num_threads()
+    if threads == 1 or len(tasks) == 1:
+        for task in tasks:
+            run(task)
+    else:
+        # Our threads already use every core: BLAS's own threads inside each small product would only
+        # contend with them (measured: 2x slower), so BLAS runs single-threaded meanwhile.
+        # list() re-raises the first exception of any block in the caller's thread.
+        with _single_threaded_blas():
+            list(_get_pool().map(run, tasks))
+    return out.reshape((*lead, n_frames, *out_tail))
+
+
+def overlap_add(framed: Any, hop_length: int) -> Any:
+    """Overlap-add frames ``(..., n_frames, frame_length)`` into ``(..., frame_length + hop*(n_frames-1))``.
+
+    numpy: ``ceil(frame_length / hop)`` vectorised adds into a preallocated buffer; torch:
+    ``nn.functional.fold`` (differentiable, on the tensor's device).
+    """
+    *lead, n_frames, frame_length = framed.shape
+    length = frame_length + hop_length * (n_frames - 1)
+    if is_torch(framed):
+        import torch.nn.functional as F
+
+        flat = framed.reshape(-1, n_frames, frame_length).transpose(-1, -2)
+        out = F.fold(flat, output_size=(1, length), kernel_size=(1, frame_length), stride=(1, hop_length))
+        return out.reshape(*lead, length)
+    n_chunks = -(-frame_length // hop_length)
+    tail = n_chunks * hop_length - frame_length
+    if tail:
+        framed = pad(framed, 0, tail)
+    # chunk r (hop samples) of frame t lands in output block t + r
+    chunks = framed.reshape((*lead, n_frames, n_chunks, hop_length))
+    out = np.zeros((*lead, n_frames + n_chunks - 1, hop_length), dtype=framed.dtype)
+    for r in range(n_chunks):
+        out[..., r : r + n_frames, :] += chunks[..., r, :]
+    return out.reshape((*lead, -1))[..., :length]

@@ -1,0 +1,343 @@
+"""Psychoacoustics: perceptual frequency scales and the filterbanks built on them.
+
+The ear resolves low frequencies finely and high frequencies coarsely. The mel scale (Slaney's
+Auditory Toolbox variant, linear below 1 kHz and logarithmic above, or the HTK formula
+``2595 log10(1 + f/700)``) models that; a mel filterbank of triangular filters spaced evenly in mel turns a
+linear-frequency power spectrum into a perceptual one. The DCT matrix used by MFCCs lives here too.
+
+Filterbanks are computed with numpy in float64, rounded once to the requested dtype, and cached by parameter;
+public functions return fresh copies, internal callers share the cached read-only arrays.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.fft
+
+from . import _backend as B
+from .errors import ParameterError
+from .stft import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
+
+__all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "dct", "get_window"]
+
+# Slaney's mel scale: linear up to 1 kHz (200/3 Hz per mel), logarithmic above.
+_F_SP = 200.0 / 3
+_MIN_LOG_HZ = 1000.0
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+_LOGSTEP = np.log(6.4) / 27.0
+
+
+def _unwrap_scalar(x: Any, was_scalar: bool) -> Any:
+    return x[()] if was_scalar else x
+
+
+def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
+    """Convert Hz to mels.
+
+    Parameters
+    ----------
+    frequencies : float, array_like or torch.Tensor
+        Frequencies in Hz.
+    htk : bool
+        Use the HTK formula ``2595 log10(1 + f/700)`` instead of Slaney's.
+
+    Returns
+    -------
+    mels : same kind as the input (a numpy scalar for a scalar).
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> float(audiofeat.hz_to_mel(1000.0))
+    15.0
+    >>> round(float(audiofeat.hz_to_mel(1000.0, htk=True)), 2)
+    1000.0
+    """
+    f = B.as_array(frequencies, "frequencies")
+    scalar = not B.is_torch(f) and f.ndim == 0
+    xp = B.namespace(f)
+    if not xp.isdtype(f.dtype, "real floating"):
+        f = xp.astype(f, xp.float64)
+    if htk:
+        return _unwrap_scalar(2595.0 * xp.log10(1.0 + f / 700.0), scalar)
+    linear = f / _F_SP
+    # clamp inside the log so that the branch not taken never sees log(0)
+    log = _MIN_LOG_MEL + xp.log(xp.clip(f, min=_MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOGSTEP
+    return _unwrap_scalar(xp.where(f >= _MIN_LOG_HZ, log, linear), scalar)
+
+
+def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
+    """Convert mels to Hz (the inverse of :func:`hz_to_mel`).
+
+    Parameters
+    ----------
+    mels : float, array_like or torch.Tensor
+        Mel values.
+    htk : bool
+        Use the HTK formula instead of Slaney's.
+
+    Returns
+    -------
+    frequencies : same kind as the input.
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> float(audiofeat.mel_to_hz(15.0))
+    1000.0
+    """
+    m = B.as_array(mels, "mels")
+    scalar = not B.is_torch(m) and m.ndim == 0
+    xp = B.namespace(m)
+    if not xp.isdtype(m.dtype, "real floating"):
+        m = xp.astype(m, xp.float64)
+    if htk:
+        return _unwrap_scalar(700.0 * (10.0 ** (m / 2595.0) - 1.0), scalar)
+    linear = _F_SP * m
+    log = _MIN_LOG_HZ * xp.exp(_LOGSTEP * (xp.clip(m, min=_MIN_LOG_MEL) - _MIN_LOG_MEL))
+    return _unwrap_scalar(xp.where(m >= _MIN_LOG_MEL, log, linear), scalar)
+
+
+def mel_frequencies(
+    n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False
+) -> np.ndarray:
+    """Centre frequencies (Hz) of ``n_mels`` points spaced evenly on the mel scale from fmin to fmax.
+
+    Parameters
+    ----------
+    n_mels : int
+        Number of points.
+    fmin, fmax : float
+        Lowest and highest frequency (Hz).
+    htk : bool
+        HTK mel scale instead of Slaney's.
+
+    Returns
+    -------
+    np.ndarray, shape (n_mels,), float64
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.mel_frequencies(3, fmin=0.0, fmax=1000.0)
+    array([   0.,  500., 1000.])
+    """
+    mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), int(n_mels))
+    return mel_to_hz(mels, htk=htk)
+
+
+def _check_positive(name: str, value: Any, integer: bool = False) -> None:
+    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.number))
+    if not ok or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise ParameterError(f"{name} must be {kind}, got {value!r}")
+
+
+def _row_normalize(weights: np.ndarray, norm: float) -> np.ndarray:
+    """Normalise each row to unit ``norm`` (librosa.util.normalize semantics, rows of zeros untouched)."""
+    mag = np.abs(weights)
+    if norm == np.inf:
+        length = mag.max(axis=-1, keepdims=True)
+    elif norm == -np.inf:
+        length = mag.min(axis=-1, keepdims=True)
+    elif norm == 0:
+        length = (mag > 0).sum(axis=-1, keepdims=True).astype(mag.dtype)
+    elif norm > 0:
+        length = (mag**norm).sum(axis=-1, keepdims=True) ** (1.0 / norm)
+    else:
+        raise ParameterError(f"unsupported norm={norm!r}: expected 'slaney', None, inf, -inf, 0 or p > 0")
+    small = length < np.finfo(weights.dtype).tiny
+    length[small] = 1.0
+    return weights / length
+
+
+@lru_cache(maxsize=128)
+def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool, norm, dtype):
+    weights = np.zeros((n_mels, 1 + n_fft // 2), dtype=dtype)
+    fftfreqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    mel_f = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights[:] = np.maximum(0, np.minimum(lower, upper))
+    if norm == "slaney":
+        # Slaney-style: each triangle has unit area (constant energy per channel)
+        enorm = 2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels])
+        weights *= enorm[:, None]
+    elif norm is not None:
+        weights = _row_normalize(weights, norm).astype(dtype, copy=False)
+    return B.frozen(weights)
+
+
+def mel(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: str | float | None = "slaney",
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """A mel filterbank: triangular filters evenly spaced on the mel scale.
+
+    Parameters
+    ----------
+    sr : float
+        Sample rate of the audio (Hz).
+    n_fft : int
+        FFT size; the filterbank has ``1 + n_fft // 2`` columns.
+    n_mels : int
+        Number of mel bands.
+    fmin, fmax : float
+        Lowest and highest frequency (Hz); ``fmax=None`` means ``sr / 2``.
+    htk : bool
+        HTK mel scale instead of Slaney's.
+    norm : {'slaney', None} or number
+        ``'slaney'`` divides each triangle by its width (unit area); a number p normalises each filter to unit
+        p-norm (``np.inf`` for max); ``None`` leaves peak-1 triangles.
+    dtype : numpy dtype
+        Output dtype.
+
+    Returns
+    -------
+    np.ndarray, shape (n_mels, 1 + n_fft // 2)
+
+    Raises
+    ------
+    ParameterError
+        For a non-positive sr, n_fft or n_mels, fmin/fmax out of order, or an unknown norm.
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.filters.mel(sr=22050, n_fft=2048).shape
+    (128, 1025)
+    """
+    return _mel_basis(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+                      dtype=dtype).copy()
+
+
+def _mel_basis(*, sr, n_fft, n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney", dtype=np.float32):
+    """Validated, cached (read-only) mel filterbank: the internal form of :func:`mel`."""
+    _check_positive("sr", sr)
+    _check_positive("n_fft", n_fft, integer=True)
+    _check_positive("n_mels", n_mels, integer=True)
+    if fmax is None:
+        fmax = float(sr) / 2
+    if not (np.isfinite(fmin) and np.isfinite(fmax)) or fmin < 0 or fmax <= fmin:
+        raise ParameterError(f"expected 0 <= fmin < fmax, got fmin={fmin!r}, fmax={fmax!r}")
+    if isinstance(norm, str) and norm != "slaney":
+        raise ParameterError(f"unsupported norm={norm!r}: expected 'slaney', None or a number")
+    if norm is not None and not isinstance(norm, str):
+        norm = float(norm)
+    return _mel_cached(float(sr), int(n_fft), int(n_mels), float(fmin), float(fmax), bool(htk), norm,
+                       np.dtype(dtype))
+
+
+@lru_cache(maxsize=64)
+def _dct_cached(n_out: int, n_in: int, dct_type: int, norm, dtype) -> np.ndarray:
+    basis = scipy.fft.dct(np.eye(n_in), type=dct_type, norm=norm, axis=0)[:n_out]
+    return B.frozen(basis.astype(dtype))
+
+
+def dct(n_filters: int, n_input: int, *, dct_type: int = 2, norm: str | None = "ortho",
+        dtype: Any = np.float32) -> np.ndarray:
+    """The DCT as a matrix: ``dct(n, m) @ x`` equals ``scipy.fft.dct(x, type, norm, axis=0)[:n]``.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of output coefficients (rows).
+    n_input : int
+        Length of the transformed axis (columns).
+    dct_type : {1, 2, 3, 4}
+        DCT type.
+    norm : {'ortho', None}
+        Normalisation (as in ``scipy.fft.dct``).
+    dtype : numpy dtype
+        Output dtype.
+
+    Returns
+    -------
+    np.ndarray, shape (n_filters, n_input)
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.filters.dct(13, 40).shape
+    (13, 40)
+    """
+    return _dct_basis(n_filters, n_input, dct_type, norm, dtype).copy()
+
+
+def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.ndarray:
+    _check_positive("n_mfcc", n_out, integer=True)
+    _check_positive("number of mel bands", n_in, integer=True)
+    if dct_type not in (1, 2, 3, 4):
+        raise ParameterError(f"dct_type must be 1, 2, 3 or 4, got {dct_type!r}")
+    if norm not in (None, "ortho"):
+        raise ParameterError(f"DCT norm must be 'ortho' or None, got {norm!r}")
+    if dct_type == 1 and n_in < 2:
+        raise ParameterError("a type-1 DCT needs at least 2 input bands")
+    return _dct_cached(int(n_out), int(n_in), int(dct_type), norm, np.dtype(dtype))
+
+
+# --------------------------------------------------------------------------------------------------
+# applying a filterbank
+# --------------------------------------------------------------------------------------------------
+_GROUP = 16
+
+
+def filterbank_bands(weights: np.ndarray, group: int = _GROUP) -> tuple[tuple[int, int, int, int], ...]:
+    """Split a sparse filterbank into groups of ``group`` rows with the column span each group touches.
+
+    Returns ``((row0, row1, col0, col1), ...)``. A mel filterbank touches about ``1/8`` of the
+    (rows x columns) matrix in 16-row groups, so applying it group by group does 8x fewer multiply-adds
+    than one dense product.
+    """
+    w = B.to_numpy(weights)
+    spans = []
+    for r0 in range(0, w.shape[0], group):
+        r1 = min(r0 + group, w.shape[0])
+        cols = np.flatnonzero(np.any(w[r0:r1] != 0, axis=0))
+        c0, c1 = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
+        spans.append((r0, r1, c0, c1))
+    return tuple(spans)
+
+
+_bands_cache: dict = {}
+
+
+def cached_bands(weights: np.ndarray) -> tuple[tuple[int, int, int, int], ...]:
+    """:func:`filterbank_bands` of a cached (long-lived) filterbank, computed once per array."""
+    hit = _bands_cache.get(id(weights))
+    if hit is None or hit[0] is not weights:
+        if len(_bands_cache) > 256:
+            _bands_cache.clear()
+        hit = _bands_cache[id(weights)] = (weights, filterbank_bands(weights))
+    return hit[1]
+
+
+def apply_filterbank(power: Any, weights: Any, bands: Sequence[tuple[int, int, int, int]] | None = None) -> Any:
+    """Apply ``weights`` (n_out, n_bins) to frames-major spectra ``power`` (..., n_frames, n_bins).
+
+    Returns ``(..., n_frames, n_out)``: ``power @ weights.T``, computed per band group when ``bands`` (from
+    :func:`filterbank_bands`) is given. ``weights`` must already be in ``power``'s namespace and device.
+    """
+    xp = B.namespace(power)
+    if not bands:
+        return xp.matmul(power, weights.swapaxes(-1, -2))
+    parts = []
+    for r0, r1, c0, c1 in bands:
+        if c1 > c0:
+            parts.append(xp.matmul(power[..., c0:c1], weights[r0:r1, c0:c1].swapaxes(-1, -2)))
+        else:
+            parts.append(xp.zeros((*power.shape[:-1], r1 - r0), dtype=power.dtype,
+                                  device=B.array_api_compat.device(power)))
+    return xp.concat(parts, axis=-1)

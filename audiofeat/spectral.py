@@ -1,0 +1,342 @@
+"""Frequency content and high dimensionality: spectrograms, mel spectrograms, MFCCs and decibels.
+
+A waveform of tens of thousands of samples a second is summarised per frame by how its energy spreads over
+frequency (power spectrogram), then compressed to a few dozen perceptually spaced bands
+(:func:`melspectrogram`) or a dozen decorrelated coefficients (:func:`mfcc`). :func:`power_to_db` and
+friends put energies on the logarithmic scale that both ears and models prefer.
+
+From a waveform, the mel spectrogram is computed frame block by frame block (window, FFT, power, banded
+filterbank product) without storing the complex STFT; see :mod:`audiofeat.stft` and
+:mod:`audiofeat._backend`. numpy in gives numpy out; torch in gives torch out, differentiable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import _backend as B
+from .errors import ParameterError
+from .filters import _dct_basis, _mel_basis, apply_filterbank, cached_bands
+from .stft import _frame_spectra
+
+__all__ = [
+    "melspectrogram",
+    "mfcc",
+    "power_to_db",
+    "amplitude_to_db",
+    "db_to_power",
+    "db_to_amplitude",
+]
+
+_MEL_KWARGS = {"n_mels", "fmin", "fmax", "htk", "norm", "dtype"}
+
+
+def _check_power(power: Any) -> float:
+    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or not np.isfinite(power) \
+            or power <= 0:
+        raise ParameterError(f"power must be a positive finite number, got {power!r}")
+    return float(power)
+
+
+def _magnitude_to(power: float) -> Callable[[Any], Any]:
+    """Per-block map from complex spectra to ``|X| ** power`` (power 2 without a square root)."""
+
+    def post(spec):
+        xp = B.namespace(spec)
+        if power == 2.0:
+            re, im = xp.real(spec), xp.imag(spec)
+            return re * re + im * im
+        mag = xp.abs(spec)
+        return mag if power == 1.0 else mag**power
+
+    return post
+
+
+def _spectrogram(
+    *,
+    y: Any = None,
+    S: Any = None,
+    n_fft: int | None = 2048,
+    hop_length: int | None = 512,
+    power: float = 1.0,
+    win_length: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    fb: Any = None,
+    bands: Sequence | None = None,
+) -> tuple[Any, int]:
+    """``|STFT(y)| ** power`` (or the given ``S``), optionally through filterbank ``fb``: ``(..., k, t)``.
+
+    With ``fb`` (in ``y``'s namespace and device), the filterbank is applied inside the frame blocks.
+    """
+    if S is not None:
+        S = B.as_array(S, "S")
+        if S.ndim < 2:
+            raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(S.shape)}")
+        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
+            n_fft = 2 * (S.shape[-2] - 1)
+        if fb is None:
+            return S, n_fft
+        if fb.shape[-1] != S.shape[-2]:
+            raise ParameterError(f"S has {S.shape[-2]} frequency bins but the filterbank expects {fb.shape[-1]}")
+        return apply_filterbank(S.swapaxes(-1, -2), fb, bands).swapaxes(-1, -2), n_fft
+    if y is None:
+        raise ParameterError("either y (audio) or S (a spectrogram) must be given")
+    power = _check_power(power)
+    magnitude = _magnitude_to(power)
+    n_out = None if fb is None else fb.shape[0]
+
+    def post(spec):
+        P = magnitude(spec)
+        return P if fb is None else apply_filterbank(P, fb, bands)
+
+    tail = (1 + n_fft // 2,) if fb is None else (n_out,)
+    spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                          center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=None)
+    return spec.swapaxes(-1, -2), n_fft
+
+
+def _contiguous(x: Any) -> Any:
+    return x.contiguous() if B.is_torch(x) else np.ascontiguousarray(x)
+
+
+def melspectrogram(
+    *,
+    y: Any = None,
+    sr: float = 22050,
+    S: Any = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    **kwargs: Any,
+) -> Any:
+    """Mel-scaled spectrogram (librosa-compatible).
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n), optional
+        Audio. Leading axes are batch/channels.
+    sr : float
+        Sample rate.
+    S : array, shape (..., 1 + n_fft // 2, t), optional
+        A power (or magnitude) spectrogram to use instead of ``y``.
+    n_fft, hop_length, win_length, window, center, pad_mode :
+        STFT parameters (see :func:`audiofeat.stft`).
+    power : float
+        Exponent of the magnitude: 2 for power, 1 for magnitude.
+    **kwargs
+        Mel filterbank parameters: ``n_mels`` (128), ``fmin``, ``fmax``, ``htk``, ``norm``, ``dtype``
+        (see :func:`audiofeat.filters.mel`).
+
+    Returns
+    -------
+    S : shape (..., n_mels, t), same backend, device and float dtype as the input.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+    >>> audiofeat.melspectrogram(y=y, sr=22050).shape
+    (128, 44)
+    """
+    unknown = set(kwargs) - _MEL_KWARGS
+    if unknown:
+        raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
+    if S is None and y is None:
+        raise ParameterError("either y (audio) or S (a spectrogram) must be given")
+    src = B.as_array(y if S is None else S, "y" if S is None else "S")
+    if S is not None:
+        if src.ndim < 2:
+            raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(src.shape)}")
+        n_fft = 2 * (src.shape[-2] - 1)
+    kwargs.setdefault("dtype", np.float32)
+    basis = _mel_basis(sr=sr, n_fft=n_fft, **kwargs)
+    xp = B.namespace(src)
+    fb = B.const(basis, src, xp.float64 if src.dtype == xp.float64 else xp.float32)
+    out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
+                          hop_length=hop_length, power=power, win_length=win_length, window=window,
+                          center=center, pad_mode=pad_mode, fb=fb, bands=cached_bands(basis))
+    return _contiguous(out)
+
+
+def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top_db: float | None = 80.0) -> Any:
+    """Convert a power spectrogram to decibels: ``10 log10(max(amin, S) / ref)``, floored at max - top_db.
+
+    Parameters
+    ----------
+    S : array (numpy or torch)
+        Power values (complex input is converted to magnitude with a warning-free ``abs``).
+    ref : float or callable
+        Reference power; a callable is applied to the magnitudes (e.g. ``np.max``).
+    amin : float
+        Minimum power, to avoid log of zero (> 0).
+    top_db : float or None
+        Floor the output at ``max - top_db`` dB. Deliberate difference from librosa: for input of more than
+        two dimensions the max is taken per spectrogram (over the last two axes), so each item of a batch is
+        treated as if alone; librosa takes one max over the whole array.
+
+    Returns
+    -------
+    S_db : same shape and backend.
+
+    Raises
+    ------
+    ParameterError
+        ``amin <= 0`` or ``top_db < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> audiofeat.power_to_db(np.array([1.0, 10.0, 100.0]))
+    array([ 0., 10., 20.])
+    """
+    S = B.as_array(S, "S")
+    xp = B.namespace(S)
+    if not (amin > 0):
+        raise ParameterError(f"amin must be strictly positive, got {amin!r}")
+    if top_db is not None and not (top_db >= 0):
+        raise ParameterError(f"top_db must be non-negative, got {top_db!r}")
+    magnitude = xp.abs(S) if xp.isdtype(S.dtype, "complex floating") else S
+    if not xp.isdtype(magnitude.dtype, "real floating"):
+        magnitude = xp.astype(magnitude, xp.float64 if not B.is_torch(S) else xp.float32)
+    ref_value = ref(magnitude) if callable(ref) else abs(ref)
+    if B.is_torch(ref_value) or isinstance(ref_value, np.ndarray):
+        ref_db = 10.0 * xp.log10(xp.clip(xp.asarray(ref_value, dtype=magnitude.dtype), min=amin))
+    else:
+        ref_db = 10.0 * np.log10(max(amin, float(ref_value)))
+    log_spec = 10.0 * xp.log10(xp.clip(magnitude, min=amin)) - ref_db
+    if top_db is not None:
+        if log_spec.ndim == 0:
+            return log_spec
+        axes = tuple(range(-min(2, log_spec.ndim), 0))
+        peak = xp.max(log_spec, axis=axes, keepdims=True)
+        log_spec = xp.maximum(log_spec, peak - top_db)
+    return log_spec
+
+
+def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> Any:
+    """Convert an amplitude spectrogram to decibels: ``20 log10(max(amin, |S|) / ref)``.
+
+    Equivalent to ``power_to_db(S**2, ref=ref**2, amin=amin**2, top_db=top_db)``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> audiofeat.amplitude_to_db(np.array([1.0, 10.0]))
+    array([ 0., 20.])
+    """
+    S = B.as_array(S, "S")
+    xp = B.namespace(S)
+    if not (amin > 0):
+        raise ParameterError(f"amin must be strictly positive, got {amin!r}")
+    magnitude = xp.abs(S)
+    ref_value = ref(magnitude) if callable(ref) else abs(ref)
+    return power_to_db(magnitude * magnitude, ref=ref_value**2, amin=amin**2, top_db=top_db)
+
+
+def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
+    """Convert decibels to power: ``ref * 10 ** (S_db / 10)``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> audiofeat.db_to_power(np.array([0.0, 10.0]))
+    array([ 1., 10.])
+    """
+    S_db = B.as_array(S_db, "S_db")
+    return ref * 10.0 ** (0.1 * S_db)
+
+
+def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:
+    """Convert decibels to amplitude: ``ref * 10 ** (S_db / 20)``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> audiofeat.db_to_amplitude(np.array([0.0, 20.0]))
+    array([ 1., 10.])
+    """
+    return db_to_power(S_db, ref=ref**2) ** 0.5
+
+
+def _cepstrum(S_db: Any, n_mfcc: int, dct_type: int, norm: str | None, lifter: float, basis: Any = None) -> Any:
+    """DCT of log-mel spectra ``(..., n_mels, t)`` along the mel axis, then liftering."""
+    xp = B.namespace(S_db)
+    if basis is None:
+        basis = B.const(_dct_basis(n_mfcc, S_db.shape[-2], dct_type, norm, np.float64), S_db)
+    M = xp.matmul(basis, S_db)
+    if lifter > 0:
+        k = np.arange(1, 1 + M.shape[-2], dtype=np.float64)
+        weights = 1 + (lifter / 2) * np.sin(np.pi * k / lifter)
+        M = M * B.from_numpy(weights[:, None], M)
+    return M
+
+
+def mfcc(
+    *,
+    y: Any = None,
+    sr: float = 22050,
+    S: Any = None,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: str | None = "ortho",
+    lifter: float = 0,
+    mel_norm: str | float | None = "slaney",
+    **kwargs: Any,
+) -> Any:
+    """Mel-frequency cepstral coefficients (librosa-compatible).
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n), optional
+        Audio.
+    sr : float
+        Sample rate.
+    S : array, shape (..., n_mels, t), optional
+        A log-power mel spectrogram (e.g. ``power_to_db(melspectrogram(...))``) to use instead of ``y``.
+    n_mfcc : int
+        Number of coefficients.
+    dct_type : {1, 2, 3, 4}
+        DCT type.
+    norm : {'ortho', None}
+        DCT normalisation.
+    lifter : float
+        Cepstral liftering (``>= 0``; 0 disables): ``M *= 1 + (lifter/2) sin(pi k / lifter)``.
+    mel_norm : {'slaney', None} or number
+        Normalisation of the mel filterbank.
+    **kwargs
+        Passed to :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ``fmin``, ...).
+
+    Returns
+    -------
+    M : shape (..., n_mfcc, t)
+
+    Raises
+    ------
+    ParameterError
+        Negative lifter, invalid DCT settings, or anything :func:`melspectrogram` rejects.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+    >>> audiofeat.mfcc(y=y, sr=22050, n_mfcc=13).shape
+    (13, 44)
+    """
+    if not (isinstance(lifter, (int, float, np.number)) and lifter >= 0):
+        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+    if S is None:
+        S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
+    else:
+        S = B.as_array(S, "S")
+        if S.ndim < 2:
+            raise ParameterError(f"S must have shape (..., n_mels, n_frames), got {tuple(S.shape)}")
+    basis = B.const(_dct_basis(n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
+    return _cepstrum(S, n_mfcc, dct_type, norm, lifter, basis)

@@ -1,0 +1,417 @@
+"""Non-stationarity: short-time analysis.
+
+Audio statistics change from one moment to the next, so audio is analysed in short overlapping windows:
+windows (:func:`get_window`), the short-time Fourier transform (:func:`stft`) and its inverse
+(:func:`istft`, perfect reconstruction by weighted overlap-add), and :func:`magphase`.
+
+One implementation serves numpy and torch: frames are a strided view of the (padded) signal, each frame is
+windowed and transformed by a kernel written against the array namespace, and
+:func:`audiofeat._backend.map_frame_blocks` runs that kernel in cache-sized blocks on a thread pool for numpy
+or in one call for torch. The same machinery computes power and mel spectra without materialising the
+complex STFT (see :mod:`audiofeat.spectral`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+import scipy.signal
+
+from . import _backend as B
+from .errors import ParameterError
+
+__all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp", "maximum", "mean",
+              "median", "minimum")
+
+
+# --------------------------------------------------------------------------------------------------
+# windows and frequencies
+# --------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _window_cached(spec, n: int, fftbins: bool) -> np.ndarray:
+    try:
+        win = scipy.signal.get_window(spec, n, fftbins=fftbins)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"invalid window specification {spec!r}: {exc}") from exc
+    return B.frozen(np.asarray(win, dtype=np.float64))
+
+
+def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
+    """A window function of length ``Nx``.
+
+    Parameters
+    ----------
+    window : str, tuple, float, callable, array_like or torch.Tensor
+        A ``scipy.signal.get_window`` specification (``'hann'``, ``('kaiser', 8.0)``, ...), a callable
+        taking the length, or the window values themselves (length ``Nx``).
+    Nx : int
+        Window length.
+    fftbins : bool
+        True for a periodic window (for spectral analysis), False for a symmetric one.
+
+    Returns
+    -------
+    np.ndarray (float64), or the given array/tensor.
+
+    Raises
+    ------
+    ParameterError
+        Unknown window name, or an array whose length is not ``Nx``.
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.get_window('hann', 4)
+    array([0. , 0.5, 1. , 0.5])
+    """
+    if not isinstance(Nx, (int, np.integer)) or isinstance(Nx, bool) or Nx < 1:
+        raise ParameterError(f"window length must be a positive integer, got {Nx!r}")
+    if callable(window):
+        return window(Nx)
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        return _window_cached(window, int(Nx), bool(fftbins)).copy()
+    if isinstance(window, (np.ndarray, list)) or B.is_torch(window):
+        if len(window) != Nx:
+            raise ParameterError(f"window size mismatch: the window has {len(window)} values, expected {Nx}")
+        return window if B.is_torch(window) else np.asarray(window)
+    raise ParameterError(f"invalid window specification: {window!r}")
+
+
+def _analysis_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any:
+    """The window centred in ``n_fft`` samples, in ``like``'s namespace, dtype and device (cached)."""
+    if B.is_torch(window) or isinstance(window, np.ndarray) or isinstance(window, list):
+        win = get_window(window, win_length)
+        if B.is_torch(win):
+            win = win.to(device=like.device, dtype=like.dtype)
+            return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
+        win = np.asarray(win, dtype=np.float64)
+        return B.const(_pad_center(win, n_fft), like)
+    if callable(window):
+        return B.const(_pad_center(np.asarray(window(win_length), dtype=np.float64), n_fft), like)
+    return B.const(_padded_window(window, win_length, n_fft), like)
+
+
+@lru_cache(maxsize=64)
+def _padded_window(spec, win_length: int, n_fft: int) -> np.ndarray:
+    return B.frozen(_pad_center(_window_cached(spec, win_length, True), n_fft))
+
+
+def _pad_center(win: np.ndarray, n: int) -> np.ndarray:
+    lpad = (n - win.shape[-1]) // 2
+    return np.pad(win, (lpad, n - win.shape[-1] - lpad))
+
+
+def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
+    """Centre frequency (Hz) of each bin of a real FFT of size ``n_fft``.
+
+    Parameters
+    ----------
+    sr : float
+        Sample rate.
+    n_fft : int
+        FFT size.
+
+    Returns
+    -------
+    np.ndarray, shape (1 + n_fft // 2,)
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.fft_frequencies(sr=8, n_fft=8)
+    array([0., 1., 2., 3., 4.])
+    """
+    return np.fft.rfftfreq(n=int(n_fft), d=1.0 / sr)
+
+
+# --------------------------------------------------------------------------------------------------
+# parameter checks shared by stft, istft and the spectral features
+# --------------------------------------------------------------------------------------------------
+def _check_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _resolve_lengths(n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int, int]:
+    n_fft = _check_int("n_fft", n_fft)
+    win_length = n_fft if win_length is None else _check_int("win_length", win_length)
+    if win_length > n_fft:
+        raise ParameterError(f"win_length={win_length} must not exceed n_fft={n_fft}")
+    hop_length = max(1, win_length // 4) if hop_length is None else _check_int("hop_length", hop_length)
+    return n_fft, hop_length, win_length
+
+
+def _framed_signal(y: Any, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> Any:
+    """Validate ``y`` and return its frames ``(..., n_frames, n_fft)`` (a view of the padded signal)."""
+    if not isinstance(pad_mode, str) or pad_mode not in _PAD_MODES:
+        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
+    n = y.shape[-1]
+    if n == 0:
+        raise ParameterError("y is empty: the time axis (last) has length 0")
+    if center:
+        if n_fft > n:
+            warnings.warn(f"n_fft={n_fft} is too large for input signal of length={n}", stacklevel=3)
+        y = B.pad(y, n_fft // 2, n_fft // 2, mode=pad_mode)
+    elif n_fft > n:
+        raise ParameterError(f"input is too short (n={n}) for n_fft={n_fft} with center=False")
+    return B.frames(y, n_fft, hop_length)
+
+
+def _frame_spectra(
+    y: Any,
+    *,
+    n_fft: int,
+    hop_length: int | None,
+    win_length: int | None,
+    window: Any,
+    center: bool,
+    pad_mode: str,
+    post: Callable[[Any], Any] | None = None,
+    out_tail: tuple[int, ...] | None = None,
+    out_dtype: Any = None,
+) -> Any:
+    """Frames-major spectra ``(..., n_frames, n_bins)`` of ``y``, optionally post-processed per block.
+
+    ``post`` maps complex spectra ``(..., m, 1 + n_fft // 2)`` to ``(..., m, *out_tail)`` of ``out_dtype``
+    (power, filterbank, ...); it runs inside the blocks so no full-size complex array is ever stored.
+    """
+    y = B.as_float_signal(y)
+    xp = B.namespace(y)
+    n_fft, hop_length, win_length = _resolve_lengths(n_fft, hop_length, win_length)
+    win = _analysis_window(window, win_length, n_fft, y)
+    framed = _framed_signal(y, n_fft, hop_length, center, pad_mode)
+
+    def kernel(fr):
+        spec = B.rfft(fr * win, workers=1)
+        return spec if post is None else post(spec)
+
+    if post is None:
+        out_tail, out_dtype = (1 + n_fft // 2,), B.complex_dtype(xp, y.dtype)
+    elif out_dtype is None:
+        out_dtype = y.dtype
+    return B.map_frame_blocks(kernel, framed, out_tail, out_dtype)
+
+
+# --------------------------------------------------------------------------------------------------
+# STFT / iSTFT
+# --------------------------------------------------------------------------------------------------
+def stft(
+    y: Any,
+    *,
+    n_fft: int = 2048,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    dtype: Any = None,
+    pad_mode: str = "constant",
+    out: Any = None,
+) -> Any:
+    """Short-time Fourier transform (librosa-compatible).
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n)
+        Real floating-point audio, time on the last axis; leading axes are batch/channels.
+    n_fft : int
+        FFT size (frame length).
+    hop_length : int or None
+        Samples between frames; default ``win_length // 4``.
+    win_length : int or None
+        Window length (``<= n_fft``, zero-padded to ``n_fft`` at the centre); default ``n_fft``.
+    window : str, tuple, callable, array or tensor
+        Window specification (see :func:`get_window`); periodic ("fftbins") windows.
+    center : bool
+        Pad ``n_fft // 2`` samples on both sides so frame ``t`` is centred at ``t * hop_length``.
+    dtype : complex dtype, optional
+        Output dtype; default complex64 for float32 input and complex128 for float64.
+    pad_mode : str
+        ``np.pad`` mode for ``center=True`` (torch: constant, reflect, edge, wrap).
+    out : np.ndarray, optional
+        A preallocated numpy array to receive the result (librosa compatibility).
+
+    Returns
+    -------
+    D : complex array, shape (..., 1 + n_fft // 2, n_frames)
+        Same backend and device as ``y``; differentiable for torch input.
+
+    Raises
+    ------
+    ParameterError
+        Invalid sizes, a window of the wrong length, non-finite or integer audio, or ``center=False`` with
+        fewer than ``n_fft`` samples.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
+    >>> D = audiofeat.stft(y)
+    >>> D.shape, D.dtype
+    ((1025, 44), dtype('complex64'))
+    """
+    spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                          center=center, pad_mode=pad_mode)
+    D = spec.swapaxes(-1, -2)
+    if dtype is not None:
+        xp = B.namespace(D)
+        D = xp.astype(D, dtype) if B.is_torch(D) else D.astype(dtype, copy=False)
+    if out is not None:
+        if B.is_torch(D) or not isinstance(out, np.ndarray):
+            raise ParameterError("out= is only supported for numpy input and a numpy output array")
+        if out.shape != D.shape:
+            raise ParameterError(f"out has shape {out.shape}, expected {D.shape}")
+        out[...] = D
+        return out
+    return D
+
+
+@lru_cache(maxsize=32)
+def _window_sumsquare(window_key, win_length: int, n_fft: int, hop_length: int, n_frames: int) -> np.ndarray:
+    """Sum over frames of the squared (centred) window: the normaliser of weighted overlap-add."""
+    win_sq = _pad_center(_window_cached(window_key, win_length, True), n_fft) ** 2
+    return B.frozen(_ola_constant(win_sq, hop_length, n_frames))
+
+
+def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
+    """Overlap-add of ``n_frames`` copies of one frame, in O(length) via a difference array."""
+    n_fft = frame.shape[-1]
+    n_chunks = -(-n_fft // hop_length)
+    chunks = np.pad(frame, (0, n_chunks * hop_length - n_fft)).reshape(n_chunks, hop_length)
+    diff = np.zeros((n_frames + n_chunks, hop_length))
+    for r in range(n_chunks):
+        diff[r] += chunks[r]
+        diff[r + n_frames] -= chunks[r]
+    return np.cumsum(diff, axis=0)[:-1].reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
+
+
+def istft(
+    stft_matrix: Any,
+    *,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    n_fft: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    dtype: Any = None,
+    length: int | None = None,
+    out: Any = None,
+) -> Any:
+    """Inverse STFT by weighted overlap-add (librosa-compatible).
+
+    ``istft(stft(y), length=len(y))`` reconstructs ``y`` wherever the window overlap-adds to a non-zero
+    sum (everywhere for the defaults).
+
+    Parameters
+    ----------
+    stft_matrix : complex array, shape (..., 1 + n_fft // 2, n_frames)
+        An STFT (numpy or torch).
+    hop_length, win_length, n_fft, window, center :
+        As in :func:`stft`; ``n_fft`` defaults to ``2 * (stft_matrix.shape[-2] - 1)``.
+    dtype : real dtype, optional
+        Output dtype; default the real counterpart of the input.
+    length : int, optional
+        Exact output length (zero-padded or trimmed).
+    out : np.ndarray, optional
+        A preallocated numpy array to receive the result.
+
+    Returns
+    -------
+    y : real array, shape (..., length)
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+    >>> y_hat = audiofeat.istft(audiofeat.stft(y), length=len(y))
+    >>> bool(np.allclose(y, y_hat, atol=1e-5))
+    True
+    """
+    D = B.as_array(stft_matrix, "stft_matrix")
+    xp = B.namespace(D)
+    if D.ndim < 2:
+        raise ParameterError(f"stft_matrix must have shape (..., n_bins, n_frames), got {tuple(D.shape)}")
+    if n_fft is None:
+        n_fft = 2 * (D.shape[-2] - 1)
+    n_fft, hop_length, win_length = _resolve_lengths(n_fft, hop_length, win_length)
+    if D.shape[-2] != 1 + n_fft // 2:
+        raise ParameterError(f"stft_matrix has {D.shape[-2]} bins, expected 1 + n_fft // 2 = {1 + n_fft // 2}")
+    if length is not None:
+        length = _check_int("length", length, minimum=0)
+    if not xp.isdtype(D.dtype, ("complex floating", "real floating")):
+        raise ParameterError(f"stft_matrix must be complex (or real floating), got dtype {D.dtype}")
+    rdtype = B.real_dtype(xp, D.dtype)
+
+    n_frames = D.shape[-1]
+    if length is not None:
+        padded = length + 2 * (n_fft // 2) if center else length
+        n_frames = min(n_frames, max(1, math.ceil(padded / hop_length)))
+    if n_frames == 0:
+        raise ParameterError("stft_matrix has no frames")
+    D = D[..., :n_frames]
+
+    like = xp.zeros((1,), dtype=rdtype, device=B.array_api_compat.device(D))
+    win = _analysis_window(window, win_length, n_fft, like)
+    frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
+    y = B.overlap_add(frames, hop_length)
+
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        wss_np = _window_sumsquare(window, win_length, n_fft, hop_length, n_frames)
+    else:
+        wss_np = _ola_constant(B.to_numpy(win).astype(np.float64) ** 2, hop_length, n_frames)
+
+    start = n_fft // 2 if center else 0
+    expected = length if length is not None else (
+        n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
+    y = y[..., start : start + expected]
+    wss = wss_np[start : start + expected]
+    if y.shape[-1] < expected:
+        y = B.pad(y, 0, expected - y.shape[-1])
+        wss = np.pad(wss, (0, expected - wss.shape[-1]))
+    tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
+    wss = np.where(wss > tiny, wss, 1.0)
+    y = y / B.from_numpy(wss, y)
+    if dtype is not None:
+        y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
+    if out is not None:
+        if B.is_torch(y) or not isinstance(out, np.ndarray) or out.shape != y.shape:
+            raise ParameterError(f"out must be a numpy array of shape {tuple(y.shape)}")
+        out[...] = y
+        return out
+    return y
+
+
+def magphase(D: Any, *, power: float = 1) -> tuple[Any, Any]:
+    """Split a complex spectrogram into magnitude and unit-modulus phase: ``D = S * P``.
+
+    Parameters
+    ----------
+    D : complex array (numpy or torch)
+        A spectrogram.
+    power : float
+        Exponent of the magnitude (1 for magnitude, 2 for power).
+
+    Returns
+    -------
+    S : real array, ``abs(D) ** power``
+    P : complex array, ``exp(1j * angle(D))`` (1 where ``D == 0``)
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> S, P = audiofeat.magphase(np.array([3 + 4j, 0j]))
+    >>> S, P
+    (array([5., 0.]), array([0.6+0.8j, 1. +0.j ]))
+    """
+    D = B.as_array(D, "D")
+    xp = B.namespace(D)
+    mag = xp.abs(D)
+    zeros_to_ones = xp.astype(mag == 0, mag.dtype)
+    phase = D / (mag + zeros_to_ones) + zeros_to_ones
+    return mag**power, phase
