@@ -11,6 +11,7 @@ public functions return fresh copies, internal callers share the cached read-onl
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -27,7 +28,7 @@ __all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "dct", "get_windo
 _F_SP = 200.0 / 3
 _MIN_LOG_HZ = 1000.0
 _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
-_LOGSTEP = np.log(6.4) / 27.0
+_LOGSTEP = math.log(6.4) / 27.0
 
 
 def _unwrap_scalar(x: Any, was_scalar: bool) -> Any:

@@ -12,6 +12,7 @@ filterbank product) without storing the complex STFT; see :mod:`audiofeat.stft` 
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -210,7 +211,7 @@ def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top
     if B.is_torch(ref_value) or isinstance(ref_value, np.ndarray):
         ref_db = 10.0 * xp.log10(xp.clip(xp.asarray(ref_value, dtype=magnitude.dtype), min=amin))
     else:
-        ref_db = 10.0 * np.log10(max(amin, float(ref_value)))
+        ref_db = 10.0 * math.log10(max(amin, float(ref_value)))  # a Python float keeps float32 float32
     log_spec = 10.0 * xp.log10(xp.clip(magnitude, min=amin)) - ref_db
     if top_db is not None:
         if log_spec.ndim == 0:
@@ -251,7 +252,7 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
     array([ 1., 10.])
     """
     S_db = B.as_array(S_db, "S_db")
-    return ref * 10.0 ** (0.1 * S_db)
+    return float(ref) * 10.0 ** (0.1 * S_db)
 
 
 def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:

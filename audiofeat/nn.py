@@ -1,0 +1,158 @@
+"""torch ``nn.Module`` wrappers of the spectral core, for models and GPU pipelines.
+
+Each module computes its window, filterbank and DCT matrix once and registers them as buffers (so
+``.to(device)`` moves them and ``state_dict`` saves them, like torchaudio's transforms); ``forward`` calls the
+same functional core as :func:`audiofeat.melspectrogram` and :func:`audiofeat.mfcc`, so the numbers are
+identical. Input ``(..., n)`` float tensors; outputs ``(..., bins, frames)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - exercised only without torch
+    from .errors import BackendError
+
+    raise BackendError("audiofeat.nn needs torch: pip install 'audiofeat[torch]'") from exc
+
+import numpy as np
+
+from .filters import _dct_basis, _mel_basis, filterbank_bands
+from .spectral import _cepstrum, _check_power, _contiguous, _spectrogram, power_to_db
+from .stft import _padded_window, _resolve_lengths, get_window, stft
+
+__all__ = ["Spectrogram", "MelSpectrogram", "MFCC"]
+
+
+def _window_buffer(window: Any, win_length: int, n_fft: int) -> torch.Tensor:
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        win = _padded_window(window, win_length, n_fft)
+    else:
+        win = np.asarray(get_window(window, win_length) if not torch.is_tensor(window) else window.cpu(),
+                         dtype=np.float64)
+        lpad = (n_fft - win_length) // 2
+        win = np.pad(win, (lpad, n_fft - win_length - lpad))
+    return torch.as_tensor(np.array(win), dtype=torch.float32)
+
+
+class Spectrogram(nn.Module):
+    """``|stft(y)| ** power`` as a module (``power=None`` returns the complex STFT).
+
+    Parameters
+    ----------
+    n_fft, hop_length, win_length, window, center, pad_mode :
+        As in :func:`audiofeat.stft` (``hop_length`` defaults to ``win_length // 4``).
+    power : float or None
+        2 for power, 1 for magnitude, None for the complex STFT.
+
+    Examples
+    --------
+    >>> import torch, audiofeat.nn
+    >>> spec = audiofeat.nn.Spectrogram(n_fft=512, hop_length=160)
+    >>> spec(torch.zeros(2, 16000)).shape
+    torch.Size([2, 257, 101])
+    """
+
+    def __init__(self, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
+                 window: Any = "hann", center: bool = True, pad_mode: str = "constant",
+                 power: float | None = 2.0) -> None:
+        super().__init__()
+        self.n_fft, self.hop_length, self.win_length = _resolve_lengths(n_fft, hop_length, win_length)
+        self.center, self.pad_mode = bool(center), pad_mode
+        self.power = None if power is None else _check_power(power)
+        self.register_buffer("window", _window_buffer(window, self.win_length, self.n_fft))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        if self.power is None:
+            return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=self.window,
+                        center=self.center, pad_mode=self.pad_mode)
+        S, _ = _spectrogram(y=y, n_fft=self.n_fft, hop_length=self.hop_length, power=self.power,
+                            window=self.window, center=self.center, pad_mode=self.pad_mode)
+        return S
+
+    def extra_repr(self) -> str:
+        return (f"n_fft={self.n_fft}, hop_length={self.hop_length}, win_length={self.win_length}, "
+                f"center={self.center}, power={self.power}")
+
+
+class MelSpectrogram(Spectrogram):
+    """:func:`audiofeat.melspectrogram` as a module; the mel filterbank is the buffer ``mel_basis``.
+
+    Parameters
+    ----------
+    sr : float
+        Sample rate.
+    n_fft, hop_length, win_length, window, center, pad_mode, power :
+        As in :func:`audiofeat.melspectrogram` (``hop_length`` defaults to 512 like librosa).
+    n_mels, fmin, fmax, htk, norm :
+        Mel filterbank options (see :func:`audiofeat.filters.mel`).
+
+    Examples
+    --------
+    >>> import torch, audiofeat.nn
+    >>> mel = audiofeat.nn.MelSpectrogram(sr=16000, n_fft=512, hop_length=160, n_mels=80)
+    >>> mel(torch.zeros(4, 16000)).shape
+    torch.Size([4, 80, 101])
+    """
+
+    def __init__(self, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+                 win_length: int | None = None, window: Any = "hann", center: bool = True,
+                 pad_mode: str = "constant", power: float = 2.0, n_mels: int = 128, fmin: float = 0.0,
+                 fmax: float | None = None, htk: bool = False, norm: str | float | None = "slaney") -> None:
+        super().__init__(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                         center=center, pad_mode=pad_mode, power=_check_power(power))
+        self.sr = sr
+        basis = _mel_basis(sr=sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
+        self._bands = filterbank_bands(basis)
+        self.register_buffer("mel_basis", torch.as_tensor(np.array(basis)))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        dtype = torch.float64 if y.dtype == torch.float64 else torch.float32
+        S, _ = _spectrogram(y=y, n_fft=self.n_fft, hop_length=self.hop_length, power=self.power,
+                            window=self.window, center=self.center, pad_mode=self.pad_mode,
+                            fb=self.mel_basis.to(dtype), bands=self._bands)
+        return _contiguous(S)
+
+
+class MFCC(nn.Module):
+    """:func:`audiofeat.mfcc` as a module: mel spectrogram, decibels, DCT (buffer ``dct_basis``), lifter.
+
+    Parameters
+    ----------
+    sr : float
+        Sample rate.
+    n_mfcc, dct_type, norm, lifter :
+        As in :func:`audiofeat.mfcc`.
+    top_db : float or None
+        Dynamic range floor of the log-mel spectrogram (per item; see :func:`audiofeat.power_to_db`).
+    **mel_kwargs
+        Passed to :class:`MelSpectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...).
+
+    Examples
+    --------
+    >>> import torch, audiofeat.nn
+    >>> mfcc = audiofeat.nn.MFCC(sr=16000, n_mfcc=13, n_fft=512, hop_length=160, n_mels=40)
+    >>> mfcc(torch.zeros(16000)).shape
+    torch.Size([13, 101])
+    """
+
+    def __init__(self, sr: float = 22050, n_mfcc: int = 20, dct_type: int = 2, norm: str | None = "ortho",
+                 lifter: float = 0, top_db: float | None = 80.0, **mel_kwargs: Any) -> None:
+        super().__init__()
+        self.melspectrogram = MelSpectrogram(sr=sr, **mel_kwargs)
+        n_mels = self.melspectrogram.mel_basis.shape[0]
+        self.n_mfcc, self.dct_type, self.norm, self.lifter, self.top_db = n_mfcc, dct_type, norm, lifter, top_db
+        if not (isinstance(lifter, (int, float)) and lifter >= 0):
+            from .errors import ParameterError
+
+            raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+        self.register_buffer("dct_basis", torch.as_tensor(np.array(_dct_basis(n_mfcc, n_mels, dct_type, norm,
+                                                                                  np.float32))))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        S_db = power_to_db(self.melspectrogram(y), top_db=self.top_db)
+        return _cepstrum(S_db, self.n_mfcc, self.dct_type, self.norm, self.lifter,
+                         basis=self.dct_basis.to(S_db.dtype))

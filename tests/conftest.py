@@ -1,0 +1,63 @@
+"""Shared fixtures: bundled samples, the external reference data, oracles and tolerances."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+# ../shared/reference from the project root: present on the team's machines, absent in a user's clone.
+REFERENCE = ROOT.parent / "shared" / "reference" / "librosa_test_data"
+
+SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*") if p.suffix in {".wav", ".flac", ".ogg", ".mp3"})
+
+
+def rel_err(actual, expected) -> float:
+    """max |actual - expected| / max |expected| (the parity measure used throughout the suite)."""
+    a = np.asarray(actual.detach().cpu() if hasattr(actual, "detach") else actual)
+    e = np.asarray(expected.detach().cpu() if hasattr(expected, "detach") else expected)
+    assert a.shape == e.shape, f"shape {a.shape} != {e.shape}"
+    scale = np.abs(e).max()
+    return float(np.abs(a - e).max() / (scale if scale > 0 else 1.0))
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference data not found at {REFERENCE} (only on the team's machines)")
+    return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def librosa():
+    return pytest.importorskip("librosa", reason="librosa is the test oracle: pip install 'audiofeat[test]'")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return pytest.importorskip("torch", reason="torch path tests need torch: pip install 'audiofeat[torch]'")
+
+
+@pytest.fixture(scope="session")
+def ground_truth() -> dict:
+    return json.loads((SAMPLES / "ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def sample_audio():
+    """Every bundled clip, mono float32 at its native rate: {name: (y, sr)}."""
+    import soundfile as sf
+
+    out = {}
+    for name in SAMPLE_FILES:
+        y, sr = sf.read(SAMPLES / name, dtype="float32", always_2d=True)
+        out[name] = (np.ascontiguousarray(y.mean(axis=1)), sr)
+    return out
+
+
+def random_signal(n: int, seed: int = 0, dtype=np.float32) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(n).astype(dtype)
