@@ -1,0 +1,1096 @@
+"""The I/O layer: load, save, inspect and stream audio files, and resample signals.
+
+Files are read and written with `soundfile` (libsndfile: WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, ...);
+numpy signals are resampled with `soxr`, torch tensors with a differentiable windowed-sinc resampler that
+runs on the tensor's device. Every failure is raised as one of the typed errors of
+:mod:`audiofeat.errors` (never a raw ``soundfile.LibsndfileError``):
+
+======================================  ==========================  =======================================
+what went wrong                         exception                   ``.reason``
+======================================  ==========================  =======================================
+the path does not exist                 ``AudioFileNotFoundError``  ``"missing"``
+a directory, or no read permission      ``UnreadableAudioError``    ``"unreadable"``
+no audio format audiofeat can read      ``NotAudioError``           ``"not_audio"``
+an audio signature, undecodable data    ``CorruptAudioError``       ``"corrupt"``
+a 0-byte file, or a file with 0 frames  ``EmptyAudioError``         ``"empty"``
+a bad argument (rate, offset, dtype)    ``ParameterError``          (not a file error)
+======================================  ==========================  =======================================
+
+The API follows librosa (``load``, ``resample``, ``stream``); the differences are deliberate and listed in
+each function's Notes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, BinaryIO, Union
+
+import numpy as np
+import soundfile
+import soxr
+
+from .errors import (
+    AudioFileError,
+    AudioFileNotFoundError,
+    BackendError,
+    CorruptAudioError,
+    EmptyAudioError,
+    NotAudioError,
+    ParameterError,
+    UnreadableAudioError,
+)
+
+__all__ = ["AudioInfo", "info", "load", "resample", "save", "stream"]
+
+PathLike = Union[str, "os.PathLike[str]", BinaryIO, soundfile.SoundFile]
+# captured once, so that isinstance checks keep working when a test patches soundfile.SoundFile
+_SoundFileType = soundfile.SoundFile
+
+#: res_type name -> soxr quality recipe.
+_SOXR_QUALITY = {
+    "soxr_vhq": "VHQ",
+    "soxr_hq": "HQ",
+    "soxr_mq": "MQ",
+    "soxr_lq": "LQ",
+    "soxr_qq": "QQ",
+}
+#: res_type names accepted for torch tensors (all use the same windowed-sinc resampler).
+_TORCH_RES_TYPES = frozenset(_SOXR_QUALITY) | {"sinc"}
+
+#: signals per soxr call (soxr keeps one resampler per channel); larger batches are split.
+_SOXR_MAX_CHANNELS = 1024
+
+# Torch sinc resampler (the parameters of torchaudio's "kaiser_best").
+_SINC_ZERO_CROSSINGS = 64
+_SINC_ROLLOFF = 0.9475937167399596
+_SINC_BETA = 14.769656459379492
+#: polyphase kernels with more elements than this use the direct (gather) resampler instead.
+_MAX_POLYPHASE_KERNEL = 1 << 22
+#: samples per zero crossing of the filter table used by the direct resampler.
+_TABLE_DENSITY = 4096
+
+
+# --------------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------------
+def _check_rate(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a positive finite number, else raise ParameterError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise ParameterError(f"{name}={value!r} must be a positive number (samples per second)")
+    if not math.isfinite(float(value)) or value <= 0:
+        raise ParameterError(
+            f"{name}={value!r} must be a positive finite number (samples per second)"
+        )
+    return float(value)
+
+
+def _check_float_dtype(dtype: Any) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ParameterError."""
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ParameterError(f"dtype={dtype!r} is not supported; expected np.float32 or np.float64")
+    return dt
+
+
+def _check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
+    """Validate ``offset`` (>= 0) and ``duration`` (None or > 0), both in seconds."""
+    try:
+        off = float(offset)
+    except (TypeError, ValueError):
+        raise ParameterError(f"offset={offset!r} must be a number of seconds >= 0") from None
+    if not math.isfinite(off) or off < 0:
+        raise ParameterError(f"offset={offset!r} must be a finite number of seconds >= 0")
+    if duration is None:
+        return off, None
+    try:
+        dur = float(duration)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"duration={duration!r} must be None or a number of seconds > 0"
+        ) from None
+    if not math.isfinite(dur) or dur <= 0:
+        raise ParameterError(
+            f"duration={duration!r} must be None or a finite number of seconds > 0"
+        )
+    return off, dur
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(f"{name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def _is_torch(x: Any) -> bool:
+    """True for a torch.Tensor, without importing torch."""
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach") and hasattr(x, "dtype")
+
+
+# --------------------------------------------------------------------------------------------------
+# opening files and mapping failures to typed errors
+# --------------------------------------------------------------------------------------------------
+def _display_name(path: Any) -> str:
+    """The name an error reports for ``path`` (a path string, or a file object's name)."""
+    if isinstance(path, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(path))
+    if isinstance(path, _SoundFileType):
+        name = path.name
+        return name if isinstance(name, str) else f"<{type(path).__name__}>"
+    name = getattr(path, "name", None)
+    if isinstance(name, str):
+        return name
+    return f"<{type(path).__name__} object>"
+
+
+def _libsndfile_message(exc: BaseException) -> str:
+    """The useful part of a soundfile exception's message."""
+    msg = getattr(exc, "error_string", None)
+    if not msg:
+        msg = str(exc)
+    return str(msg).strip()
+
+
+def _head(path: Any, n: int = 16) -> bytes | None:
+    """The first ``n`` bytes of a path or a seekable file object, or None when they cannot be read."""
+    if isinstance(path, (str, os.PathLike)):
+        with open(path, "rb") as f:  # may raise OSError; callers handle it
+            return f.read(n)
+    try:
+        pos = path.tell()
+        path.seek(0)
+        data = path.read(n)
+        path.seek(pos)
+    except (OSError, ValueError, AttributeError, TypeError):  # not seekable or not bytes
+        return None
+    return data if isinstance(data, bytes) else None
+
+
+def _sniff(head: bytes) -> tuple[str, bool] | None:
+    """Identify an audio signature: ``(format name, libsndfile can decode it)`` or None."""
+    can_mp3 = "MP3" in soundfile.available_formats()
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64"):
+        form = head[8:12]
+        if form in (b"WEBP", b"AVI ", b"AVIX", b"CDXA", b"RMID"):
+            return None  # a RIFF container that holds no audio format libsndfile reads
+        return ("WAV", True)
+    if head[:4] == b"FORM":
+        if head[8:12] in (b"ILBM", b"PBM ", b"ANIM"):
+            return None  # IFF images
+        return ("AIFF", True)
+    if head[:4] == b"fLaC":
+        return ("FLAC", True)
+    if head[:4] == b"OggS":
+        return ("OGG", True)
+    if head[:4] == b".snd":
+        return ("AU", True)
+    if head[:4] == b"caff":
+        return ("CAF", True)
+    if head[:4] == b"wvpk":
+        return ("WavPack", False)
+    if head[4:8] == b"ftyp":
+        return ("MP4/M4A", False)
+    if head[:3] == b"ID3":
+        return ("MP3", can_mp3)
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+        if (head[1] & 0x06) == 0:  # MPEG "layer 00": an AAC ADTS stream
+            return ("AAC (ADTS)", False)
+        return ("MP3", can_mp3)
+    return None
+
+
+def _diagnose(path: Any, name: str, exc: BaseException) -> AudioFileError:
+    """Turn a failure to open ``path`` with libsndfile into the matching typed error."""
+    message = _libsndfile_message(exc)
+    if isinstance(path, (str, os.PathLike)):
+        if not os.path.lexists(path):
+            return AudioFileNotFoundError(name, "no such file")
+        if os.path.isdir(path):
+            return UnreadableAudioError(name, "is a directory, not an audio file")
+    try:
+        head = _head(path)
+    except FileNotFoundError:
+        return AudioFileNotFoundError(name, "no such file")
+    except (PermissionError, IsADirectoryError) as err:
+        return UnreadableAudioError(name, f"cannot be opened for reading: {err.strerror or err}")
+    except OSError as err:
+        return AudioFileError(name, f"cannot be read: {err}")
+    if head is not None and len(head) == 0:
+        return EmptyAudioError(name, "file is empty (0 bytes); it holds no audio frames")
+    found = _sniff(head) if head else None
+    if found is None:
+        return NotAudioError(name, f"not a recognised audio format (libsndfile: {message})")
+    fmt, decodable = found
+    if not decodable:
+        return NotAudioError(
+            name,
+            f"looks like {fmt}, which libsndfile cannot decode; not a recognised audio format "
+            "(convert it to WAV or FLAC first)",
+        )
+    return CorruptAudioError(name, f"looks like {fmt} but its header cannot be decoded: {message}")
+
+
+def _open(path: Any, *, allow_empty: bool = False) -> tuple[soundfile.SoundFile, str, bool]:
+    """Open ``path`` for reading; return ``(sound file, display name, whether we own it)``.
+
+    Every failure becomes a typed :class:`~audiofeat.errors.AudioFileError` naming the path.
+    """
+    if isinstance(path, _SoundFileType):
+        name = _display_name(path)
+        if path.closed:
+            raise ParameterError(f"the soundfile.SoundFile for {name} is closed")
+        if "r" not in path.mode and "+" not in path.mode:
+            raise ParameterError(f"the soundfile.SoundFile for {name} is not open for reading")
+        sfo, owned = path, False
+    else:
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, (str, os.PathLike)) and not hasattr(path, "read"):
+            raise ParameterError(
+                f"path={path!r} must be a str, an os.PathLike, a binary file object or a "
+                "soundfile.SoundFile"
+            )
+        name = _display_name(path)
+        if isinstance(path, (str, os.PathLike)):
+            if not os.path.exists(path):
+                raise AudioFileNotFoundError(name, "no such file")
+            if os.path.isdir(path):
+                raise UnreadableAudioError(name, "is a directory, not an audio file")
+        try:
+            sfo = soundfile.SoundFile(path)
+        except FileNotFoundError:
+            raise AudioFileNotFoundError(name, "no such file") from None
+        except (PermissionError, IsADirectoryError) as err:
+            raise UnreadableAudioError(
+                name, f"cannot be opened for reading: {err.strerror or err}"
+            ) from err
+        except (soundfile.SoundFileError, RuntimeError, OSError, ValueError, TypeError) as err:
+            raise _diagnose(path, name, err) from err
+        owned = True
+    if not allow_empty and sfo.seekable() and sfo.frames == 0:
+        if owned:
+            sfo.close()
+        raise EmptyAudioError(name, "file holds no audio frames")
+    return sfo, name, owned
+
+
+@contextmanager
+def _decoding(name: str) -> Iterator[None]:
+    """Map errors raised while reading audio data to CorruptAudioError."""
+    try:
+        yield
+    except (soundfile.SoundFileError, RuntimeError) as err:
+        raise CorruptAudioError(
+            name, f"audio data cannot be decoded: {_libsndfile_message(err)}"
+        ) from err
+
+
+def _span_frames(
+    sfo: soundfile.SoundFile, name: str, offset: float, duration: float | None
+) -> tuple[int, int]:
+    """``(start frame, number of frames or -1)`` for ``offset``/``duration`` in seconds.
+
+    Seconds are turned into frames by rounding to the nearest frame.
+    """
+    sr_native = sfo.samplerate
+    start = round(sr_native * offset)
+    if sfo.seekable() and start > 0 and start >= sfo.frames:
+        raise ParameterError(
+            f"offset={offset} s is at or beyond the end of {name} "
+            f"(file duration {sfo.frames / sr_native:.6g} s)"
+        )
+    if duration is None:
+        return start, -1
+    count = round(sr_native * duration)
+    if count < 1:
+        raise ParameterError(
+            f"duration={duration} s is shorter than one sample at the file's rate ({sr_native} Hz)"
+        )
+    return start, count
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AudioInfo:
+    """What :func:`info` reports about an audio file.
+
+    Attributes
+    ----------
+    path : str
+        The path (or the file object's name).
+    sr : int
+        Native sampling rate in Hz (also available as ``samplerate``).
+    channels : int
+        Number of channels.
+    frames : int
+        Number of samples per channel.
+    duration : float
+        ``frames / sr`` in seconds.
+    format : str
+        The container format as libsndfile names it (``"WAV"``, ``"FLAC"``, ``"OGG"``, ``"MP3"``, ...).
+    subtype : str
+        The sample encoding (``"PCM_16"``, ``"FLOAT"``, ``"VORBIS"``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> save(path, np.zeros(8000, dtype=np.float32), 16000)
+    >>> info(path).duration
+    0.5
+    """
+
+    path: str
+    sr: int
+    channels: int
+    frames: int
+    duration: float
+    format: str
+    subtype: str
+
+    @property
+    def samplerate(self) -> int:
+        """Alias of :attr:`sr` (soundfile's name)."""
+        return self.sr
+
+
+def info(path: PathLike) -> AudioInfo:
+    """Read an audio file's header: sampling rate, channels, frames, duration, format and subtype.
+
+    Parameters
+    ----------
+    path : str, os.PathLike, binary file object or soundfile.SoundFile
+        The audio file.
+
+    Returns
+    -------
+    AudioInfo
+        A frozen dataclass; ``duration = frames / sr``.
+
+    Raises
+    ------
+    AudioFileNotFoundError, UnreadableAudioError, NotAudioError, CorruptAudioError, EmptyAudioError
+        When the file cannot be read as audio (see the module docstring).
+
+    Notes
+    -----
+    A valid file with 0 frames is reported (``frames=0``), not raised as ``EmptyAudioError``: `info` is for
+    inspecting files, and an empty file is a fact worth reporting. A 0-byte file still raises
+    ``EmptyAudioError``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "stereo.flac")
+    >>> save(path, np.zeros((2, 4410), dtype=np.float32), 44100)
+    >>> meta = info(path)
+    >>> meta.channels, meta.frames, meta.sr, meta.format
+    (2, 4410, 44100, 'FLAC')
+    """
+    sfo, name, owned = _open(path, allow_empty=True)
+    try:
+        sr = int(sfo.samplerate)
+        frames = int(sfo.frames)
+        return AudioInfo(
+            path=name,
+            sr=sr,
+            channels=int(sfo.channels),
+            frames=frames,
+            duration=frames / sr,
+            format=str(sfo.format),
+            subtype=str(sfo.subtype),
+        )
+    finally:
+        if owned:
+            sfo.close()
+
+
+def load(
+    path: PathLike,
+    sr: float | None = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: float | None = None,
+    dtype: Any = np.float32,
+    res_type: str = "soxr_hq",
+) -> tuple[np.ndarray, int | float]:
+    """Load an audio file as a floating-point signal, resampled to ``sr``.
+
+    A drop-in for ``librosa.load`` (soundfile only, no audioread fallback).
+
+    Parameters
+    ----------
+    path : str, os.PathLike, binary file object or soundfile.SoundFile
+        The audio file (WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, ... anything libsndfile reads).
+    sr : number > 0 or None
+        Target sampling rate. ``None`` keeps the file's native rate.
+    mono : bool
+        Average the channels into one.
+    offset : float >= 0
+        Start reading this many seconds into the file.
+    duration : float > 0 or None
+        Read at most this many seconds (``None``: to the end).
+    dtype : np.float32 or np.float64
+        Data type of the returned signal.
+    res_type : str
+        Resampling quality, one of ``"soxr_vhq"``, ``"soxr_hq"`` (default), ``"soxr_mq"``,
+        ``"soxr_lq"``, ``"soxr_qq"`` (see :func:`resample`).
+
+    Returns
+    -------
+    y : np.ndarray, shape (n,) or (channels, n)
+        The signal; ``(n,)`` when ``mono`` is true or the file has one channel. C-contiguous.
+    sr : number
+        The sampling rate of ``y`` (``sr`` as given, or the native rate when ``sr`` is None).
+
+    Raises
+    ------
+    ParameterError
+        A bad ``sr``, ``offset``, ``duration``, ``dtype`` or ``res_type``; ``offset`` at or beyond the
+        end of the file.
+    AudioFileNotFoundError, UnreadableAudioError, NotAudioError, CorruptAudioError, EmptyAudioError
+        When the file cannot be read as audio (see the module docstring).
+
+    Notes
+    -----
+    Differences from ``librosa.load`` 0.11:
+
+    * ``offset`` and ``duration`` are converted to frames by rounding (``round(sr_native * t)``);
+      librosa truncates (``int(sr_native * t)``), which can land one frame early when ``sr_native * t``
+      is not exactly representable (``0.3 * 22050 = 6614.999...``).
+    * an ``offset`` at or past the end raises ``ParameterError`` (librosa returns an empty array), and a
+      file with no frames raises ``EmptyAudioError``.
+    * a ``soundfile.SoundFile`` passed in is left open; a multichannel result is C-contiguous.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> t = np.arange(44100) / 44100
+    >>> save(path, 0.5 * np.sin(2 * np.pi * 440 * t), 44100)
+    >>> y, sr = load(path, sr=16000)
+    >>> y.shape, y.dtype, sr
+    ((16000,), dtype('float32'), 16000)
+    >>> y, sr = load(path, sr=None, offset=0.25, duration=0.5)
+    >>> y.shape, sr
+    ((22050,), 44100)
+    """
+    if sr is not None:
+        _check_rate("sr", sr)
+    dt = _check_float_dtype(dtype)
+    off, dur = _check_span(offset, duration)
+    if res_type not in _SOXR_QUALITY:
+        raise ParameterError(
+            f"res_type={res_type!r} is not supported; expected one of {sorted(_SOXR_QUALITY)}"
+        )
+
+    sfo, name, owned = _open(path)
+    try:
+        sr_native = int(sfo.samplerate)
+        start, count = _span_frames(sfo, name, off, dur)
+        with _decoding(name):
+            if start:
+                sfo.seek(start)
+            data = sfo.read(frames=count, dtype=dt.name, always_2d=True)
+    finally:
+        if owned:
+            sfo.close()
+
+    if data.shape[0] == 0:
+        raise EmptyAudioError(name, "file holds no audio frames in the requested span")
+    y = data.T  # (channels, n), as librosa
+    if y.shape[0] == 1:
+        y = y[0]
+    elif mono:
+        y = np.mean(y, axis=0)
+    y = np.ascontiguousarray(y, dtype=dt)
+
+    if sr is None:
+        return y, sr_native
+    y = resample(y, sr_native, sr, res_type=res_type)
+    return y, sr
+
+
+def resample(
+    y: Any,
+    orig_sr: float,
+    target_sr: float,
+    *,
+    res_type: str = "soxr_hq",
+    fix: bool = True,
+    scale: bool = False,
+    axis: int = -1,
+) -> Any:
+    """Resample a signal from ``orig_sr`` to ``target_sr`` along ``axis``.
+
+    numpy arrays go through `soxr` (``librosa.resample`` with the soxr methods gives the same numbers);
+    torch tensors go through a windowed-sinc resampler on the tensor's device, with autograd.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n, ...)
+        Floating-point signal, ``n`` samples along ``axis``; any other axes are independent signals.
+    orig_sr : number > 0
+        Sampling rate of ``y``.
+    target_sr : number > 0
+        Sampling rate to convert to.
+    res_type : str
+        numpy: the soxr quality, ``"soxr_vhq"``, ``"soxr_hq"`` (default), ``"soxr_mq"``, ``"soxr_lq"`` or
+        ``"soxr_qq"`` (cubic, not band-limited). torch: any of these names, or ``"sinc"``; all select the
+        same Kaiser-windowed sinc (64 zero crossings, roll-off 0.9476, beta 14.77: torchaudio's
+        "kaiser_best" parameters).
+    fix : bool
+        numpy: pad or trim the output to exactly ``ceil(n * target_sr / orig_sr)`` samples. The torch
+        resampler always returns that length.
+    scale : bool
+        Divide the output by ``sqrt(target_sr / orig_sr)`` so that the total energy is kept.
+    axis : int
+        The time axis.
+
+    Returns
+    -------
+    np.ndarray or torch.Tensor
+        The resampled signal, same type, dtype (and device) as ``y``. When ``orig_sr == target_sr``
+        ``y`` itself is returned, as in librosa.
+
+    Raises
+    ------
+    ParameterError
+        Rates that are not positive and finite; integer, boolean or complex samples ("expected
+        floating-point audio"); non-finite samples; a 0-d input; an unknown ``res_type``.
+    BackendError
+        ``y`` is neither a numpy array nor a torch tensor.
+
+    Notes
+    -----
+    Unlike ``librosa.resample``, ``orig_sr`` and ``target_sr`` may also be passed positionally. The
+    torch resampler matches soxr HQ closely but not exactly: on band-limited signals the correlation
+    with the soxr output is above 0.9999 (see the tests). With integer rates it runs as a strided
+    ``conv1d`` with one polyphase kernel per output phase (rates reduced by their gcd); for
+    non-integer rates, or when the polyphase kernel would be huge (e.g. 44100 -> 22051), it evaluates
+    the same filter directly at each output position.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
+    >>> resample(y, 22050, 16000).shape
+    (16000,)
+    >>> resample(np.stack([y, y]), orig_sr=22050, target_sr=8000).shape
+    (2, 8000)
+    """
+    orig = _check_rate("orig_sr", orig_sr)
+    target = _check_rate("target_sr", target_sr)
+    if _is_torch(y):
+        if res_type not in _TORCH_RES_TYPES:
+            raise ParameterError(
+                f"res_type={res_type!r} is not supported for torch tensors; expected one of "
+                f"{sorted(_TORCH_RES_TYPES)}"
+            )
+        return _resample_torch(y, orig, target, scale=scale, axis=axis)
+    if not isinstance(y, np.ndarray):
+        raise BackendError(
+            f"resample expects a numpy.ndarray or a torch.Tensor, got {type(y).__name__}"
+        )
+    if res_type not in _SOXR_QUALITY:
+        raise ParameterError(
+            f"res_type={res_type!r} is not supported; expected one of {sorted(_SOXR_QUALITY)}"
+        )
+    _check_numpy_audio(y)
+    axis = _normalize_axis(axis, y.ndim)
+    if orig == target:
+        return y
+    return _resample_numpy(
+        y, orig, target, _SOXR_QUALITY[res_type], fix=fix, scale=scale, axis=axis
+    )
+
+
+def _normalize_axis(axis: Any, ndim: int) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise ParameterError(f"axis={axis!r} must be an integer")
+    if not -ndim <= axis < ndim:
+        raise ParameterError(f"axis={axis} is out of range for an input with {ndim} dimensions")
+    return int(axis) % ndim
+
+
+def _check_numpy_audio(y: np.ndarray) -> None:
+    if not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError(f"expected floating-point audio, got an array of dtype {y.dtype}")
+    if y.ndim == 0:
+        raise ParameterError("expected audio with at least one dimension, got a 0-d array")
+    if not np.isfinite(y).all():
+        raise ParameterError("audio contains non-finite samples (NaN or inf)")
+
+
+def _resample_numpy(
+    y: np.ndarray, orig: float, target: float, quality: str, *, fix: bool, scale: bool, axis: int
+) -> np.ndarray:
+    ratio = target / orig
+    n = y.shape[axis]
+    n_out = math.ceil(n * ratio)
+    moved = np.moveaxis(y, axis, -1)
+    lead = moved.shape[:-1]
+    work = np.float64 if y.dtype.itemsize > 4 else np.float32
+    batch = math.prod(lead)
+    x = np.ascontiguousarray(moved.reshape(batch, n), dtype=work)  # (batch, n)
+    pieces = []
+    for lo in range(0, x.shape[0], _SOXR_MAX_CHANNELS):
+        chunk = x[lo : lo + _SOXR_MAX_CHANNELS]
+        # chunk.T is (n, channels) in split-channel layout, which soxr reads without a copy
+        pieces.append(soxr.resample(chunk.T, orig, target, quality).T)
+    out = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, n_out), dtype=work)
+    if fix:
+        out = _fix_length(out, n_out)
+    if scale:
+        out = out / np.sqrt(ratio)
+    out = out.reshape(lead + (out.shape[-1],))
+    return np.ascontiguousarray(np.moveaxis(out, -1, axis), dtype=y.dtype)
+
+
+def _fix_length(x: np.ndarray, size: int) -> np.ndarray:
+    """Trim or zero-pad the last axis to ``size`` (librosa.util.fix_length)."""
+    n = x.shape[-1]
+    if n > size:
+        return x[..., :size]
+    if n < size:
+        pad = np.zeros(x.shape[:-1] + (size - n,), dtype=x.dtype)
+        return np.concatenate([x, pad], axis=-1)
+    return x
+
+
+# --------------------------------------------------------------------------------------------------
+# torch resampler
+# --------------------------------------------------------------------------------------------------
+def _sinc_filter(t: Any, torch: Any) -> Any:
+    """Kaiser-windowed sinc at ``t`` (in units of the cutoff period), 0 outside the window."""
+    width = _SINC_ZERO_CROSSINGS
+    t = t.clamp(-width, width)
+    arg = (1 - (t / width) ** 2).clamp(min=0)
+    beta = torch.tensor(_SINC_BETA, dtype=t.dtype, device=t.device)
+    window = torch.i0(beta * torch.sqrt(arg)) / torch.i0(beta)
+    return torch.sinc(t) * window
+
+
+@lru_cache(maxsize=32)
+def _polyphase_kernel(orig: int, new: int, device: Any, dtype: Any) -> tuple[Any, int]:
+    """The (new, 1, 2*width + orig) polyphase kernel for reduced integer rates, and ``width``."""
+    import torch
+
+    base = min(orig, new) * _SINC_ROLLOFF
+    width = math.ceil(_SINC_ZERO_CROSSINGS * orig / base)
+    idx = torch.arange(-width, width + orig, dtype=torch.float64) / orig
+    phase = torch.arange(0, -new, -1, dtype=torch.float64)[:, None] / new
+    t = (phase + idx[None, :]) * base
+    kernel = _sinc_filter(t, torch) * (base / orig)
+    return kernel[:, None, :].to(device=device, dtype=dtype), width
+
+
+def _resample_torch(y: Any, orig: float, target: float, *, scale: bool, axis: int) -> Any:
+    import torch
+
+    if not (torch.is_floating_point(y)):
+        raise ParameterError(f"expected floating-point audio, got a tensor of dtype {y.dtype}")
+    if y.ndim == 0:
+        raise ParameterError("expected audio with at least one dimension, got a 0-d tensor")
+    axis = _normalize_axis(axis, y.ndim)
+    if not bool(torch.isfinite(y.detach()).all()):
+        raise ParameterError("audio contains non-finite samples (NaN or inf)")
+    if orig == target:
+        return y
+
+    ratio = target / orig
+    x = y.movedim(axis, -1)
+    lead = x.shape[:-1]
+    n = x.shape[-1]
+    n_out = math.ceil(n * ratio)
+    work = y.dtype if y.dtype in (torch.float32, torch.float64) else torch.float32
+    x = x.reshape(math.prod(lead), n).to(work)
+
+    integral = float(orig).is_integer() and float(target).is_integer()
+    if integral:
+        g = math.gcd(int(orig), int(target))
+        o, t = int(orig) // g, int(target) // g
+        base = min(o, t) * _SINC_ROLLOFF
+        width = math.ceil(_SINC_ZERO_CROSSINGS * o / base)
+        use_poly = t * (2 * width + o) <= _MAX_POLYPHASE_KERNEL
+    else:
+        use_poly = False
+    if x.shape[0] == 0 or n == 0:
+        out = x.new_zeros((x.shape[0], n_out))
+    elif use_poly:
+        out = _resample_polyphase(x, o, t, n_out)
+    else:
+        out = _resample_direct(x, orig, target, n_out)
+    if scale:
+        out = out / math.sqrt(ratio)
+    out = out.reshape(lead + (n_out,)).movedim(-1, axis)
+    return out.to(y.dtype)
+
+
+def _resample_polyphase(x: Any, orig: int, new: int, n_out: int) -> Any:
+    """Strided conv1d with one kernel per output phase (torchaudio's method). x: (batch, n)."""
+    import torch
+
+    kernel, width = _polyphase_kernel(orig, new, x.device, x.dtype)
+    batch = x.shape[0]
+    padded = torch.nn.functional.pad(x, (width, width + orig))
+    out = torch.nn.functional.conv1d(
+        padded[:, None, :], kernel, stride=orig
+    )  # (batch, new, blocks)
+    out = out.transpose(1, 2).reshape(batch, -1)
+    return out[:, :n_out]
+
+
+@lru_cache(maxsize=8)
+def _sinc_table(device: Any) -> Any:
+    """The windowed sinc sampled at ``_TABLE_DENSITY`` points per zero crossing, t in [0, width + 1]."""
+    import torch
+
+    t = torch.arange(0, (_SINC_ZERO_CROSSINGS + 1) * _TABLE_DENSITY + 1, dtype=torch.float64)
+    table = _sinc_filter(t / _TABLE_DENSITY, torch)
+    table[_SINC_ZERO_CROSSINGS * _TABLE_DENSITY + 1 :] = 0.0
+    return table.to(device)
+
+
+def _resample_direct(x: Any, orig: float, target: float, n_out: int) -> Any:
+    """Evaluate the windowed sinc at each output position (any rates). x: (batch, n).
+
+    The filter is read from a table (linear interpolation between 4096 points per zero crossing,
+    error below 1e-7 of the peak weight), which is several times faster than evaluating the Bessel
+    window for every tap.
+    """
+    import torch
+
+    batch = x.shape[0]
+    base = min(orig, target) * _SINC_ROLLOFF  # cutoff, Hz
+    half = math.ceil(_SINC_ZERO_CROSSINGS * orig / base)  # filter half-length, input samples
+    taps = torch.arange(-half, half + 2, device=x.device)  # offsets from floor(position)
+    padded = torch.nn.functional.pad(x, (half, half + 2))
+    table = _sinc_table(x.device)
+    last = _SINC_ZERO_CROSSINGS * _TABLE_DENSITY
+    chunk = max(1, (1 << 21) // max(1, batch * taps.numel()))
+    pieces = []
+    for lo in range(0, n_out, chunk):
+        j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)
+        pos = j * (orig / target)  # output positions in input samples
+        k = torch.floor(pos).to(torch.long)[:, None] + taps[None, :]  # (m, taps) input indices
+        u = ((k.to(torch.float64) - pos[:, None]).abs() * (base / orig * _TABLE_DENSITY)).clamp(
+            max=last + 1
+        )
+        i = u.to(torch.long)
+        frac = u - i
+        weights = (table[i] * (1 - frac) + table[i + 1] * frac) * (base / orig)
+        gathered = padded[:, k + half]  # (batch, m, taps)
+        pieces.append((gathered * weights.to(x.dtype)[None]).sum(-1))
+    return torch.cat(pieces, dim=-1)
+
+
+# --------------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------------
+def save(
+    path: str | os.PathLike[str] | BinaryIO,
+    y: Any,
+    sr: int,
+    *,
+    subtype: str | None = None,
+    format: str | None = None,
+) -> None:
+    """Write a signal to an audio file.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or binary file object
+        Where to write. The format comes from the extension unless ``format`` is given (required for
+        file objects without a name).
+    y : np.ndarray or torch.Tensor, shape (n,) or (channels, n)
+        The signal (time on the last axis, as everywhere in audiofeat). Floating-point samples are
+        expected in [-1, 1]; int16 and int32 arrays are written as full-scale PCM. Tensors are detached
+        and moved to the CPU.
+    sr : int > 0
+        Sampling rate in Hz.
+    subtype : str, optional
+        Sample encoding (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``, ...); the format's default if None.
+    format : str, optional
+        Container format (``"WAV"``, ``"FLAC"``, ``"OGG"``, ``"MP3"``, ...); from the extension if None.
+
+    Raises
+    ------
+    ParameterError
+        ``sr`` not a positive integer; ``y`` with more than 2 dimensions, non-finite samples or an
+        unsupported dtype; an unknown format or a format/subtype combination libsndfile rejects.
+    AudioFileNotFoundError
+        The folder to write into does not exist.
+    AudioFileError
+        Any other failure to write (permissions, disk full); ``.reason == "io"``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "noise.flac")
+    >>> save(path, np.zeros((2, 1000), dtype=np.float32), 8000, subtype="PCM_24")
+    >>> info(path).subtype
+    'PCM_24'
+    """
+    rate = _check_rate("sr", sr)
+    if not rate.is_integer():
+        raise ParameterError(f"sr={sr!r} must be a whole number of samples per second to be saved")
+    if _is_torch(y):
+        y = y.detach().cpu().numpy()
+    if not isinstance(y, np.ndarray):
+        raise BackendError(
+            f"save expects a numpy.ndarray or a torch.Tensor, got {type(y).__name__}"
+        )
+    if y.ndim not in (1, 2):
+        raise ParameterError(
+            f"expected audio of shape (n,) or (channels, n), got {y.ndim} dimensions {y.shape}"
+        )
+    if np.issubdtype(y.dtype, np.floating):
+        if not np.isfinite(y).all():
+            raise ParameterError("audio contains non-finite samples (NaN or inf); cannot save it")
+        if y.dtype not in (np.float32, np.float64):
+            y = y.astype(np.float32)
+    elif y.dtype not in (np.int16, np.int32):
+        raise ParameterError(
+            f"expected floating-point audio (or int16/int32 PCM), got an array of dtype {y.dtype}"
+        )
+    data = y.T if y.ndim == 2 else y  # soundfile wants (n, channels)
+
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    is_path = isinstance(path, (str, os.PathLike))
+    if not is_path and not hasattr(path, "write"):
+        raise ParameterError(f"path={path!r} must be a str, an os.PathLike or a binary file object")
+    name = _display_name(path)
+    fmt = format
+    if fmt is None and is_path:
+        ext = os.path.splitext(os.fspath(path))[1].lstrip(".").upper()
+        fmt = {"AIF": "AIFF", "OGA": "OGG", "OPUS": "OGG"}.get(ext, ext)
+        if fmt == "OGG" and subtype is None and os.fspath(path).lower().endswith(".opus"):
+            subtype = "OPUS"
+    if not fmt or fmt.upper() not in soundfile.available_formats():
+        raise ParameterError(
+            f"cannot tell the audio format of {name}: give format= (one of "
+            f"{sorted(soundfile.available_formats())}) or a known extension"
+        )
+    fmt = fmt.upper()
+    if subtype is not None and not soundfile.check_format(fmt, subtype.upper()):
+        raise ParameterError(
+            f"subtype={subtype!r} is not valid for format {fmt!r}; valid: "
+            f"{sorted(soundfile.available_subtypes(fmt))}"
+        )
+    if is_path:
+        parent = os.path.dirname(os.path.abspath(os.fspath(path)))
+        if not os.path.isdir(parent):
+            raise AudioFileNotFoundError(name, f"cannot write: folder {parent} does not exist")
+        if os.path.isdir(path):
+            raise UnreadableAudioError(name, "cannot write: is a directory")
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    try:
+        sfo = soundfile.SoundFile(
+            path, "w", samplerate=int(rate), channels=channels, subtype=subtype, format=fmt
+        )
+    except PermissionError as err:
+        raise UnreadableAudioError(name, f"cannot write: {err.strerror or err}") from err
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        message = _libsndfile_message(err)
+        if "system error" in message.lower():  # the OS refused (permissions, read-only disk)
+            raise AudioFileError(name, f"cannot write: {message}") from err
+        # libsndfile rejected the parameters (e.g. a rate the codec does not support)
+        raise ParameterError(
+            f"cannot write {name} as {fmt} (subtype {subtype or 'default'}, sr={int(rate)}, "
+            f"{channels} channels): {message}"
+        ) from err
+    except (ValueError, TypeError) as err:
+        raise ParameterError(f"cannot write {name}: {err}") from err
+    try:
+        with sfo:
+            sfo.write(data)
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        raise AudioFileError(name, f"cannot write: {_libsndfile_message(err)}") from err
+
+
+# --------------------------------------------------------------------------------------------------
+# streaming
+# --------------------------------------------------------------------------------------------------
+def stream(
+    path: PathLike,
+    block_length: int,
+    frame_length: int,
+    hop_length: int,
+    *,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: float | None = None,
+    fill_value: float | None = None,
+    dtype: Any = np.float32,
+) -> Generator[np.ndarray, None, None]:
+    """Stream an audio file in blocks of ``block_length`` frames, at the native sampling rate.
+
+    Same semantics as ``librosa.stream``: each block holds
+    ``frame_length + (block_length - 1) * hop_length`` samples, consecutive blocks overlap by
+    ``frame_length - hop_length`` samples, so frame-wise analyses with ``center=False`` over the blocks
+    give the frames of the whole signal.
+
+    Parameters
+    ----------
+    path : str, os.PathLike, binary file object or soundfile.SoundFile
+        The audio file.
+    block_length : int > 0
+        Frames per block.
+    frame_length : int > 0
+        Samples per frame.
+    hop_length : int > 0
+        Samples between the starts of consecutive frames.
+    mono : bool
+        Average the channels of each block.
+    offset : float >= 0
+        Start this many seconds into the file (rounded to the nearest frame).
+    duration : float > 0 or None
+        Stream at most this many seconds.
+    fill_value : float or None
+        Pad the last block to full length with this value; ``None`` leaves it short.
+    dtype : np.float32 or np.float64
+        Data type of the blocks.
+
+    Returns
+    -------
+    generator of np.ndarray
+        Blocks of shape ``(samples,)`` (mono or a one-channel file) or ``(channels, samples)``.
+
+    Raises
+    ------
+    ParameterError
+        Bad block/frame/hop lengths, ``offset``, ``duration`` or ``dtype`` -- raised by the call itself,
+        not on the first ``next()``.
+    AudioFileNotFoundError, UnreadableAudioError, NotAudioError, CorruptAudioError, EmptyAudioError
+        When the file cannot be opened as audio (also raised by the call itself);
+        ``CorruptAudioError`` also from ``next()`` when data later in the file cannot be decoded.
+
+    Notes
+    -----
+    The file is opened when `stream` is called and closed when the generator is exhausted or closed
+    (``gen.close()``, or garbage collection). ``duration=0`` raises here; librosa treats it as "no
+    limit".
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> save(path, np.zeros(10000, dtype=np.float32), 8000)
+    >>> blocks = stream(path, block_length=4, frame_length=1024, hop_length=512)
+    >>> [b.shape for b in blocks]
+    [(2560,), (2560,), (2560,), (2560,), (1808,)]
+    """
+    block_length = _check_positive_int("block_length", block_length)
+    frame_length = _check_positive_int("frame_length", frame_length)
+    hop_length = _check_positive_int("hop_length", hop_length)
+    dt = _check_float_dtype(dtype)
+    off, dur = _check_span(offset, duration)
+    if fill_value is not None:
+        try:
+            fill_value = float(fill_value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"fill_value={fill_value!r} must be a number or None") from None
+
+    sfo, name, owned = _open(path)
+    try:
+        start, count = _span_frames(sfo, name, off, dur)
+        with _decoding(name):
+            if start:
+                sfo.seek(start)
+    except BaseException:
+        if owned:
+            sfo.close()
+        raise
+    if sfo.seekable():
+        remaining = sfo.frames - start
+        if count < 0:
+            total: int | None = remaining
+        else:
+            total = count if fill_value is not None else min(count, remaining)
+    else:
+        total = None if count < 0 else count
+    blocksize = frame_length + (block_length - 1) * hop_length
+    step = block_length * hop_length
+    return _blocks(sfo, name, owned, blocksize, step, total, fill_value, dt, mono)
+
+
+def _blocks(
+    sfo: soundfile.SoundFile,
+    name: str,
+    owned: bool,
+    blocksize: int,
+    step: int,
+    total: int | None,
+    fill_value: float | None,
+    dtype: np.dtype,
+    mono: bool,
+) -> Generator[np.ndarray, None, None]:
+    """Yield blocks ``[i*step, i*step + blocksize)`` of the next ``total`` frames (None: to EOF).
+
+    A block is produced while it holds at least one frame not seen in the previous block (the
+    semantics of ``soundfile.blocks``, which librosa.stream uses); samples between blocks (when
+    ``hop_length > frame_length``) are skipped. Frames past the end of the file count as
+    ``fill_value`` when it is given, and the last block is then padded to ``blocksize``.
+    """
+    try:
+        channels = sfo.channels
+        carry = np.zeros(
+            (0, channels), dtype=dtype
+        )  # frames [carry_start, consumed) from the last block
+        consumed = 0  # frames of the span read or skipped so far
+        b0 = 0
+        while total is None or b0 < total:
+            if consumed < b0:  # a gap between blocks: skip it
+                with _decoding(name):
+                    if sfo.seekable():
+                        sfo.seek(b0 - consumed, soundfile.SEEK_CUR)
+                    else:
+                        sfo.read(b0 - consumed, dtype=dtype.name, always_2d=True)
+                consumed = b0
+                carry = carry[:0]
+            else:
+                carry = carry[carry.shape[0] - (consumed - b0) :]
+            want = b0 + blocksize - consumed
+            if total is not None:
+                want = min(want, total - consumed)
+            if want <= 0 and b0 > 0:
+                return
+            with _decoding(name):
+                new = sfo.read(want, dtype=dtype.name, always_2d=True)
+            if new.shape[0] < want:
+                if fill_value is not None and total is not None:
+                    pad = np.full((want - new.shape[0], channels), fill_value, dtype=dtype)
+                    new = np.concatenate([new, pad], axis=0)
+                elif total is not None:
+                    total = consumed + new.shape[0]  # the file was shorter than its header said
+            if new.shape[0] == 0 and b0 > 0:
+                return
+            consumed += new.shape[0]
+            block = np.concatenate([carry, new], axis=0) if carry.shape[0] else new
+            carry = block
+            if fill_value is not None and block.shape[0] < blocksize:
+                pad = np.full((blocksize - block.shape[0], channels), fill_value, dtype=dtype)
+                block = np.concatenate([block, pad], axis=0)
+            y = block.T
+            if y.shape[0] == 1:
+                y = y[0]
+            elif mono:
+                y = np.mean(y, axis=0)
+            yield np.ascontiguousarray(y, dtype=dtype)
+            b0 += step
+    finally:
+        if owned:
+            sfo.close()
