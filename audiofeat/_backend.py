@@ -111,9 +111,34 @@ def as_float_signal(y: Any, name: str = "y", check_finite: bool = True) -> Any:
         y = xp.astype(y, xp.float32)
     if y.ndim == 0:
         raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
-    if check_finite and not bool(xp.all(xp.isfinite(y))):
+    if check_finite and not _all_finite(xp, y):
         raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
     return y
+
+
+def _all_finite(xp, y) -> bool:
+    if is_torch(y):
+        # torch's isfinite().all() is ~25x slower than a sum on CPU; a finite sum proves every sample finite
+        # (NaN and inf propagate), and only a non-finite sum needs the full check (it may be an overflow).
+        if bool(xp.isfinite(xp.sum(y))):
+            return True
+    return bool(xp.all(xp.isfinite(y)))
+
+
+def abs2(x: Any) -> Any:
+    """``|x| ** 2`` of a complex array without a square root.
+
+    numpy: squares the interleaved (re, im) floats of a view and adds the pairs (one pass, half the
+    temporaries of ``re*re + im*im``); torch: ``re*re + im*im`` (differentiable).
+    """
+    if is_torch(x):
+        return x.real.square() + x.imag.square()
+    if x.dtype.kind != "c":
+        return np.square(x)
+    pairs = x.view(x.real.dtype).reshape((*x.shape, 2)) if x.flags.c_contiguous else np.stack([x.real, x.imag], -1)
+    out = np.square(pairs[..., 0])
+    out += np.square(pairs[..., 1])
+    return out
 
 
 def complex_dtype(xp, real):
@@ -327,6 +352,7 @@ def map_frame_blocks(
     framed: Any,
     out_tail: Sequence[int],
     out_dtype,
+    time_last: bool = False,
 ) -> Any:
     """Apply ``kernel`` to frames and collect the results.
 
@@ -339,28 +365,40 @@ def map_frame_blocks(
         Frames ``(..., n_frames, frame_length)``, usually a strided view from :func:`frames`.
     out_tail, out_dtype :
         Trailing shape and dtype of the kernel's output per frame.
+    time_last : bool
+        Return ``(..., k, n_frames)`` (C-contiguous on numpy) for a 1-D ``out_tail == (k,)``, as librosa
+        lays out features, instead of ``(..., n_frames, k)``.
 
     Returns
     -------
-    array of shape ``(..., n_frames, *out_tail)``.
+    array of shape ``(..., n_frames, *out_tail)``, or ``(..., k, n_frames)`` with ``time_last``.
 
     On torch the kernel runs once on all frames. On numpy the frames are cut into blocks of about 1 MiB
     which run on a thread pool, each writing its slice of a preallocated output: every intermediate
     (windowed frames, spectrum, power) then lives in cache instead of making a full pass through memory.
     """
     if is_torch(framed):
-        return kernel(framed)
+        result = kernel(framed)
+        return result.swapaxes(-1, -2) if time_last else result
     lead = framed.shape[:-2]
     n_frames, frame_length = framed.shape[-2:]
     batch = framed.reshape((-1, n_frames, frame_length)) if lead else framed[None]
     n_items = batch.shape[0]
-    out = np.empty((n_items, n_frames, *out_tail), dtype=out_dtype)
     block = max(8, _BLOCK_BYTES // max(1, frame_length * framed.itemsize))
     tasks = [(i, s, min(s + block, n_frames)) for i in range(n_items) for s in range(0, n_frames, block)]
+    if time_last:
+        # writing each block's (k, m) transpose into place is cheaper than one transposing copy at the end
+        out = np.empty((n_items, *out_tail, n_frames), dtype=out_dtype)
 
-    def run(task):
-        i, s, e = task
-        out[i, s:e] = kernel(batch[i, s:e])
+        def run(task):
+            i, s, e = task
+            out[i, :, s:e] = kernel(batch[i, s:e]).T
+    else:
+        out = np.empty((n_items, n_frames, *out_tail), dtype=out_dtype)
+
+        def run(task):
+            i, s, e = task
+            out[i, s:e] = kernel(batch[i, s:e])
 
     threads = get_num_threads()
     if threads == 1 or len(tasks) == 1:
@@ -372,7 +410,7 @@ def map_frame_blocks(
         # list() re-raises the first exception of any block in the caller's thread.
         with _single_threaded_blas():
             list(_get_pool().map(run, tasks))
-    return out.reshape((*lead, n_frames, *out_tail))
+    return out.reshape((*lead, *out_tail, n_frames) if time_last else (*lead, n_frames, *out_tail))
 
 
 def overlap_add(framed: Any, hop_length: int) -> Any:

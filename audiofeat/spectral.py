@@ -48,8 +48,7 @@ def _magnitude_to(power: float) -> Callable[[Any], Any]:
     def post(spec):
         xp = B.namespace(spec)
         if power == 2.0:
-            re, im = xp.real(spec), xp.imag(spec)
-            return re * re + im * im
+            return B.abs2(spec)
         mag = xp.abs(spec)
         return mag if power == 1.0 else mag**power
 
@@ -89,16 +88,16 @@ def _spectrogram(
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
     power = _check_power(power)
     magnitude = _magnitude_to(power)
-    n_out = None if fb is None else fb.shape[0]
+    if fb is None:
+        post, tail = magnitude, (1 + n_fft // 2,)
+    else:
+        def post(spec):
+            return apply_filterbank(magnitude(spec), fb, bands)
 
-    def post(spec):
-        P = magnitude(spec)
-        return P if fb is None else apply_filterbank(P, fb, bands)
-
-    tail = (1 + n_fft // 2,) if fb is None else (n_out,)
-    spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                          center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=None)
-    return spec.swapaxes(-1, -2), n_fft
+        tail = (fb.shape[0],)
+    S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                       center=center, pad_mode=pad_mode, post=post, out_tail=tail, time_last=True)
+    return S, n_fft
 
 
 def _contiguous(x: Any) -> Any:

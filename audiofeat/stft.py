@@ -176,8 +176,11 @@ def _frame_spectra(
     post: Callable[[Any], Any] | None = None,
     out_tail: tuple[int, ...] | None = None,
     out_dtype: Any = None,
+    time_last: bool = False,
 ) -> Any:
     """Frames-major spectra ``(..., n_frames, n_bins)`` of ``y``, optionally post-processed per block.
+
+    ``time_last=True`` returns ``(..., k, n_frames)`` instead (for a post-processed 1-D ``out_tail``).
 
     ``post`` maps complex spectra ``(..., m, 1 + n_fft // 2)`` to ``(..., m, *out_tail)`` of ``out_dtype``
     (power, filterbank, ...); it runs inside the blocks so no full-size complex array is ever stored.
@@ -196,7 +199,7 @@ def _frame_spectra(
         out_tail, out_dtype = (1 + n_fft // 2,), B.complex_dtype(xp, y.dtype)
     elif out_dtype is None:
         out_dtype = y.dtype
-    return B.map_frame_blocks(kernel, framed, out_tail, out_dtype)
+    return B.map_frame_blocks(kernel, framed, out_tail, out_dtype, time_last=time_last)
 
 
 # --------------------------------------------------------------------------------------------------
