@@ -19,6 +19,7 @@ import numpy as np
 import scipy.fft
 
 from . import _backend as B
+from ._checks import check_int, check_positive
 from .errors import ParameterError
 from .stft import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
@@ -130,13 +131,6 @@ def mel_frequencies(
     return mel_to_hz(mels, htk=htk)
 
 
-def _check_positive(name: str, value: Any, integer: bool = False) -> None:
-    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.number))
-    if not ok or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
-        kind = "a positive integer" if integer else "a positive finite number"
-        raise ParameterError(f"{name} must be {kind}, got {value!r}")
-
-
 def _row_normalize(weights: np.ndarray, norm: float) -> np.ndarray:
     """Normalise each row to unit ``norm`` (librosa.util.normalize semantics, rows of zeros untouched)."""
     mag = np.abs(weights)
@@ -226,9 +220,9 @@ def mel(
 
 def _mel_basis(*, sr, n_fft, n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney", dtype=np.float32):
     """Validated, cached (read-only) mel filterbank: the internal form of :func:`mel`."""
-    _check_positive("sr", sr)
-    _check_positive("n_fft", n_fft, integer=True)
-    _check_positive("n_mels", n_mels, integer=True)
+    check_positive("sr", sr)
+    check_int("n_fft", n_fft)
+    check_int("n_mels", n_mels)
     if fmax is None:
         fmax = float(sr) / 2
     if not (np.isfinite(fmin) and np.isfinite(fmax)) or fmin < 0 or fmax <= fmin:
@@ -278,8 +272,8 @@ def dct(n_filters: int, n_input: int, *, dct_type: int = 2, norm: str | None = "
 
 
 def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.ndarray:
-    _check_positive("n_mfcc", n_out, integer=True)
-    _check_positive("number of mel bands", n_in, integer=True)
+    check_int("n_mfcc", n_out)
+    check_int("number of mel bands", n_in)
     if dct_type not in (1, 2, 3, 4):
         raise ParameterError(f"dct_type must be 1, 2, 3 or 4, got {dct_type!r}")
     if norm not in (None, "ortho"):

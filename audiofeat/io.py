@@ -34,6 +34,8 @@ import numpy as np
 import soundfile
 import soxr
 
+from ._backend import is_torch
+from ._checks import check_int, check_positive
 from .errors import (
     AudioFileError,
     AudioFileNotFoundError,
@@ -45,6 +47,7 @@ from .errors import (
     UnreadableAudioError,
 )
 
+_HZ = " (samples per second)"
 __all__ = ["AudioInfo", "info", "load", "resample", "save", "stream"]
 
 PathLike = Union[str, "os.PathLike[str]", BinaryIO, soundfile.SoundFile]
@@ -78,19 +81,6 @@ _TABLE_DENSITY = 4096
 # --------------------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------------------
-def _check_rate(name: str, value: Any) -> float:
-    """Return ``value`` as a float if it is a positive finite number, else raise ParameterError."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise ParameterError(f"{name}={value!r} must be a positive number (samples per second)")
-    if not math.isfinite(float(value)) or value <= 0:
-        raise ParameterError(
-            f"{name}={value!r} must be a positive finite number (samples per second)"
-        )
-    return float(value)
-
-
 def _check_float_dtype(dtype: Any) -> np.dtype:
     """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ParameterError."""
     try:
@@ -123,17 +113,6 @@ def _check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
             f"duration={duration!r} must be None or a finite number of seconds > 0"
         )
     return off, dur
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"{name}={value!r} must be a positive integer")
-    return int(value)
-
-
-def _is_torch(x: Any) -> bool:
-    """True for a torch.Tensor, without importing torch."""
-    return type(x).__module__.startswith("torch") and hasattr(x, "detach") and hasattr(x, "dtype")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -487,7 +466,7 @@ def load(
     ((22050,), 44100)
     """
     if sr is not None:
-        _check_rate("sr", sr)
+        check_positive("sr", sr, _HZ)
     dt = _check_float_dtype(dtype)
     off, dur = _check_span(offset, duration)
     if res_type not in _SOXR_QUALITY:
@@ -590,9 +569,9 @@ def resample(
     >>> resample(np.stack([y, y]), orig_sr=22050, target_sr=8000).shape
     (2, 8000)
     """
-    orig = _check_rate("orig_sr", orig_sr)
-    target = _check_rate("target_sr", target_sr)
-    if _is_torch(y):
+    orig = check_positive("orig_sr", orig_sr, _HZ)
+    target = check_positive("target_sr", target_sr, _HZ)
+    if is_torch(y):
         if res_type not in _TORCH_RES_TYPES:
             raise ParameterError(
                 f"res_type={res_type!r} is not supported for torch tensors; expected one of "
@@ -843,10 +822,10 @@ def save(
     >>> info(path).subtype
     'PCM_24'
     """
-    rate = _check_rate("sr", sr)
+    rate = check_positive("sr", sr, _HZ)
     if not rate.is_integer():
         raise ParameterError(f"sr={sr!r} must be a whole number of samples per second to be saved")
-    if _is_torch(y):
+    if is_torch(y):
         y = y.detach().cpu().numpy()
     if not isinstance(y, np.ndarray):
         raise BackendError(
@@ -993,9 +972,9 @@ def stream(
     >>> [b.shape for b in blocks]
     [(2560,), (2560,), (2560,), (2560,), (1808,)]
     """
-    block_length = _check_positive_int("block_length", block_length)
-    frame_length = _check_positive_int("frame_length", frame_length)
-    hop_length = _check_positive_int("hop_length", hop_length)
+    block_length = check_int("block_length", block_length)
+    frame_length = check_int("frame_length", frame_length)
+    hop_length = check_int("hop_length", hop_length)
     dt = _check_float_dtype(dtype)
     off, dur = _check_span(offset, duration)
     if fill_value is not None:

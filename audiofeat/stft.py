@@ -22,6 +22,7 @@ import numpy as np
 import scipy.signal
 
 from . import _backend as B
+from ._checks import check_int
 from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
@@ -133,18 +134,12 @@ def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 # parameter checks shared by stft, istft and the spectral features
 # --------------------------------------------------------------------------------------------------
-def _check_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _resolve_lengths(n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int, int]:
-    n_fft = _check_int("n_fft", n_fft)
-    win_length = n_fft if win_length is None else _check_int("win_length", win_length)
+    n_fft = check_int("n_fft", n_fft)
+    win_length = n_fft if win_length is None else check_int("win_length", win_length)
     if win_length > n_fft:
         raise ParameterError(f"win_length={win_length} must not exceed n_fft={n_fft}")
-    hop_length = max(1, win_length // 4) if hop_length is None else _check_int("hop_length", hop_length)
+    hop_length = max(1, win_length // 4) if hop_length is None else check_int("hop_length", hop_length)
     return n_fft, hop_length, win_length
 
 
@@ -346,7 +341,7 @@ def istft(
     if D.shape[-2] != 1 + n_fft // 2:
         raise ParameterError(f"stft_matrix has {D.shape[-2]} bins, expected 1 + n_fft // 2 = {1 + n_fft // 2}")
     if length is not None:
-        length = _check_int("length", length, minimum=0)
+        length = check_int("length", length, minimum=0)
     if not xp.isdtype(D.dtype, ("complex floating", "real floating")):
         raise ParameterError(f"stft_matrix must be complex (or real floating), got dtype {D.dtype}")
     rdtype = B.real_dtype(xp, D.dtype)

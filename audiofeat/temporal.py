@@ -16,7 +16,7 @@ import scipy.signal
 
 from . import _backend as B
 from .errors import ParameterError
-from .stft import _check_int
+from ._checks import check_int
 
 __all__ = [
     "frame",
@@ -73,8 +73,8 @@ def frame(
            [3, 5, 7]])
     """
     x = B.as_array(x, "x")
-    frame_length = _check_int("frame_length", frame_length)
-    hop_length = _check_int("hop_length", hop_length)
+    frame_length = check_int("frame_length", frame_length)
+    hop_length = check_int("hop_length", hop_length)
     if x.ndim == 0:
         raise ParameterError("x must have at least one dimension")
     if not -x.ndim <= axis < x.ndim:
@@ -286,10 +286,10 @@ def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: st
     """
     x = B.as_array(data, "data")
     xp = B.namespace(x)
-    width = _check_int("width", width, minimum=3)
+    width = check_int("width", width, minimum=3)
     if width % 2 != 1:
         raise ParameterError(f"width must be an odd integer >= 3, got {width}")
-    order = _check_int("order", order, minimum=1)
+    order = check_int("order", order, minimum=1)
     if mode not in _DELTA_MODES:
         raise ParameterError(f"mode must be one of {sorted(_DELTA_MODES)}, got {mode!r}")
     unknown = set(kwargs) - {"cval"}
@@ -348,7 +348,7 @@ def stack_memory(data: Any, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) 
     """
     x = B.as_array(data, "data")
     xp = B.namespace(x)
-    n_steps = _check_int("n_steps", n_steps)
+    n_steps = check_int("n_steps", n_steps)
     if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay == 0:
         raise ParameterError(f"delay must be a non-zero integer, got {delay!r}")
     mode = kwargs.pop("mode", "constant")
