@@ -305,6 +305,24 @@ def set_num_threads(n: int) -> None:
     """Set how many threads audiofeat's numpy path uses (default: all cores, or $AUDIOFEAT_NUM_THREADS).
 
     Set 1 inside worker processes that already run in parallel. Torch ops follow ``torch.set_num_threads``.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads (>= 1).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> before = audiofeat.get_num_threads()
+    >>> audiofeat.set_num_threads(1)
+    >>> audiofeat.get_num_threads()
+    1
+    >>> audiofeat.set_num_threads(before)
     """
     global _num_threads, _pool
     if int(n) < 1:
@@ -317,7 +335,18 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads used by audiofeat's numpy path."""
+    """Threads used by audiofeat's numpy path.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.get_num_threads() >= 1
+    True
+    """
     return _num_threads
 
 

@@ -804,6 +804,10 @@ def save(
     format : str, optional
         Container format (``"WAV"``, ``"FLAC"``, ``"OGG"``, ``"MP3"``, ...); from the extension if None.
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     ParameterError

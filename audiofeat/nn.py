@@ -48,6 +48,10 @@ class Spectrogram(nn.Module):
     power : float or None
         2 for power, 1 for magnitude, None for the complex STFT.
 
+    Returns
+    -------
+    Called on ``y`` of shape ``(..., n)``: ``(..., 1 + n_fft // 2, n_frames)``.
+
     Examples
     --------
     >>> import torch, audiofeat.nn
@@ -90,6 +94,10 @@ class MelSpectrogram(Spectrogram):
     n_mels, fmin, fmax, htk, norm :
         Mel filterbank options (see :func:`audiofeat.filters.mel`).
 
+    Returns
+    -------
+    Called on ``y`` of shape ``(..., n)``: ``(..., n_mels, n_frames)``, C-contiguous.
+
     Examples
     --------
     >>> import torch, audiofeat.nn
@@ -130,6 +138,10 @@ class MFCC(nn.Module):
         Dynamic range floor of the log-mel spectrogram (per item; see :func:`audiofeat.power_to_db`).
     **mel_kwargs
         Passed to :class:`MelSpectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...).
+
+    Returns
+    -------
+    Called on ``y`` of shape ``(..., n)``: ``(..., n_mfcc, n_frames)``.
 
     Examples
     --------

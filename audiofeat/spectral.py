@@ -236,6 +236,21 @@ def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, 
 
     Equivalent to ``power_to_db(S**2, ref=ref**2, amin=amin**2, top_db=top_db)``.
 
+    Parameters
+    ----------
+    S : array (numpy or torch)
+        Amplitudes (complex input: its magnitude).
+    ref : float or callable
+        Reference amplitude; a callable is applied to ``|S|`` (e.g. ``np.max``).
+    amin : float
+        Minimum amplitude (> 0).
+    top_db : float or None
+        Floor at ``max - top_db`` dB, per spectrogram (see :func:`power_to_db`).
+
+    Returns
+    -------
+    S_db : same shape and backend, real.
+
     Examples
     --------
     >>> import numpy as np, audiofeat
@@ -254,6 +269,17 @@ def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, 
 def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
     """Convert decibels to power: ``ref * 10 ** (S_db / 10)``.
 
+    Parameters
+    ----------
+    S_db : array (numpy or torch)
+        Values in dB.
+    ref : float
+        Reference power (0 dB).
+
+    Returns
+    -------
+    Power, same shape and backend.
+
     Examples
     --------
     >>> import numpy as np, audiofeat
@@ -266,6 +292,17 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
 
 def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:
     """Convert decibels to amplitude: ``ref * 10 ** (S_db / 20)``.
+
+    Parameters
+    ----------
+    S_db : array (numpy or torch)
+        Values in dB.
+    ref : float
+        Reference amplitude (0 dB).
+
+    Returns
+    -------
+    Amplitude, same shape and backend.
 
     Examples
     --------

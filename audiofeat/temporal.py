@@ -169,6 +169,17 @@ def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: int | None 
 def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
     """Sample indices to seconds: ``samples / sr``.
 
+    Parameters
+    ----------
+    samples : int, array_like or torch.Tensor
+        Sample indices.
+    sr : float
+        Sample rate.
+
+    Returns
+    -------
+    Times in seconds (a numpy scalar for a scalar).
+
     Examples
     --------
     >>> import audiofeat
@@ -182,6 +193,17 @@ def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
 
 def time_to_samples(times: Any, *, sr: float = 22050) -> Any:
     """Seconds to sample indices (truncated toward zero, like librosa).
+
+    Parameters
+    ----------
+    times : float, array_like or torch.Tensor
+        Times in seconds.
+    sr : float
+        Sample rate.
+
+    Returns
+    -------
+    Integer sample indices.
 
     Examples
     --------
@@ -222,6 +244,21 @@ def frames_to_time(frames: Any, *, sr: float = 22050, hop_length: int = 512, n_f
 
 def time_to_frames(times: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: int | None = None) -> Any:
     """Seconds to frame indices (the frame that contains each time).
+
+    Parameters
+    ----------
+    times : float, array_like or torch.Tensor
+        Times in seconds.
+    sr : float
+        Sample rate.
+    hop_length : int
+        Samples between frames.
+    n_fft : int, optional
+        Subtract ``n_fft // 2`` samples first (for frames of ``stft(center=False)``).
+
+    Returns
+    -------
+    Integer frame indices.
 
     Examples
     --------
