@@ -19,6 +19,7 @@ Nothing here knows about audio.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -141,6 +142,20 @@ def abs2(x: Any) -> Any:
     return out
 
 
+def as_float_spectrum(S: Any, name: str = "S") -> Any:
+    """A spectrogram as floating point: integers become float64 (numpy) / float32 (torch), float16 and
+    bfloat16 become float32; float32/float64 and complex arrays pass unchanged."""
+    S = as_array(S, name)
+    xp = namespace(S)
+    if xp.isdtype(S.dtype, ("real floating", "complex floating")):
+        if S.dtype in (xp.float32, xp.float64) or xp.isdtype(S.dtype, "complex floating"):
+            return S
+        return xp.astype(S, xp.float32)
+    if S.dtype == xp.bool or not xp.isdtype(S.dtype, "integral"):
+        raise ParameterError(f"{name} must be a numeric array, got dtype {S.dtype}")
+    return xp.astype(S, xp.float32 if is_torch(S) else xp.float64)
+
+
 def complex_dtype(xp, real):
     """The complex dtype matching a real one."""
     return xp.complex128 if real == xp.float64 else xp.complex64
@@ -181,9 +196,7 @@ def const(array: np.ndarray, like: Any, dtype=None) -> Any:
     hit = _torch_consts.get(key)
     if hit is not None and hit[0] is array:
         return hit[1]
-    import torch
-
-    tensor = torch.as_tensor(np.array(array), device=like.device).to(dtype)
+    tensor = torch_constant(array, like.device, dtype)
     with _const_lock:
         if len(_torch_consts) > 512:
             _torch_consts.clear()
@@ -208,6 +221,18 @@ def _np_const(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
             _np_consts.clear()
         _np_consts[key] = (array, out)
     return out
+
+
+def torch_constant(array: Any, device: Any, dtype: Any) -> Any:
+    """A tensor built for caching: a normal tensor even under ``torch.inference_mode()``.
+
+    A tensor made inside inference mode cannot be saved for backward, so a constant first cached during
+    validation would break every later training step.
+    """
+    import torch
+
+    with torch.inference_mode(False):
+        return torch.as_tensor(np.array(array), device=device).to(dtype)
 
 
 def from_numpy(array: np.ndarray, like: Any, dtype=None) -> Any:
@@ -329,9 +354,9 @@ def set_num_threads(n: int) -> None:
         raise ParameterError(f"number of threads must be >= 1, got {n}")
     with _pool_lock:
         _num_threads = int(n)
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-            _pool = None
+        # Not shut down: another thread may be about to map onto it. Its idle workers exit once it is
+        # garbage-collected.
+        _pool = None
 
 
 def get_num_threads() -> int:
@@ -351,21 +376,38 @@ def get_num_threads() -> int:
 
 
 _blas_controller = None
+_blas_limiter = None
+_blas_users = 0
+_blas_lock = threading.Lock()
 
 
+@contextlib.contextmanager
 def _single_threaded_blas():
-    """Context manager limiting BLAS to one thread (threadpoolctl; a no-op if it is unavailable)."""
-    global _blas_controller
+    """Limit BLAS to one thread while any caller is inside (threadpoolctl; a no-op if unavailable).
+
+    The limit is process-wide, so it is reference-counted: the first caller to enter sets it and the last
+    to leave restores the original, however several caller threads interleave.
+    """
+    global _blas_controller, _blas_limiter, _blas_users
+    with _blas_lock:
+        if _blas_users == 0:
+            try:
+                if _blas_controller is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    _blas_controller = ThreadpoolController()
+                _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
+            except Exception:  # pragma: no cover - threadpoolctl missing or a BLAS it cannot drive
+                _blas_limiter = None
+        _blas_users += 1
     try:
-        if _blas_controller is None:
-            from threadpoolctl import ThreadpoolController
-
-            _blas_controller = ThreadpoolController()
-        return _blas_controller.limit(limits=1, user_api="blas")
-    except Exception:  # pragma: no cover - threadpoolctl missing or a BLAS it cannot drive
-        import contextlib
-
-        return contextlib.nullcontext()
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 def _get_pool() -> ThreadPoolExecutor:

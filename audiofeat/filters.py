@@ -12,6 +12,7 @@ public functions return fresh copies, internal callers share the cached read-onl
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -61,8 +62,8 @@ def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     f = B.as_array(frequencies, "frequencies")
     scalar = not B.is_torch(f) and f.ndim == 0
     xp = B.namespace(f)
-    if not xp.isdtype(f.dtype, "real floating"):
-        f = xp.astype(f, xp.float64)
+    if not B.is_torch(f) or not xp.isdtype(f.dtype, "real floating"):
+        f = xp.astype(f, xp.float64)  # numpy: float64 like librosa (float32 overflows in mel_to_hz)
     if htk:
         return _unwrap_scalar(2595.0 * xp.log10(1.0 + f / 700.0), scalar)
     linear = f / _F_SP
@@ -94,7 +95,7 @@ def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
     m = B.as_array(mels, "mels")
     scalar = not B.is_torch(m) and m.ndim == 0
     xp = B.namespace(m)
-    if not xp.isdtype(m.dtype, "real floating"):
+    if not B.is_torch(m) or not xp.isdtype(m.dtype, "real floating"):
         m = xp.astype(m, xp.float64)
     if htk:
         return _unwrap_scalar(700.0 * (10.0 ** (m / 2595.0) - 1.0), scalar)
@@ -165,6 +166,10 @@ def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, ht
         weights *= enorm[:, None]
     elif norm is not None:
         weights = _row_normalize(weights, norm).astype(dtype, copy=False)
+    if not np.all((mel_f[:-2] == 0) | (weights.max(axis=1) > 0)):
+        warnings.warn(
+            "Empty filters detected in mel frequency basis: some channels will produce empty responses. "
+            "Try increasing your sampling rate (and fmax) or reducing n_mels.", stacklevel=4)
     return B.frozen(weights)
 
 

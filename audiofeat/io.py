@@ -34,7 +34,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from ._backend import is_torch
+from ._backend import is_torch, torch_constant
 from ._checks import check_int, check_positive
 from .errors import (
     AudioFileError,
@@ -672,7 +672,7 @@ def _polyphase_kernel(orig: int, new: int, device: Any, dtype: Any) -> tuple[Any
     phase = torch.arange(0, -new, -1, dtype=torch.float64)[:, None] / new
     t = (phase + idx[None, :]) * base
     kernel = _sinc_filter(t, torch) * (base / orig)
-    return kernel[:, None, :].to(device=device, dtype=dtype), width
+    return torch_constant(kernel[:, None, :], device, dtype), width
 
 
 def _resample_torch(y: Any, orig: float, target: float, *, scale: bool, axis: int) -> Any:
@@ -739,7 +739,7 @@ def _sinc_table(device: Any) -> Any:
     t = torch.arange(0, (_SINC_ZERO_CROSSINGS + 1) * _TABLE_DENSITY + 1, dtype=torch.float64)
     table = _sinc_filter(t / _TABLE_DENSITY, torch)
     table[_SINC_ZERO_CROSSINGS * _TABLE_DENSITY + 1 :] = 0.0
-    return table.to(device)
+    return torch_constant(table, device, torch.float64)
 
 
 def _resample_direct(x: Any, orig: float, target: float, n_out: int) -> Any:

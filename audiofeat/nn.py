@@ -3,7 +3,8 @@
 Each module computes its window, filterbank and DCT matrix once and registers them as buffers (so
 ``.to(device)`` moves them and ``state_dict`` saves them, like torchaudio's transforms); ``forward`` calls the
 same functional core as :func:`audiofeat.melspectrogram` and :func:`audiofeat.mfcc`, so the numbers are
-identical. Input ``(..., n)`` float tensors; outputs ``(..., bins, frames)``.
+identical. Buffers are kept in float64 and cast to the input's precision in ``forward``, so float64 input
+keeps full precision; a changed ``mel_basis`` (``load_state_dict``, in-place edits) is picked up. Input ``(..., n)`` float tensors; outputs ``(..., bins, frames)``.
 """
 
 from __future__ import annotations
@@ -22,20 +23,13 @@ import numpy as np
 
 from .filters import _dct_basis, _mel_basis, filterbank_bands
 from .spectral import _cepstrum, _check_power, _contiguous, _spectrogram, power_to_db
-from .stft import _padded_window, _resolve_lengths, get_window, stft
+from .stft import _resolve_lengths, _window_array, stft
 
 __all__ = ["Spectrogram", "MelSpectrogram", "MFCC"]
 
 
 def _window_buffer(window: Any, win_length: int, n_fft: int) -> torch.Tensor:
-    if isinstance(window, (str, tuple)) or np.isscalar(window):
-        win = _padded_window(window, win_length, n_fft)
-    else:
-        win = np.asarray(get_window(window, win_length) if not torch.is_tensor(window) else window.cpu(),
-                         dtype=np.float64)
-        lpad = (n_fft - win_length) // 2
-        win = np.pad(win, (lpad, n_fft - win_length - lpad))
-    return torch.as_tensor(np.array(win), dtype=torch.float32)
+    return torch.as_tensor(np.array(_window_array(window, win_length, n_fft)), dtype=torch.float64)
 
 
 class Spectrogram(nn.Module):
@@ -70,11 +64,12 @@ class Spectrogram(nn.Module):
         self.register_buffer("window", _window_buffer(window, self.win_length, self.n_fft))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        window = self.window.to(torch.float64 if y.dtype == torch.float64 else torch.float32)
         if self.power is None:
-            return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=self.window,
+            return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=window,
                         center=self.center, pad_mode=self.pad_mode)
         S, _ = _spectrogram(y=y, n_fft=self.n_fft, hop_length=self.hop_length, power=self.power,
-                            window=self.window, center=self.center, pad_mode=self.pad_mode)
+                            window=window, center=self.center, pad_mode=self.pad_mode)
         return S
 
     def extra_repr(self) -> str:
@@ -113,15 +108,26 @@ class MelSpectrogram(Spectrogram):
         super().__init__(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                          center=center, pad_mode=pad_mode, power=_check_power(power))
         self.sr = sr
+        # float32 values like the functional default (and librosa's), held exactly in a float64 buffer
         basis = _mel_basis(sr=sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
-        self._bands = filterbank_bands(basis)
-        self.register_buffer("mel_basis", torch.as_tensor(np.array(basis)))
+        self.register_buffer("mel_basis", torch.as_tensor(np.array(basis, dtype=np.float64)))
+        self._bands_key: tuple | None = None
+        self._bands: tuple = ()
+
+    def _current_bands(self) -> tuple:
+        # The band spans follow the buffer: recomputed after load_state_dict or any in-place edit
+        # (both bump the tensor's version counter), so a changed filterbank is never applied stale.
+        key = (self.mel_basis._version, self.mel_basis.data_ptr(), self.mel_basis.shape)
+        if key != self._bands_key:
+            self._bands = filterbank_bands(self.mel_basis)
+            self._bands_key = key
+        return self._bands
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         dtype = torch.float64 if y.dtype == torch.float64 else torch.float32
         S, _ = _spectrogram(y=y, n_fft=self.n_fft, hop_length=self.hop_length, power=self.power,
-                            window=self.window, center=self.center, pad_mode=self.pad_mode,
-                            fb=self.mel_basis.to(dtype), bands=self._bands)
+                            window=self.window.to(dtype), center=self.center, pad_mode=self.pad_mode,
+                            fb=self.mel_basis.to(dtype), bands=self._current_bands())
         return _contiguous(S)
 
 
@@ -162,7 +168,7 @@ class MFCC(nn.Module):
 
             raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
         self.register_buffer("dct_basis", torch.as_tensor(np.array(_dct_basis(n_mfcc, n_mels, dct_type, norm,
-                                                                                  np.float32))))
+                                                                                  np.float64))))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         S_db = power_to_db(self.melspectrogram(y), top_db=self.top_db)

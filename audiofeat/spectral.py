@@ -74,7 +74,7 @@ def _spectrogram(
     With ``fb`` (in ``y``'s namespace and device), the filterbank is applied inside the frame blocks.
     """
     if S is not None:
-        S = B.as_array(S, "S")
+        S = B.as_float_spectrum(S)
         if S.ndim < 2:
             raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(S.shape)}")
         if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
@@ -83,20 +83,28 @@ def _spectrogram(
             return S, n_fft
         if fb.shape[-1] != S.shape[-2]:
             raise ParameterError(f"S has {S.shape[-2]} frequency bins but the filterbank expects {fb.shape[-1]}")
+        xp = B.namespace(S)
+        if xp.isdtype(S.dtype, "real floating") and S.dtype != fb.dtype:
+            S = xp.astype(S, fb.dtype)
         return apply_filterbank(S.swapaxes(-1, -2), fb, bands).swapaxes(-1, -2), n_fft
     if y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
     power = _check_power(power)
     magnitude = _magnitude_to(power)
+    out_dtype = None
     if fb is None:
         post, tail = magnitude, (1 + n_fft // 2,)
     else:
         def post(spec):
-            return apply_filterbank(magnitude(spec), fb, bands)
+            P = magnitude(spec)
+            if P.dtype != fb.dtype:
+                P = B.namespace(P).astype(P, fb.dtype)
+            return apply_filterbank(P, fb, bands)
 
-        tail = (fb.shape[0],)
+        tail, out_dtype = (fb.shape[0],), fb.dtype
     S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                       center=center, pad_mode=pad_mode, post=post, out_tail=tail, time_last=True)
+                       center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
+                       time_last=True)
     return S, n_fft
 
 
@@ -152,7 +160,7 @@ def melspectrogram(
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
     if S is None and y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
-    src = B.as_array(y if S is None else S, "y" if S is None else "S")
+    src = B.as_array(y, "y") if S is None else B.as_float_spectrum(S)
     if S is not None:
         if src.ndim < 2:
             raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(src.shape)}")
@@ -160,7 +168,9 @@ def melspectrogram(
     kwargs.setdefault("dtype", np.float32)
     basis = _mel_basis(sr=sr, n_fft=n_fft, **kwargs)
     xp = B.namespace(src)
-    fb = B.const(basis, src, xp.float64 if src.dtype == xp.float64 else xp.float32)
+    # like librosa, a float64 filterbank (dtype=np.float64) promotes the result to float64
+    wide = src.dtype in (xp.float64, xp.complex128) or basis.dtype == np.float64
+    fb = B.const(basis, src, xp.float64 if wide else xp.float32)
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode, fb=fb, bands=cached_bands(basis))
@@ -382,7 +392,7 @@ def mfcc(
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     else:
-        S = B.as_array(S, "S")
+        S = B.as_float_spectrum(S)
         if S.ndim < 2:
             raise ParameterError(f"S must have shape (..., n_mels, n_frames), got {tuple(S.shape)}")
     basis = B.const(_dct_basis(n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)

@@ -27,8 +27,7 @@ from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp", "maximum", "mean",
-              "median", "minimum")
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # librosa.stft's set, less "empty"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -84,18 +83,23 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
     raise ParameterError(f"invalid window specification: {window!r}")
 
 
+def _window_array(window: Any, win_length: int, n_fft: int) -> np.ndarray:
+    """Any window specification as float64 numpy values centred in ``n_fft`` samples."""
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        return _padded_window(window, win_length, n_fft)
+    win = get_window(window, win_length)
+    return _pad_center(np.asarray(B.to_numpy(win), dtype=np.float64), n_fft)
+
+
 def _analysis_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any:
-    """The window centred in ``n_fft`` samples, in ``like``'s namespace, dtype and device (cached)."""
-    if B.is_torch(window) or isinstance(window, np.ndarray) or isinstance(window, list):
-        win = get_window(window, win_length)
-        if B.is_torch(win):
-            win = win.to(device=like.device, dtype=like.dtype)
-            return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
-        win = np.asarray(win, dtype=np.float64)
-        return B.const(_pad_center(win, n_fft), like)
-    if callable(window):
-        return B.const(_pad_center(np.asarray(window(win_length), dtype=np.float64), n_fft), like)
-    return B.const(_padded_window(window, win_length, n_fft), like)
+    """The window centred in ``n_fft`` samples, in ``like``'s namespace, dtype and device."""
+    if B.is_torch(window) and B.is_torch(like):
+        # stays a tensor, so a learnable window keeps its gradient
+        win = get_window(window, win_length).to(device=like.device, dtype=like.dtype)
+        return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        return B.const(_padded_window(window, win_length, n_fft), like)  # cached per dtype and device
+    return B.from_numpy(_window_array(window, win_length, n_fft), like)
 
 
 @lru_cache(maxsize=64)
@@ -263,8 +267,10 @@ def stft(
     if out is not None:
         if B.is_torch(D) or not isinstance(out, np.ndarray):
             raise ParameterError("out= is only supported for numpy input and a numpy output array")
-        if out.shape != D.shape:
-            raise ParameterError(f"out has shape {out.shape}, expected {D.shape}")
+        # like librosa, a buffer with room for more frames is filled at the start and that view returned
+        if out.shape[:-1] != D.shape[:-1] or out.shape[-1] < D.shape[-1]:
+            raise ParameterError(f"out has shape {out.shape}, expected {D.shape} (or more frames)")
+        out = out[..., : D.shape[-1]]
         out[...] = D
         return out
     return D

@@ -163,7 +163,7 @@ def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: int | None 
         import torch
 
         return torch.div(s - offset, hop_length, rounding_mode="floor").to(torch.int64)
-    return _to_int(np.floor((s - offset) // hop_length), scalar)
+    return np.asarray(np.floor((s - offset) // hop_length), dtype=int)  # 0-d for a scalar, like librosa
 
 
 def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
