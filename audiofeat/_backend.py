@@ -19,7 +19,6 @@ Nothing here knows about audio.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -326,6 +325,11 @@ _pool_lock = threading.Lock()
 _BLOCK_BYTES = 1 << 20  # about 1 MiB of input frames per block: windowed frames and spectra stay in cache
 
 
+def block_frames(frame_length: int, itemsize: int = 4) -> int:
+    """How many frames :func:`map_frame_blocks` puts in one numpy block."""
+    return max(8, _BLOCK_BYTES // max(1, frame_length * itemsize))
+
+
 def set_num_threads(n: int) -> None:
     """Set how many threads audiofeat's numpy path uses (default: all cores, or $AUDIOFEAT_NUM_THREADS).
 
@@ -375,41 +379,6 @@ def get_num_threads() -> int:
     return _num_threads
 
 
-_blas_controller = None
-_blas_limiter = None
-_blas_users = 0
-_blas_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _single_threaded_blas():
-    """Limit BLAS to one thread while any caller is inside (threadpoolctl; a no-op if unavailable).
-
-    The limit is process-wide, so it is reference-counted: the first caller to enter sets it and the last
-    to leave restores the original, however several caller threads interleave.
-    """
-    global _blas_controller, _blas_limiter, _blas_users
-    with _blas_lock:
-        if _blas_users == 0:
-            try:
-                if _blas_controller is None:
-                    from threadpoolctl import ThreadpoolController
-
-                    _blas_controller = ThreadpoolController()
-                _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
-            except Exception:  # pragma: no cover - threadpoolctl missing or a BLAS it cannot drive
-                _blas_limiter = None
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0 and _blas_limiter is not None:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
-
-
 def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
@@ -455,7 +424,7 @@ def map_frame_blocks(
     n_frames, frame_length = framed.shape[-2:]
     batch = framed.reshape((-1, n_frames, frame_length)) if lead else framed[None]
     n_items = batch.shape[0]
-    block = max(8, _BLOCK_BYTES // max(1, frame_length * framed.itemsize))
+    block = block_frames(frame_length, framed.itemsize)
     tasks = [(i, s, min(s + block, n_frames)) for i in range(n_items) for s in range(0, n_frames, block)]
     if time_last:
         # writing each block's (k, m) transpose into place is cheaper than one transposing copy at the end
@@ -476,11 +445,10 @@ def map_frame_blocks(
         for task in tasks:
             run(task)
     else:
-        # Our threads already use every core: BLAS's own threads inside each small product would only
-        # contend with them (measured: 2x slower), so BLAS runs single-threaded meanwhile.
-        # list() re-raises the first exception of any block in the caller's thread.
-        with _single_threaded_blas():
-            list(_get_pool().map(run, tasks))
+        # list() re-raises the first exception of any block in the caller's thread. Kernels keep their
+        # matrix products below BLAS's threading threshold (see small_matmul), so BLAS never starts its
+        # own threads to contend with ours.
+        list(_get_pool().map(run, tasks))
     return out.reshape((*lead, *out_tail, n_frames) if time_last else (*lead, n_frames, *out_tail))
 
 
@@ -505,6 +473,30 @@ def _torch_frame_blocks(kernel: Callable[[Any], Any], framed: Any) -> Any:
     parts = [torch.cat([kernel(item[s : s + block]) for s in range(0, n_frames, block)], dim=0) for item in items]
     out = torch.stack(parts)
     return out.reshape(*lead, *out.shape[1:])
+
+
+# OpenBLAS runs a GEMM in the calling thread when m*n*k <= 4 * 65536 (GEMM_MULTITHREAD_THRESHOLD x
+# SMP_THRESHOLD_MIN); above that it wakes its own threads, which then spin-wait for a while and, on a
+# machine whose cores our thread pool already fills, slow everything that follows (measured 15-40%).
+# Products on the numpy path are therefore cut to stay at or below this size. Toggling BLAS's thread
+# count per call instead (threadpoolctl) cost more than it saved and changed process-wide state.
+SMALL_GEMM = 4 * 65536
+
+
+def small_matmul(a: Any, x: Any) -> Any:
+    """``a @ x`` for a small matrix ``a`` (m, k) and ``x`` (..., k, t), cut along ``t`` on numpy so that
+    every BLAS call stays single-threaded (see ``SMALL_GEMM``); torch: one ``matmul``."""
+    if is_torch(x) or is_torch(a):
+        return a @ x
+    m, k = a.shape
+    t = x.shape[-1]
+    step = max(1, SMALL_GEMM // max(1, m * k))
+    if step >= t:
+        return a @ x
+    out = np.empty((*x.shape[:-2], m, t), dtype=np.result_type(a, x))
+    for s in range(0, t, step):
+        np.matmul(a, x[..., s : s + step], out=out[..., s : s + step])
+    return out
 
 
 def overlap_add(framed: Any, hop_length: int) -> Any:

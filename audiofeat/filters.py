@@ -291,36 +291,50 @@ def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.nd
 # --------------------------------------------------------------------------------------------------
 # applying a filterbank
 # --------------------------------------------------------------------------------------------------
-_GROUP = 16
+def filterbank_bands(weights: Any, max_cells: int = B.SMALL_GEMM // 128) -> tuple[tuple[int, int, int, int], ...]:
+    """Split a sparse filterbank into groups of consecutive rows with the column span each group touches.
 
-
-def filterbank_bands(weights: np.ndarray, group: int = _GROUP) -> tuple[tuple[int, int, int, int], ...]:
-    """Split a sparse filterbank into groups of ``group`` rows with the column span each group touches.
-
-    Returns ``((row0, row1, col0, col1), ...)``. A mel filterbank touches about ``1/8`` of the
-    (rows x columns) matrix in 16-row groups, so applying it group by group does 8x fewer multiply-adds
-    than one dense product.
+    Returns ``((row0, row1, col0, col1), ...)``. Rows are grouped greedily while the sub-matrix
+    ``rows x span`` has at most ``max_cells`` entries, so its product with a block of
+    ``SMALL_GEMM // max_cells`` frames stays a single-threaded BLAS call (``_backend.SMALL_GEMM``). A mel filterbank touches about 1/8 of the
+    (rows x columns) matrix this way: the banded product does ~8x fewer multiply-adds than the dense one.
     """
     w = B.to_numpy(weights)
-    spans = []
-    for r0 in range(0, w.shape[0], group):
-        r1 = min(r0 + group, w.shape[0])
-        cols = np.flatnonzero(np.any(w[r0:r1] != 0, axis=0))
-        c0, c1 = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
-        spans.append((r0, r1, c0, c1))
-    return tuple(spans)
+    rows = [_span(row) for row in (w != 0)]
+    groups = []
+    r0 = 0
+    while r0 < len(rows):
+        r1, (lo, hi) = r0 + 1, rows[r0]
+        while r1 < len(rows):
+            a, b = rows[r1]
+            if b > a:  # an empty row widens nothing
+                a, b = (min(lo, a), max(hi, b)) if hi > lo else (a, b)
+            else:
+                a, b = lo, hi
+            if (r1 + 1 - r0) * (b - a) > max_cells:
+                break
+            r1, lo, hi = r1 + 1, a, b
+        groups.append((r0, r1, lo, hi))
+        r0 = r1
+    return tuple(groups)
+
+
+def _span(row: np.ndarray) -> tuple[int, int]:
+    cols = np.flatnonzero(row)
+    return (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
 
 
 _bands_cache: dict = {}
 
 
-def cached_bands(weights: np.ndarray) -> tuple[tuple[int, int, int, int], ...]:
-    """:func:`filterbank_bands` of a cached (long-lived) filterbank, computed once per array."""
-    hit = _bands_cache.get(id(weights))
+def cached_bands(weights: np.ndarray, frames: int = 128) -> tuple[tuple[int, int, int, int], ...]:
+    """:func:`filterbank_bands` of a cached (long-lived) filterbank for blocks of ``frames`` frames."""
+    key = (id(weights), frames)
+    hit = _bands_cache.get(key)
     if hit is None or hit[0] is not weights:
         if len(_bands_cache) > 256:
             _bands_cache.clear()
-        hit = _bands_cache[id(weights)] = (weights, filterbank_bands(weights))
+        hit = _bands_cache[key] = (weights, filterbank_bands(weights, max(1, B.SMALL_GEMM // frames)))
     return hit[1]
 
 

@@ -173,7 +173,8 @@ def melspectrogram(
     fb = B.const(basis, src, xp.float64 if wide else xp.float32)
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
-                          center=center, pad_mode=pad_mode, fb=fb, bands=cached_bands(basis))
+                          center=center, pad_mode=pad_mode, fb=fb,
+                          bands=cached_bands(basis, B.block_frames(n_fft, 8 if wide else 4)))
     return _contiguous(out)
 
 
@@ -328,7 +329,7 @@ def _cepstrum(S_db: Any, n_mfcc: int, dct_type: int, norm: str | None, lifter: f
     xp = B.namespace(S_db)
     if basis is None:
         basis = B.const(_dct_basis(n_mfcc, S_db.shape[-2], dct_type, norm, np.float64), S_db)
-    M = xp.matmul(basis, S_db)
+    M = B.small_matmul(basis, S_db)
     if lifter > 0:
         k = np.arange(1, 1 + M.shape[-2], dtype=np.float64)
         weights = 1 + (lifter / 2) * np.sin(np.pi * k / lifter)
