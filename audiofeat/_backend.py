@@ -9,10 +9,13 @@ measured to pay:
 * :func:`pad` -- padding along the last axis (``np.pad`` / ``torch.nn.functional.pad``);
 * :func:`rfft`, :func:`irfft` -- ``scipy.fft`` (float32 stays float32, multi-threaded) / ``torch.fft``;
 * :func:`map_frame_blocks` -- runs a per-frame kernel over blocks of frames: on numpy, blocks small enough to
-  stay in cache, spread over a thread pool (numpy and scipy release the GIL); on torch, one call (torch threads
-  and GPUs parallelise inside each op);
+  stay in cache, spread over a thread pool (numpy and scipy release the GIL); on torch, one call on GPUs and
+  item-by-item blocks on CPU (torch parallelises inside each op);
+* :func:`small_matmul` -- products cut so BLAS never starts threads of its own to fight the pool;
+* :func:`abs2` -- ``|X|^2`` of complex spectra in one pass;
+* :func:`overlap_add` -- strided adds / ``F.fold``;
 * :func:`const` -- a cached numpy constant (window, filterbank, DCT matrix) converted once per
-  namespace, dtype and device.
+  namespace, dtype and device (:func:`torch_constant` keeps it usable by autograd).
 
 Nothing here knows about audio.
 """
@@ -22,7 +25,6 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -48,6 +50,13 @@ __all__ = [
     "rfft",
     "irfft",
     "map_frame_blocks",
+    "block_frames",
+    "small_matmul",
+    "abs2",
+    "as_float_spectrum",
+    "torch_constant",
+    "from_numpy",
+    "frozen",
     "overlap_add",
     "to_numpy",
     "set_num_threads",

@@ -326,7 +326,6 @@ def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:
 
 def _cepstrum(S_db: Any, n_mfcc: int, dct_type: int, norm: str | None, lifter: float, basis: Any = None) -> Any:
     """DCT of log-mel spectra ``(..., n_mels, t)`` along the mel axis, then liftering."""
-    xp = B.namespace(S_db)
     if basis is None:
         basis = B.const(_dct_basis(n_mfcc, S_db.shape[-2], dct_type, norm, np.float64), S_db)
     M = B.small_matmul(basis, S_db)
