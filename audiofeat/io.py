@@ -239,20 +239,14 @@ def _open(path: Any, *, allow_empty: bool = False) -> tuple[soundfile.SoundFile,
                 "soundfile.SoundFile"
             )
         name = _display_name(path)
-        if isinstance(path, (str, os.PathLike)):
-            if not os.path.exists(path):
-                raise AudioFileNotFoundError(name, "no such file")
-            if os.path.isdir(path):
-                raise UnreadableAudioError(name, "is a directory, not an audio file")
         try:
             sfo = soundfile.SoundFile(path)
-        except FileNotFoundError:
-            raise AudioFileNotFoundError(name, "no such file") from None
         except (PermissionError, IsADirectoryError) as err:
             raise UnreadableAudioError(
                 name, f"cannot be opened for reading: {err.strerror or err}"
             ) from err
         except (soundfile.SoundFileError, RuntimeError, OSError, ValueError, TypeError) as err:
+            # missing, a directory, not audio, corrupt: _diagnose looks at the path and its first bytes
             raise _diagnose(path, name, err) from err
         owned = True
     if not allow_empty and sfo.seekable() and sfo.frames == 0:
