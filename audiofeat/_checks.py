@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,3 +26,14 @@ def check_positive(name: str, value: Any, unit: str = "") -> float:
             or not math.isfinite(float(value)) or value <= 0:
         raise ParameterError(f"{name}={value!r} must be a positive finite number{unit}")
     return float(value)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the first caller outside audiofeat (the user's line)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is warn_user's caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -12,7 +12,6 @@ public functions return fresh copies, internal callers share the cached read-onl
 from __future__ import annotations
 
 import math
-import warnings
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -20,7 +19,7 @@ import numpy as np
 import scipy.fft
 
 from . import _backend as B
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_positive, warn_user
 from .errors import ParameterError
 from .stft import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
@@ -167,9 +166,8 @@ def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, ht
     elif norm is not None:
         weights = _row_normalize(weights, norm).astype(dtype, copy=False)
     if not np.all((mel_f[:-2] == 0) | (weights.max(axis=1) > 0)):
-        warnings.warn(
-            "Empty filters detected in mel frequency basis: some channels will produce empty responses. "
-            "Try increasing your sampling rate (and fmax) or reducing n_mels.", stacklevel=4)
+        warn_user("Empty filters detected in mel frequency basis: some channels will produce empty responses. "
+                  "Try increasing your sampling rate (and fmax) or reducing n_mels.")
     return B.frozen(weights)
 
 

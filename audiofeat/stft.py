@@ -14,7 +14,6 @@ complex STFT (see :mod:`audiofeat.spectral`).
 from __future__ import annotations
 
 import math
-import warnings
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -22,7 +21,7 @@ import numpy as np
 import scipy.signal
 
 from . import _backend as B
-from ._checks import check_int
+from ._checks import check_int, warn_user
 from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
@@ -156,7 +155,7 @@ def _framed_signal(y: Any, n_fft: int, hop_length: int, center: bool, pad_mode: 
         raise ParameterError("y is empty: the time axis (last) has length 0")
     if center:
         if n_fft > n:
-            warnings.warn(f"n_fft={n_fft} is too large for input signal of length={n}", stacklevel=3)
+            warn_user(f"n_fft={n_fft} is too large for input signal of length={n}")
         y = B.pad(y, n_fft // 2, n_fft // 2, mode=pad_mode)
     elif n_fft > n:
         raise ParameterError(f"input is too short (n={n}) for n_fft={n_fft} with center=False")
