@@ -479,8 +479,19 @@ def _torch_frame_blocks(kernel: Callable[[Any], Any], framed: Any) -> Any:
         return kernel(framed)
     lead = framed.shape[:-2]
     items = framed.reshape(-1, n_frames, frame_length)
-    parts = [torch.cat([kernel(item[s : s + block]) for s in range(0, n_frames, block)], dim=0) for item in items]
-    out = torch.stack(parts)
+    if torch.is_grad_enabled() and framed.requires_grad:
+        parts = [torch.cat([kernel(item[s : s + block]) for s in range(0, n_frames, block)], dim=0)
+                 for item in items]
+        out = torch.stack(parts)
+    else:  # no graph to keep: write blocks into one buffer instead of concatenating copies
+        out = None
+        for i, item in enumerate(items):
+            for s in range(0, n_frames, block):
+                part = kernel(item[s : s + block])
+                if out is None:
+                    out = torch.empty((items.shape[0], n_frames, *part.shape[1:]), dtype=part.dtype,
+                                      device=part.device)
+                out[i, s : s + part.shape[0]] = part
     return out.reshape(*lead, *out.shape[1:])
 
 

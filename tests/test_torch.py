@@ -124,3 +124,15 @@ def test_nn_module_trains():
     loss = frontend(waveform).pow(2).mean()
     loss.backward()
     assert waveform.grad is not None and torch.isfinite(waveform.grad).all() and waveform.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_torch_cpu_blocked_path_matches_numpy(requires_grad):
+    # Inputs whose frames exceed 4 MiB run item by item in blocks on CPU (with or without a graph).
+    y = np.stack([random_signal(60000, seed=s) for s in range(6)])  # 6 x 469 frames x 2048 x 4 B = 23 MiB
+    yt = torch.from_numpy(y).requires_grad_(requires_grad)
+    assert rel_err(af.melspectrogram(y=yt), af.melspectrogram(y=y)) <= 1e-5
+    assert rel_err(af.stft(yt), af.stft(y)) <= 1e-5
+    if requires_grad:
+        af.mfcc(y=yt).sum().backward()
+        assert yt.grad is not None and torch.isfinite(yt.grad).all()
