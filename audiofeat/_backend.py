@@ -50,6 +50,7 @@ __all__ = [
     "rfft",
     "irfft",
     "map_frame_blocks",
+    "parallel_for",
     "block_frames",
     "small_matmul",
     "abs2",
@@ -459,6 +460,16 @@ def map_frame_blocks(
         # own threads to contend with ours.
         list(_get_pool().map(run, tasks))
     return out.reshape((*lead, *out_tail, n_frames) if time_last else (*lead, n_frames, *out_tail))
+
+
+def parallel_for(fn: Callable[[int], None], n: int, min_items: int = 2) -> None:
+    """Run ``fn(0) ... fn(n-1)`` on audiofeat's thread pool (numpy work that releases the GIL), or inline
+    when there is one thread or fewer than ``min_items`` items. Exceptions reach the caller."""
+    if get_num_threads() == 1 or n < min_items:
+        for i in range(n):
+            fn(i)
+    else:
+        list(_get_pool().map(fn, range(n)))
 
 
 _TORCH_CPU_BLOCK_BYTES = 4 << 20

