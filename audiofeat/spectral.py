@@ -86,7 +86,7 @@ def _spectrogram(
         xp = B.namespace(S)
         if xp.isdtype(S.dtype, "real floating") and S.dtype != fb.dtype:
             S = xp.astype(S, fb.dtype)
-        return apply_filterbank(S.swapaxes(-1, -2), fb, bands).swapaxes(-1, -2), n_fft
+        return _filterbank_over_time(S, fb, bands), n_fft
     if y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
     power = _check_power(power)
@@ -106,6 +106,25 @@ def _spectrogram(
                        center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
                        time_last=True)
     return S, n_fft
+
+
+def _filterbank_over_time(S: Any, fb: Any, bands: Sequence | None) -> Any:
+    """``fb @ S`` for a spectrogram ``S`` (..., n_bins, t): torch in one product; numpy in chunks of frames
+    small enough that each band product stays a single-threaded BLAS call, spread over the thread pool."""
+    frames_major = S.swapaxes(-1, -2)
+    if B.is_torch(S) or not bands:
+        return apply_filterbank(frames_major, fb, bands).swapaxes(-1, -2)
+    cells = max((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in bands)
+    step = max(1, B.SMALL_GEMM // max(1, cells))
+    t = S.shape[-1]
+    out = np.empty((*S.shape[:-2], fb.shape[0], t), dtype=np.result_type(S, fb))
+
+    def chunk(i: int) -> None:
+        s = i * step
+        out[..., s : s + step] = apply_filterbank(frames_major[..., s : s + step, :], fb, bands).swapaxes(-1, -2)
+
+    B.parallel_for(chunk, -(-t // step))
+    return out
 
 
 def _contiguous(x: Any) -> Any:
