@@ -106,6 +106,11 @@ def test_melspectrogram_from_S(librosa):
     y = random_signal(40000, seed=6)
     S = np.abs(librosa.stft(y, n_fft=1024)) ** 2
     assert rel_err(af.melspectrogram(S=S, sr=22050, n_mels=64), librosa.feature.melspectrogram(S=S, sr=22050, n_mels=64)) <= 1e-5
+    # long and batched S: computed in time chunks on the pool
+    S = np.abs(librosa.stft(random_signal(2 * 3 * 400000, seed=7).reshape(2, 3, -1))) ** 2
+    ours, ref = af.melspectrogram(S=S), librosa.feature.melspectrogram(S=S)
+    assert ours.shape == ref.shape and ours.flags.c_contiguous
+    assert rel_err(ours, ref) <= 1e-5
 
 
 @pytest.mark.parametrize("kw", [dict(dct_type=3), dict(dct_type=1, norm=None), dict(lifter=22), dict(n_mfcc=40, n_mels=40),
