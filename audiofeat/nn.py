@@ -172,5 +172,4 @@ class MFCC(nn.Module):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         S_db = power_to_db(self.melspectrogram(y), top_db=self.top_db)
-        return _cepstrum(S_db, self.n_mfcc, self.dct_type, self.norm, self.lifter,
-                         basis=self.dct_basis.to(S_db.dtype))
+        return _cepstrum(S_db, self.dct_basis.to(S_db.dtype), self.lifter)

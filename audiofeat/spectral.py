@@ -357,10 +357,8 @@ def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:
     return db_to_power(S_db, ref=ref**2) ** 0.5
 
 
-def _cepstrum(S_db: Any, n_mfcc: int, dct_type: int, norm: str | None, lifter: float, basis: Any = None) -> Any:
-    """DCT of log-mel spectra ``(..., n_mels, t)`` along the mel axis, then liftering."""
-    if basis is None:
-        basis = B.const(_dct_basis(n_mfcc, S_db.shape[-2], dct_type, norm, np.float64), S_db)
+def _cepstrum(S_db: Any, basis: Any, lifter: float) -> Any:
+    """DCT (``basis``, in ``S_db``'s namespace) of log-mel spectra ``(..., n_mels, t)``, then liftering."""
     M = B.small_matmul(basis, S_db)
     if lifter > 0:
         k = np.arange(1, 1 + M.shape[-2], dtype=np.float64)
@@ -429,4 +427,4 @@ def mfcc(
         if S.ndim < 2:
             raise ParameterError(f"S must have shape (..., n_mels, n_frames), got {tuple(S.shape)}")
     basis = B.const(_dct_basis(n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
-    return _cepstrum(S, n_mfcc, dct_type, norm, lifter, basis)
+    return _cepstrum(S, basis, lifter)
