@@ -23,7 +23,8 @@ from .errors import (
     ParameterError,
 )
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
-from .io import info, load, resample, save, stream
+from .io import info, load, save, stream
+from .resampling import resample
 from .spectral import (
     amplitude_to_db,
     db_to_amplitude,
@@ -32,7 +33,7 @@ from .spectral import (
     mfcc,
     power_to_db,
 )
-from .stft import fft_frequencies, get_window, istft, magphase, stft
+from .shorttime import fft_frequencies, get_window, istft, magphase, stft
 from .temporal import (
     delta,
     frame,

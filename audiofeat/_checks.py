@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import MissingDependencyError, ParameterError
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:
@@ -37,3 +37,25 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+def check_axis(axis: Any, ndim: int) -> int:
+    """``axis`` normalised to ``0 <= axis < ndim``, else ParameterError."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise ParameterError(f"axis={axis!r} must be an integer")
+    if not -ndim <= axis < ndim:
+        raise ParameterError(f"axis={axis} is out of range for an input with {ndim} dimensions")
+    return int(axis) % ndim
+
+
+def require(module: str, what: str, pip_name: str | None = None):
+    """Import an optional package, or raise MissingDependencyError saying what needs it and how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{what} needs the optional package {module!r}, which is not installed: "
+            f"pip install {pip_name or module}"
+        ) from exc

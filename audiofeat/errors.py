@@ -6,7 +6,8 @@ matching built-in exception, so code written against ``ValueError`` or ``OSError
 
     AudiofeatError
     ├── ParameterError (ValueError)          a parameter or an input array is invalid
-    ├── BackendError (TypeError)             an array type audiofeat cannot work with (or torch missing)
+    ├── BackendError (TypeError)             an array type audiofeat cannot work with
+    ├── MissingDependencyError (ImportError) an optional package (torch, resampy, ...) is not installed
     └── AudioFileError (OSError)             a file could not be turned into audio; ``.path``, ``.reason``
         ├── AudioFileNotFoundError (FileNotFoundError)   reason "missing"
         ├── UnreadableAudioError                         reason "unreadable" (permissions, a directory)
@@ -25,6 +26,7 @@ __all__ = [
     "AudiofeatError",
     "ParameterError",
     "BackendError",
+    "MissingDependencyError",
     "AudioFileError",
     "AudioFileNotFoundError",
     "UnreadableAudioError",
@@ -44,6 +46,10 @@ class ParameterError(AudiofeatError, ValueError):
 
 class BackendError(AudiofeatError, TypeError):
     """The input is of an array type audiofeat cannot work with, or an optional backend is missing."""
+
+
+class MissingDependencyError(AudiofeatError, ImportError):
+    """An optional package needed for this call is not installed; the message says what to install."""
 
 
 class AudioFileError(AudiofeatError, OSError):

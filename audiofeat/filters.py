@@ -21,7 +21,7 @@ import scipy.fft
 from . import _backend as B
 from ._checks import check_int, check_positive, warn_user
 from .errors import ParameterError
-from .stft import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
+from .shorttime import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
 __all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "dct", "get_window"]
 

@@ -1,8 +1,8 @@
-"""The I/O layer: load, save, inspect and stream audio files, and resample signals.
+"""The I/O layer: load, save, inspect and stream audio files.
 
 Files are read and written with `soundfile` (libsndfile: WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, ...);
-numpy signals are resampled with `soxr`, torch tensors with a differentiable windowed-sinc resampler that
-runs on the tensor's device. Every failure is raised as one of the typed errors of
+:func:`load` resamples with :func:`audiofeat.resample` (the core's :mod:`audiofeat.resampling`, re-exported
+here). Every failure is raised as one of the typed errors of
 :mod:`audiofeat.errors` (never a raw ``soundfile.LibsndfileError``):
 
 ======================================  ==========================  =======================================
@@ -27,15 +27,15 @@ import os
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, BinaryIO, Union
 
 import numpy as np
 import soundfile
 import soxr
 
-from ._backend import is_torch, torch_constant
+from ._backend import is_torch
 from ._checks import check_int, check_positive
+from .resampling import RES_TYPES, resample
 from .errors import (
     AudioFileError,
     AudioFileNotFoundError,
@@ -54,28 +54,6 @@ PathLike = Union[str, "os.PathLike[str]", BinaryIO, soundfile.SoundFile]
 # captured once, so that isinstance checks keep working when a test patches soundfile.SoundFile
 _SoundFileType = soundfile.SoundFile
 
-#: res_type name -> soxr quality recipe.
-_SOXR_QUALITY = {
-    "soxr_vhq": "VHQ",
-    "soxr_hq": "HQ",
-    "soxr_mq": "MQ",
-    "soxr_lq": "LQ",
-    "soxr_qq": "QQ",
-}
-#: res_type names accepted for torch tensors (all use the same windowed-sinc resampler).
-_TORCH_RES_TYPES = frozenset(_SOXR_QUALITY) | {"sinc"}
-
-#: signals per soxr call (soxr keeps one resampler per channel); larger batches are split.
-_SOXR_MAX_CHANNELS = 1024
-
-# Torch sinc resampler (the parameters of torchaudio's "kaiser_best").
-_SINC_ZERO_CROSSINGS = 64
-_SINC_ROLLOFF = 0.9475937167399596
-_SINC_BETA = 14.769656459379492
-#: polyphase kernels with more elements than this use the direct (gather) resampler instead.
-_MAX_POLYPHASE_KERNEL = 1 << 22
-#: samples per zero crossing of the filter table used by the direct resampler.
-_TABLE_DENSITY = 4096
 
 
 # --------------------------------------------------------------------------------------------------
@@ -417,8 +395,8 @@ def load(
     dtype : np.float32 or np.float64
         Data type of the returned signal.
     res_type : str
-        Resampling quality, one of ``"soxr_vhq"``, ``"soxr_hq"`` (default), ``"soxr_mq"``,
-        ``"soxr_lq"``, ``"soxr_qq"`` (see :func:`resample`).
+        Resampling method, any of librosa's (``"soxr_hq"`` by default; see
+        :func:`audiofeat.resample`).
 
     Returns
     -------
@@ -463,10 +441,8 @@ def load(
         check_positive("sr", sr, _HZ)
     dt = _check_float_dtype(dtype)
     off, dur = _check_span(offset, duration)
-    if res_type not in _SOXR_QUALITY:
-        raise ParameterError(
-            f"res_type={res_type!r} is not supported; expected one of {sorted(_SOXR_QUALITY)}"
-        )
+    if res_type not in RES_TYPES:
+        raise ParameterError(f"res_type={res_type!r} is not supported; expected one of {list(RES_TYPES)}")
 
     sfo, name, owned = _open(path)
     try:
@@ -493,280 +469,6 @@ def load(
         return y, sr_native
     y = resample(y, sr_native, sr, res_type=res_type)
     return y, sr
-
-
-def resample(
-    y: Any,
-    orig_sr: float,
-    target_sr: float,
-    *,
-    res_type: str = "soxr_hq",
-    fix: bool = True,
-    scale: bool = False,
-    axis: int = -1,
-) -> Any:
-    """Resample a signal from ``orig_sr`` to ``target_sr`` along ``axis``.
-
-    numpy arrays go through `soxr` (``librosa.resample`` with the soxr methods gives the same numbers);
-    torch tensors go through a windowed-sinc resampler on the tensor's device, with autograd.
-
-    Parameters
-    ----------
-    y : np.ndarray or torch.Tensor, shape (..., n, ...)
-        Floating-point signal, ``n`` samples along ``axis``; any other axes are independent signals.
-    orig_sr : number > 0
-        Sampling rate of ``y``.
-    target_sr : number > 0
-        Sampling rate to convert to.
-    res_type : str
-        numpy: the soxr quality, ``"soxr_vhq"``, ``"soxr_hq"`` (default), ``"soxr_mq"``, ``"soxr_lq"`` or
-        ``"soxr_qq"`` (cubic, not band-limited). torch: any of these names, or ``"sinc"``; all select the
-        same Kaiser-windowed sinc (64 zero crossings, roll-off 0.9476, beta 14.77: torchaudio's
-        "kaiser_best" parameters).
-    fix : bool
-        numpy: pad or trim the output to exactly ``ceil(n * target_sr / orig_sr)`` samples. The torch
-        resampler always returns that length.
-    scale : bool
-        Divide the output by ``sqrt(target_sr / orig_sr)`` so that the total energy is kept.
-    axis : int
-        The time axis.
-
-    Returns
-    -------
-    np.ndarray or torch.Tensor
-        The resampled signal, same type, dtype (and device) as ``y``. When ``orig_sr == target_sr``
-        ``y`` itself is returned, as in librosa.
-
-    Raises
-    ------
-    ParameterError
-        Rates that are not positive and finite; integer, boolean or complex samples ("expected
-        floating-point audio"); non-finite samples; a 0-d input; an unknown ``res_type``.
-    BackendError
-        ``y`` is neither a numpy array nor a torch tensor.
-
-    Notes
-    -----
-    Unlike ``librosa.resample``, ``orig_sr`` and ``target_sr`` may also be passed positionally. The
-    torch resampler matches soxr HQ closely but not exactly: on band-limited signals the correlation
-    with the soxr output is above 0.9999 (see the tests). With integer rates it runs as a strided
-    ``conv1d`` with one polyphase kernel per output phase (rates reduced by their gcd); for
-    non-integer rates, or when the polyphase kernel would be huge (e.g. 44100 -> 22051), it evaluates
-    the same filter directly at each output position.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
-    >>> resample(y, 22050, 16000).shape
-    (16000,)
-    >>> resample(np.stack([y, y]), orig_sr=22050, target_sr=8000).shape
-    (2, 8000)
-    """
-    orig = check_positive("orig_sr", orig_sr, _HZ)
-    target = check_positive("target_sr", target_sr, _HZ)
-    if is_torch(y):
-        if res_type not in _TORCH_RES_TYPES:
-            raise ParameterError(
-                f"res_type={res_type!r} is not supported for torch tensors; expected one of "
-                f"{sorted(_TORCH_RES_TYPES)}"
-            )
-        return _resample_torch(y, orig, target, scale=scale, axis=axis)
-    if not isinstance(y, np.ndarray):
-        raise BackendError(
-            f"resample expects a numpy.ndarray or a torch.Tensor, got {type(y).__name__}"
-        )
-    if res_type not in _SOXR_QUALITY:
-        raise ParameterError(
-            f"res_type={res_type!r} is not supported; expected one of {sorted(_SOXR_QUALITY)}"
-        )
-    _check_numpy_audio(y)
-    axis = _normalize_axis(axis, y.ndim)
-    if orig == target:
-        return y
-    return _resample_numpy(
-        y, orig, target, _SOXR_QUALITY[res_type], fix=fix, scale=scale, axis=axis
-    )
-
-
-def _normalize_axis(axis: Any, ndim: int) -> int:
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
-        raise ParameterError(f"axis={axis!r} must be an integer")
-    if not -ndim <= axis < ndim:
-        raise ParameterError(f"axis={axis} is out of range for an input with {ndim} dimensions")
-    return int(axis) % ndim
-
-
-def _check_numpy_audio(y: np.ndarray) -> None:
-    if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"expected floating-point audio, got an array of dtype {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("expected audio with at least one dimension, got a 0-d array")
-    if not np.isfinite(y).all():
-        raise ParameterError("audio contains non-finite samples (NaN or inf)")
-
-
-def _resample_numpy(
-    y: np.ndarray, orig: float, target: float, quality: str, *, fix: bool, scale: bool, axis: int
-) -> np.ndarray:
-    ratio = target / orig
-    n = y.shape[axis]
-    n_out = math.ceil(n * ratio)
-    moved = np.moveaxis(y, axis, -1)
-    lead = moved.shape[:-1]
-    work = np.float64 if y.dtype.itemsize > 4 else np.float32
-    batch = math.prod(lead)
-    x = np.ascontiguousarray(moved.reshape(batch, n), dtype=work)  # (batch, n)
-    pieces = []
-    for lo in range(0, x.shape[0], _SOXR_MAX_CHANNELS):
-        chunk = x[lo : lo + _SOXR_MAX_CHANNELS]
-        # chunk.T is (n, channels) in split-channel layout, which soxr reads without a copy
-        pieces.append(soxr.resample(chunk.T, orig, target, quality).T)
-    out = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, n_out), dtype=work)
-    if fix:
-        out = _fix_length(out, n_out)
-    if scale:
-        out = out / np.sqrt(ratio)
-    out = out.reshape(lead + (out.shape[-1],))
-    return np.ascontiguousarray(np.moveaxis(out, -1, axis), dtype=y.dtype)
-
-
-def _fix_length(x: np.ndarray, size: int) -> np.ndarray:
-    """Trim or zero-pad the last axis to ``size`` (librosa.util.fix_length)."""
-    n = x.shape[-1]
-    if n > size:
-        return x[..., :size]
-    if n < size:
-        pad = np.zeros(x.shape[:-1] + (size - n,), dtype=x.dtype)
-        return np.concatenate([x, pad], axis=-1)
-    return x
-
-
-# --------------------------------------------------------------------------------------------------
-# torch resampler
-# --------------------------------------------------------------------------------------------------
-def _sinc_filter(t: Any, torch: Any) -> Any:
-    """Kaiser-windowed sinc at ``t`` (in units of the cutoff period), 0 outside the window."""
-    width = _SINC_ZERO_CROSSINGS
-    t = t.clamp(-width, width)
-    arg = (1 - (t / width) ** 2).clamp(min=0)
-    beta = torch.tensor(_SINC_BETA, dtype=t.dtype, device=t.device)
-    window = torch.i0(beta * torch.sqrt(arg)) / torch.i0(beta)
-    return torch.sinc(t) * window
-
-
-@lru_cache(maxsize=32)
-def _polyphase_kernel(orig: int, new: int, device: Any, dtype: Any) -> tuple[Any, int]:
-    """The (new, 1, 2*width + orig) polyphase kernel for reduced integer rates, and ``width``."""
-    import torch
-
-    base = min(orig, new) * _SINC_ROLLOFF
-    width = math.ceil(_SINC_ZERO_CROSSINGS * orig / base)
-    idx = torch.arange(-width, width + orig, dtype=torch.float64) / orig
-    phase = torch.arange(0, -new, -1, dtype=torch.float64)[:, None] / new
-    t = (phase + idx[None, :]) * base
-    kernel = _sinc_filter(t, torch) * (base / orig)
-    return torch_constant(kernel[:, None, :], device, dtype), width
-
-
-def _resample_torch(y: Any, orig: float, target: float, *, scale: bool, axis: int) -> Any:
-    import torch
-
-    if not (torch.is_floating_point(y)):
-        raise ParameterError(f"expected floating-point audio, got a tensor of dtype {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("expected audio with at least one dimension, got a 0-d tensor")
-    axis = _normalize_axis(axis, y.ndim)
-    if not bool(torch.isfinite(y.detach()).all()):
-        raise ParameterError("audio contains non-finite samples (NaN or inf)")
-    if orig == target:
-        return y
-
-    ratio = target / orig
-    x = y.movedim(axis, -1)
-    lead = x.shape[:-1]
-    n = x.shape[-1]
-    n_out = math.ceil(n * ratio)
-    work = y.dtype if y.dtype in (torch.float32, torch.float64) else torch.float32
-    x = x.reshape(math.prod(lead), n).to(work)
-
-    integral = float(orig).is_integer() and float(target).is_integer()
-    if integral:
-        g = math.gcd(int(orig), int(target))
-        o, t = int(orig) // g, int(target) // g
-        base = min(o, t) * _SINC_ROLLOFF
-        width = math.ceil(_SINC_ZERO_CROSSINGS * o / base)
-        use_poly = t * (2 * width + o) <= _MAX_POLYPHASE_KERNEL
-    else:
-        use_poly = False
-    if x.shape[0] == 0 or n == 0:
-        out = x.new_zeros((x.shape[0], n_out))
-    elif use_poly:
-        out = _resample_polyphase(x, o, t, n_out)
-    else:
-        out = _resample_direct(x, orig, target, n_out)
-    if scale:
-        out = out / math.sqrt(ratio)
-    out = out.reshape(lead + (n_out,)).movedim(-1, axis)
-    return out.to(y.dtype)
-
-
-def _resample_polyphase(x: Any, orig: int, new: int, n_out: int) -> Any:
-    """Strided conv1d with one kernel per output phase (torchaudio's method). x: (batch, n)."""
-    import torch
-
-    kernel, width = _polyphase_kernel(orig, new, x.device, x.dtype)
-    batch = x.shape[0]
-    padded = torch.nn.functional.pad(x, (width, width + orig))
-    out = torch.nn.functional.conv1d(
-        padded[:, None, :], kernel, stride=orig
-    )  # (batch, new, blocks)
-    out = out.transpose(1, 2).reshape(batch, -1)
-    return out[:, :n_out]
-
-
-@lru_cache(maxsize=8)
-def _sinc_table(device: Any) -> Any:
-    """The windowed sinc sampled at ``_TABLE_DENSITY`` points per zero crossing, t in [0, width + 1]."""
-    import torch
-
-    t = torch.arange(0, (_SINC_ZERO_CROSSINGS + 1) * _TABLE_DENSITY + 1, dtype=torch.float64)
-    table = _sinc_filter(t / _TABLE_DENSITY, torch)
-    table[_SINC_ZERO_CROSSINGS * _TABLE_DENSITY + 1 :] = 0.0
-    return torch_constant(table, device, torch.float64)
-
-
-def _resample_direct(x: Any, orig: float, target: float, n_out: int) -> Any:
-    """Evaluate the windowed sinc at each output position (any rates). x: (batch, n).
-
-    The filter is read from a table (linear interpolation between 4096 points per zero crossing,
-    error below 1e-7 of the peak weight), which is several times faster than evaluating the Bessel
-    window for every tap.
-    """
-    import torch
-
-    batch = x.shape[0]
-    base = min(orig, target) * _SINC_ROLLOFF  # cutoff, Hz
-    half = math.ceil(_SINC_ZERO_CROSSINGS * orig / base)  # filter half-length, input samples
-    taps = torch.arange(-half, half + 2, device=x.device)  # offsets from floor(position)
-    padded = torch.nn.functional.pad(x, (half, half + 2))
-    table = _sinc_table(x.device)
-    last = _SINC_ZERO_CROSSINGS * _TABLE_DENSITY
-    chunk = max(1, (1 << 21) // max(1, batch * taps.numel()))
-    pieces = []
-    for lo in range(0, n_out, chunk):
-        j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)
-        pos = j * (orig / target)  # output positions in input samples
-        k = torch.floor(pos).to(torch.long)[:, None] + taps[None, :]  # (m, taps) input indices
-        u = ((k.to(torch.float64) - pos[:, None]).abs() * (base / orig * _TABLE_DENSITY)).clamp(
-            max=last + 1
-        )
-        i = u.to(torch.long)
-        frac = u - i
-        weights = (table[i] * (1 - frac) + table[i + 1] * frac) * (base / orig)
-        gathered = padded[:, k + half]  # (batch, m, taps)
-        pieces.append((gathered * weights.to(x.dtype)[None]).sum(-1))
-    return torch.cat(pieces, dim=-1)
 
 
 # --------------------------------------------------------------------------------------------------

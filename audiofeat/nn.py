@@ -23,7 +23,7 @@ import numpy as np
 
 from .filters import _dct_basis, _mel_basis, filterbank_bands
 from .spectral import _cepstrum, _check_power, _contiguous, _spectrogram, power_to_db
-from .stft import _resolve_lengths, _window_array, stft
+from .shorttime import _resolve_lengths, _window_array, stft
 
 __all__ = ["Spectrogram", "MelSpectrogram", "MFCC"]
 

@@ -6,7 +6,7 @@ frequency (power spectrogram), then compressed to a few dozen perceptually space
 friends put energies on the logarithmic scale that both ears and models prefer.
 
 From a waveform, the mel spectrogram is computed frame block by frame block (window, FFT, power, banded
-filterbank product) without storing the complex STFT; see :mod:`audiofeat.stft` and
+filterbank product) without storing the complex STFT; see :mod:`audiofeat.shorttime` and
 :mod:`audiofeat._backend`. numpy in gives numpy out; torch in gives torch out, differentiable.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from . import _backend as B
 from .errors import ParameterError
 from .filters import _dct_basis, _mel_basis, apply_filterbank, cached_bands
-from .stft import _frame_spectra
+from .shorttime import _frame_spectra
 
 __all__ = [
     "melspectrogram",

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import audiofeat.io as afio
+import audiofeat.resampling as afres
 from audiofeat.errors import (
     AudiofeatError,
     AudioFileError,
@@ -211,7 +212,7 @@ def test_load_res_type(files):
         ref, _ = librosa.load(files["mono.wav"], sr=8000, res_type=res_type)
         np.testing.assert_allclose(y, ref, atol=1e-6)
     with pytest.raises(ParameterError, match="res_type"):
-        load(files["mono.wav"], sr=8000, res_type="kaiser_best")
+        load(files["mono.wav"], sr=8000, res_type="kaiser_worst")
 
 
 @pytest.mark.skipif(
@@ -251,7 +252,9 @@ def test_resample_matches_librosa(orig_sr, target_sr, dtype):
     np.testing.assert_allclose(y1, ref[1], rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("res_type", ["soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq"])
+@pytest.mark.parametrize("res_type", ["soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq", "fft", "scipy",
+                                      "polyphase", "kaiser_best", "kaiser_fast", "linear", "zero_order_hold",
+                                      "sinc_best", "sinc_medium", "sinc_fastest"])
 @pytest.mark.parametrize("fix,scale", [(True, False), (False, False), (True, True)])
 def test_resample_options_match_librosa(res_type, fix, scale):
     x = np.random.default_rng(2).uniform(-1, 1, 5001).astype(np.float32)
@@ -397,7 +400,7 @@ def test_torch_resample_gradient(torch):
 def test_torch_resample_direct_path_agrees(torch, monkeypatch):
     x = torch.from_numpy(np.stack([band_limited(8000, 16000, 5000, seed=s) for s in range(2)]))
     poly = resample(x, 16000, 11025)
-    monkeypatch.setattr(afio, "_MAX_POLYPHASE_KERNEL", 0)  # force the gather-based path
+    monkeypatch.setattr(afres, "_MAX_POLYPHASE_KERNEL", 0)  # force the gather-based path
     direct = resample(x, 16000, 11025)
     assert direct.shape == poly.shape == (2, 5513)
     torch.testing.assert_close(direct, poly, atol=1e-6, rtol=0)  # measured: 8e-8 (filter table)
@@ -973,3 +976,21 @@ def test_file_object_errors_name_the_object(tmp_path):
     with pytest.raises(NotAudioError) as excinfo:
         load(_pyio.BytesIO(b"hello" * 100))
     assert excinfo.value.path == "<BytesIO object>"
+
+
+@pytest.mark.parametrize("res_type,module", [("kaiser_best", "resampy"), ("sinc_best", "samplerate")])
+def test_resample_missing_optional_package(monkeypatch, res_type, module):
+    """A res_type whose package is absent raises an ImportError subclass naming the package to install."""
+    import sys
+
+    from audiofeat.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` raise ImportError
+    with pytest.raises(MissingDependencyError, match=f"pip install {module}") as info:
+        resample(np.zeros(100, np.float32), 16000, 8000, res_type=res_type)
+    assert isinstance(info.value, ImportError)
+
+
+def test_resample_polyphase_needs_integer_rates():
+    with pytest.raises(ParameterError, match="integer"):
+        resample(np.zeros(100, np.float32), 16000.5, 8000, res_type="polyphase")
