@@ -59,3 +59,60 @@ def require(module: str, what: str, pip_name: str | None = None):
             f"{what} needs the optional package {module!r}, which is not installed: "
             f"pip install {pip_name or module}"
         ) from exc
+
+
+def check_number(name: str, value: Any, *, minimum: float | None = None, strict: bool = False,
+                 allow_none: bool = False) -> float | None:
+    """``value`` as a finite float (not a bool), optionally ``>= minimum`` (``> minimum`` when ``strict``)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)):
+        raise ParameterError(f"{name}={value!r} must be a finite number")
+    value = float(value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        if minimum == 0:
+            raise ParameterError(f"{name}={value!r} must be a {'positive' if strict else 'non-negative'} "
+                                 "finite number")
+        raise ParameterError(f"{name}={value!r} must be {'>' if strict else '>='} {minimum:g}")
+    return value
+
+
+def check_audio(y: Any, name: str = "y") -> Any:
+    """Validate an audio buffer: real floating point (float16/bfloat16 computed as float32), at least 1-D,
+    and finite.
+
+    The finiteness check is one pass on numpy and on CPU tensors. It is skipped on GPU tensors (it would
+    force a host-device sync on every call) and while ``torch.compile`` traces (it would break the graph):
+    there non-finite samples propagate to NaN features instead of raising.
+    """
+    from ._namespace import as_float, is_torch, namespace
+
+    y = as_float(y, name, integers=False)
+    if y.ndim == 0:
+        raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
+    if is_torch(y):
+        import torch
+
+        if y.device.type != "cpu" or torch.compiler.is_compiling():
+            return y
+        # isfinite().all() is ~25x slower than a sum on CPU; a finite sum proves every sample finite
+        # (NaN and inf propagate), and only a non-finite sum needs the full check (it may be an overflow).
+        if bool(torch.isfinite(y.detach().sum())) or bool(torch.isfinite(y.detach()).all()):
+            return y
+    elif np.isfinite(y).all():
+        return y
+    raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
+
+
+def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_ok: bool = True) -> Any:
+    """A spectrogram ``(..., what, n_frames)`` as floating point (see the dtype rule in ``_namespace``),
+    with at least 2 dimensions and at least one frame."""
+    from ._namespace import as_float
+
+    S = as_float(S, name, complex_ok=complex_ok)
+    if S.ndim < 2:
+        raise ParameterError(f"{name} must have shape (..., {what}, n_frames), got {tuple(S.shape)}")
+    if S.shape[-1] == 0 or S.shape[-2] == 0:
+        raise ParameterError(f"{name} has shape {tuple(S.shape)}: it is empty (no {what[2:]} or no frames)")
+    return S

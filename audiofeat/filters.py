@@ -12,14 +12,14 @@ public functions return fresh copies, internal callers share the cached read-onl
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.fft
 
 from . import _backend as B
-from ._checks import check_int, check_positive, warn_user
+from ._cache import cached
+from ._checks import check_int, check_number, check_positive, warn_user
 from .errors import ParameterError
 from .shorttime import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
@@ -149,8 +149,9 @@ def _row_normalize(weights: np.ndarray, norm: float) -> np.ndarray:
     return weights / length
 
 
-@lru_cache(maxsize=128)
+@cached
 def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool, norm, dtype):
+    """``(weights, has_empty_filters)``: the caller warns (a cached builder must not)."""
     weights = np.zeros((n_mels, 1 + n_fft // 2), dtype=dtype)
     fftfreqs = fft_frequencies(sr=sr, n_fft=n_fft)
     mel_f = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)
@@ -165,10 +166,8 @@ def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, ht
         weights *= enorm[:, None]
     elif norm is not None:
         weights = _row_normalize(weights, norm).astype(dtype, copy=False)
-    if not np.all((mel_f[:-2] == 0) | (weights.max(axis=1) > 0)):
-        warn_user("Empty filters detected in mel frequency basis: some channels will produce empty responses. "
-                  "Try increasing your sampling rate (and fmax) or reducing n_mels.")
-    return B.frozen(weights)
+    empty = not np.all((mel_f[:-2] == 0) | (weights.max(axis=1) > 0))
+    return B.frozen(weights), empty
 
 
 def mel(
@@ -228,17 +227,28 @@ def _mel_basis(*, sr, n_fft, n_mels=128, fmin=0.0, fmax=None, htk=False, norm="s
     check_int("n_mels", n_mels)
     if fmax is None:
         fmax = float(sr) / 2
-    if not (np.isfinite(fmin) and np.isfinite(fmax)) or fmin < 0 or fmax <= fmin:
+    fmin = check_number("fmin", fmin, minimum=0)
+    fmax = check_number("fmax", fmax)
+    if fmax <= fmin:
         raise ParameterError(f"expected 0 <= fmin < fmax, got fmin={fmin!r}, fmax={fmax!r}")
     if isinstance(norm, str) and norm != "slaney":
         raise ParameterError(f"unsupported norm={norm!r}: expected 'slaney', None or a number")
     if norm is not None and not isinstance(norm, str):
+        if isinstance(norm, bool) or not isinstance(norm, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"unsupported norm={norm!r}: expected 'slaney', None or a number")
         norm = float(norm)
-    return _mel_cached(float(sr), int(n_fft), int(n_mels), float(fmin), float(fmax), bool(htk), norm,
-                       np.dtype(dtype))
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise ParameterError(f"dtype={dtype!r} is not a numpy dtype") from exc
+    weights, empty = _mel_cached(float(sr), int(n_fft), int(n_mels), fmin, fmax, bool(htk), norm, dtype)
+    if empty:
+        warn_user("Empty filters detected in mel frequency basis: some channels will produce empty responses. "
+                  "Try increasing your sampling rate (and fmax) or reducing n_mels.")
+    return weights
 
 
-@lru_cache(maxsize=64)
+@cached
 def _dct_cached(n_out: int, n_in: int, dct_type: int, norm, dtype) -> np.ndarray:
     basis = scipy.fft.dct(np.eye(n_in), type=dct_type, norm=norm, axis=0)[:n_out]
     return B.frozen(basis.astype(dtype))
@@ -284,72 +294,3 @@ def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.nd
     if dct_type == 1 and n_in < 2:
         raise ParameterError("a type-1 DCT needs at least 2 input bands")
     return _dct_cached(int(n_out), int(n_in), int(dct_type), norm, np.dtype(dtype))
-
-
-# --------------------------------------------------------------------------------------------------
-# applying a filterbank
-# --------------------------------------------------------------------------------------------------
-def filterbank_bands(weights: Any, max_cells: int = B.SMALL_GEMM // 128) -> tuple[tuple[int, int, int, int], ...]:
-    """Split a sparse filterbank into groups of consecutive rows with the column span each group touches.
-
-    Returns ``((row0, row1, col0, col1), ...)``. Rows are grouped greedily while the sub-matrix
-    ``rows x span`` has at most ``max_cells`` entries, so its product with a block of
-    ``SMALL_GEMM // max_cells`` frames stays a single-threaded BLAS call (``_backend.SMALL_GEMM``). A mel filterbank touches about 1/8 of the
-    (rows x columns) matrix this way: the banded product does ~8x fewer multiply-adds than the dense one.
-    """
-    w = B.to_numpy(weights)
-    rows = [_span(row) for row in (w != 0)]
-    groups = []
-    r0 = 0
-    while r0 < len(rows):
-        r1, (lo, hi) = r0 + 1, rows[r0]
-        while r1 < len(rows):
-            a, b = rows[r1]
-            if b > a:  # an empty row widens nothing
-                a, b = (min(lo, a), max(hi, b)) if hi > lo else (a, b)
-            else:
-                a, b = lo, hi
-            if (r1 + 1 - r0) * (b - a) > max_cells:
-                break
-            r1, lo, hi = r1 + 1, a, b
-        groups.append((r0, r1, lo, hi))
-        r0 = r1
-    return tuple(groups)
-
-
-def _span(row: np.ndarray) -> tuple[int, int]:
-    cols = np.flatnonzero(row)
-    return (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
-
-
-_bands_cache: dict = {}
-
-
-def cached_bands(weights: np.ndarray, frames: int = 128) -> tuple[tuple[int, int, int, int], ...]:
-    """:func:`filterbank_bands` of a cached (long-lived) filterbank for blocks of ``frames`` frames."""
-    key = (id(weights), frames)
-    hit = _bands_cache.get(key)
-    if hit is None or hit[0] is not weights:
-        if len(_bands_cache) > 256:
-            _bands_cache.clear()
-        hit = _bands_cache[key] = (weights, filterbank_bands(weights, max(1, B.SMALL_GEMM // frames)))
-    return hit[1]
-
-
-def apply_filterbank(power: Any, weights: Any, bands: Sequence[tuple[int, int, int, int]] | None = None) -> Any:
-    """Apply ``weights`` (n_out, n_bins) to frames-major spectra ``power`` (..., n_frames, n_bins).
-
-    Returns ``(..., n_frames, n_out)``: ``power @ weights.T``, computed per band group when ``bands`` (from
-    :func:`filterbank_bands`) is given. ``weights`` must already be in ``power``'s namespace and device.
-    """
-    xp = B.namespace(power)
-    if not bands:
-        return xp.matmul(power, weights.swapaxes(-1, -2))
-    parts = []
-    for r0, r1, c0, c1 in bands:
-        if c1 > c0:
-            parts.append(xp.matmul(power[..., c0:c1], weights[r0:r1, c0:c1].swapaxes(-1, -2)))
-        else:
-            parts.append(xp.zeros((*power.shape[:-1], r1 - r0), dtype=power.dtype,
-                                  device=B.array_api_compat.device(power)))
-    return xp.concat(parts, axis=-1)

@@ -15,13 +15,15 @@ try:
     import torch
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised only without torch
-    from .errors import BackendError
+    from .errors import MissingDependencyError
 
-    raise BackendError("audiofeat.nn needs torch: pip install 'audiofeat[torch]'") from exc
+    raise MissingDependencyError("audiofeat.nn needs PyTorch, which is not installed: pip install torch") from exc
 
 import numpy as np
 
-from .filters import _dct_basis, _mel_basis, filterbank_bands
+from ._checks import check_number
+from ._ops import filterbank_bands
+from .filters import _dct_basis, _mel_basis
 from .spectral import _cepstrum, _check_power, _contiguous, _spectrogram, power_to_db
 from .shorttime import _resolve_lengths, _window_array, stft
 
@@ -115,6 +117,8 @@ class MelSpectrogram(Spectrogram):
         self._bands: tuple = ()
 
     def _current_bands(self) -> tuple:
+        if torch.compiler.is_compiling():
+            return ()  # one dense product in the graph: the compiler fuses it, and nothing is read back
         # The band spans follow the buffer: recomputed after load_state_dict or any in-place edit
         # (both bump the tensor's version counter), so a changed filterbank is never applied stale.
         key = (self.mel_basis._version, self.mel_basis.data_ptr(), self.mel_basis.shape)
@@ -163,10 +167,7 @@ class MFCC(nn.Module):
         self.melspectrogram = MelSpectrogram(sr=sr, **mel_kwargs)
         n_mels = self.melspectrogram.mel_basis.shape[0]
         self.n_mfcc, self.dct_type, self.norm, self.lifter, self.top_db = n_mfcc, dct_type, norm, lifter, top_db
-        if not (isinstance(lifter, (int, float)) and lifter >= 0):
-            from .errors import ParameterError
-
-            raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+        check_number("lifter", lifter, minimum=0)
         self.register_buffer("dct_basis", torch.as_tensor(np.array(_dct_basis(n_mfcc, n_mels, dct_type, norm,
                                                                                   np.float64))))
 

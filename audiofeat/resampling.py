@@ -11,13 +11,13 @@ resampler that runs on the tensor's device.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import soxr
 
 from ._backend import is_torch, torch_constant
+from ._cache import cached
 from ._checks import check_axis, check_positive, require
 from .errors import BackendError, ParameterError
 
@@ -231,7 +231,7 @@ def _sinc_filter(t: Any, torch: Any) -> Any:
     return torch.sinc(t) * window
 
 
-@lru_cache(maxsize=32)
+@cached
 def _polyphase_kernel(orig: int, new: int, device: Any, dtype: Any) -> tuple[Any, int]:
     """The (new, 1, 2*width + orig) polyphase kernel for reduced integer rates, and ``width``."""
     import torch
@@ -301,7 +301,7 @@ def _resample_polyphase(x: Any, orig: int, new: int, n_out: int) -> Any:
     return out[:, :n_out]
 
 
-@lru_cache(maxsize=8)
+@cached
 def _sinc_table(device: Any) -> Any:
     """The windowed sinc sampled at ``_TABLE_DENSITY`` points per zero crossing, t in [0, width + 1]."""
     import torch

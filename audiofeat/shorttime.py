@@ -14,13 +14,13 @@ complex STFT (see :mod:`audiofeat.spectral`).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
 import scipy.signal
 
 from . import _backend as B
+from ._cache import cached
 from ._checks import check_int, warn_user
 from .errors import ParameterError
 
@@ -32,11 +32,11 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # libr
 # --------------------------------------------------------------------------------------------------
 # windows and frequencies
 # --------------------------------------------------------------------------------------------------
-@lru_cache(maxsize=64)
+@cached
 def _window_cached(spec, n: int, fftbins: bool) -> np.ndarray:
     try:
         win = scipy.signal.get_window(spec, n, fftbins=fftbins)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ParameterError(f"invalid window specification {spec!r}: {exc}") from exc
     return B.frozen(np.asarray(win, dtype=np.float64))
 
@@ -74,6 +74,10 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
     if callable(window):
         return window(Nx)
     if isinstance(window, (str, tuple)) or np.isscalar(window):
+        try:
+            hash(window)
+        except TypeError:
+            raise ParameterError(f"invalid window specification {window!r}") from None
         return _window_cached(window, int(Nx), bool(fftbins)).copy()
     if isinstance(window, (np.ndarray, list)) or B.is_torch(window):
         if len(window) != Nx:
@@ -85,6 +89,7 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
 def _window_array(window: Any, win_length: int, n_fft: int) -> np.ndarray:
     """Any window specification as float64 numpy values centred in ``n_fft`` samples."""
     if isinstance(window, (str, tuple)) or np.isscalar(window):
+        get_window(window, win_length)  # validates the specification (cached, so nearly free)
         return _padded_window(window, win_length, n_fft)
     win = get_window(window, win_length)
     return _pad_center(np.asarray(B.to_numpy(win), dtype=np.float64), n_fft)
@@ -97,11 +102,11 @@ def _analysis_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any
         win = get_window(window, win_length).to(device=like.device, dtype=like.dtype)
         return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
     if isinstance(window, (str, tuple)) or np.isscalar(window):
-        return B.const(_padded_window(window, win_length, n_fft), like)  # cached per dtype and device
+        return B.const(_window_array(window, win_length, n_fft), like)  # cached per dtype and device
     return B.from_numpy(_window_array(window, win_length, n_fft), like)
 
 
-@lru_cache(maxsize=64)
+@cached
 def _padded_window(spec, win_length: int, n_fft: int) -> np.ndarray:
     return B.frozen(_pad_center(_window_cached(spec, win_length, True), n_fft))
 
@@ -146,20 +151,50 @@ def _resolve_lengths(n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int,
     return n_fft, hop_length, win_length
 
 
+_TORCH_PAD_MODES = ("constant", "edge", "reflect")
+
+
 def _framed_signal(y: Any, n_fft: int, hop_length: int, center: bool, pad_mode: str) -> Any:
-    """Validate ``y`` and return its frames ``(..., n_frames, n_fft)`` (a view of the padded signal)."""
-    if not isinstance(pad_mode, str) or pad_mode not in _PAD_MODES:
-        raise ParameterError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
+    """Validate ``y`` and return its frames ``(..., n_frames, n_fft)``: a strided view, or on numpy with
+    ``center=True`` a list of views (head, body, tail) that :func:`map_frame_blocks` treats as one.
+
+    Only the frames that reach into the padding are built from padded copies of the signal's two ends; the
+    body frames are a view of ``y`` itself, so a long signal is never copied (librosa pads the whole signal).
+    """
+    modes = _TORCH_PAD_MODES if B.is_torch(y) else _PAD_MODES
+    if not isinstance(pad_mode, str) or pad_mode not in modes:
+        raise ParameterError(f"pad_mode must be one of {modes} for {'torch' if B.is_torch(y) else 'numpy'} "
+                             f"input, got {pad_mode!r}")
     n = y.shape[-1]
     if n == 0:
         raise ParameterError("y is empty: the time axis (last) has length 0")
-    if center:
+    if not center:
         if n_fft > n:
-            warn_user(f"n_fft={n_fft} is too large for input signal of length={n}")
-        y = B.pad(y, n_fft // 2, n_fft // 2, mode=pad_mode)
-    elif n_fft > n:
-        raise ParameterError(f"input is too short (n={n}) for n_fft={n_fft} with center=False")
-    return B.frames(y, n_fft, hop_length)
+            raise ParameterError(f"input is too short (n={n}) for n_fft={n_fft} with center=False")
+        return B.frames(y, n_fft, hop_length)
+    if n_fft > n:
+        warn_user(f"n_fft={n_fft} is too large for input signal of length={n}")
+    p = n_fft // 2
+    n_frames = 1 + (n + 2 * p - n_fft) // hop_length
+    first = -(-p // hop_length)  # first frame that starts inside y
+    last = (n - n_fft + p) // hop_length  # last frame that ends inside y
+    if B.is_torch(y) or last - first < 4 or n < 4 * n_fft:
+        return B.frames(B.pad(y, p, p, mode=pad_mode), n_fft, hop_length)
+    segments = []
+    if first > 0:
+        # head: frames 0 .. first-1 cover padded[0 : (first-1)*hop + n_fft]; pad a prefix long enough for
+        # any mode (reflect and symmetric read p+1 samples past the edge)
+        head_len = (first - 1) * hop_length + n_fft - p
+        head = B.pad(y[..., : max(head_len, p + 1)], p, 0, mode=pad_mode)[..., : head_len + p]
+        segments.append(B.frames(head, n_fft, hop_length))
+    segments.append(B.frames(y[..., first * hop_length - p :], n_fft, hop_length)[..., : last - first + 1, :])
+    if n_frames > last + 1:
+        # tail: frames last+1 .. n_frames-1 start at sample (last+1)*hop - p of y
+        start = (last + 1) * hop_length - p
+        take = min(start, n - p - 1)
+        tail = B.pad(y[..., take:], 0, p, mode=pad_mode)[..., start - take :]
+        segments.append(B.frames(tail, n_fft, hop_length)[..., : n_frames - last - 1, :])
+    return segments
 
 
 def _frame_spectra(
@@ -266,20 +301,15 @@ def stft(
     if out is not None:
         if B.is_torch(D) or not isinstance(out, np.ndarray):
             raise ParameterError("out= is only supported for numpy input and a numpy output array")
+        if not np.iscomplexobj(out):
+            raise ParameterError(f"out has dtype {out.dtype}, which is not complex")
         # like librosa, a buffer with room for more frames is filled at the start and that view returned
         if out.shape[:-1] != D.shape[:-1] or out.shape[-1] < D.shape[-1]:
             raise ParameterError(f"out has shape {out.shape}, expected {D.shape} (or more frames)")
-        out = out[..., : D.shape[-1]]
-        out[...] = D
-        return out
+        target = out if out.shape == D.shape else out[..., : D.shape[-1]]
+        target[...] = D
+        return target
     return D
-
-
-@lru_cache(maxsize=32)
-def _window_sumsquare(window_key, win_length: int, n_fft: int, hop_length: int, n_frames: int) -> np.ndarray:
-    """Sum over frames of the squared (centred) window: the normaliser of weighted overlap-add."""
-    win_sq = _pad_center(_window_cached(window_key, win_length, True), n_fft) ** 2
-    return B.frozen(_ola_constant(win_sq, hop_length, n_frames))
 
 
 def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
@@ -364,29 +394,40 @@ def istft(
     frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
     y = B.overlap_add(frames, hop_length)
 
-    if isinstance(window, (str, tuple)) or np.isscalar(window):
-        wss_np = _window_sumsquare(window, win_length, n_fft, hop_length, n_frames)
+    if B.is_torch(win) and win.requires_grad:
+        # a learnable window: the normaliser depends on it too, so build it in torch (differentiable)
+        wss_np = None
+        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
     else:
+        # computed per call in O(length): cached, it would be keyed by the frame count and pin memory
         wss_np = _ola_constant(B.to_numpy(win).astype(np.float64) ** 2, hop_length, n_frames)
 
     start = n_fft // 2 if center else 0
     expected = length if length is not None else (
         n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
     y = y[..., start : start + expected]
-    wss = wss_np[start : start + expected]
-    if y.shape[-1] < expected:
-        y = B.pad(y, 0, expected - y.shape[-1])
-        wss = np.pad(wss, (0, expected - wss.shape[-1]))
     tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
-    wss = np.where(wss > tiny, wss, 1.0)
-    y = y / B.from_numpy(wss, y)
+    if wss_np is None:
+        wss = B.pad(wss_t[start : start + expected], 0, max(0, expected - (wss_t.shape[-1] - start)))
+        y = B.pad(y, 0, expected - y.shape[-1])
+        y = y / xp.where(wss > tiny, wss, xp.ones_like(wss))
+    else:
+        wss = wss_np[start : start + expected]
+        if y.shape[-1] < expected:
+            y = B.pad(y, 0, expected - y.shape[-1])
+            wss = np.pad(wss, (0, expected - wss.shape[-1]))
+        wss = np.where(wss > tiny, wss, 1.0)
+        y = y / B.from_numpy(wss, y)
     if dtype is not None:
         y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
     if out is not None:
-        if B.is_torch(y) or not isinstance(out, np.ndarray) or out.shape != y.shape:
-            raise ParameterError(f"out must be a numpy array of shape {tuple(y.shape)}")
-        out[...] = y
-        return out
+        if B.is_torch(y) or not isinstance(out, np.ndarray):
+            raise ParameterError("out= is only supported for numpy input and a numpy output array")
+        if out.shape[:-1] != y.shape[:-1] or out.shape[-1] < y.shape[-1]:
+            raise ParameterError(f"out has shape {out.shape}, expected {tuple(y.shape)} (or more samples)")
+        target = out if out.shape == y.shape else out[..., : y.shape[-1]]
+        target[...] = y
+        return target
     return y
 
 
@@ -403,7 +444,7 @@ def magphase(D: Any, *, power: float = 1) -> tuple[Any, Any]:
     Returns
     -------
     S : real array, ``abs(D) ** power``
-    P : complex array, ``exp(1j * angle(D))`` (1 where ``D == 0``)
+    P : complex array, ``exp(1j * angle(D))`` (1 where ``D == 0``); complex also for real ``D``
 
     Examples
     --------
@@ -412,9 +453,22 @@ def magphase(D: Any, *, power: float = 1) -> tuple[Any, Any]:
     >>> S, P
     (array([5., 0.]), array([0.6+0.8j, 1. +0.j ]))
     """
-    D = B.as_array(D, "D")
+    D = B.as_float(D, "D", complex_ok=True)
     xp = B.namespace(D)
     mag = xp.abs(D)
     zeros_to_ones = xp.astype(mag == 0, mag.dtype)
-    phase = D / (mag + zeros_to_ones) + zeros_to_ones
+    mag_nonzero = mag + zeros_to_ones
+    # real and imaginary parts divided separately: a complex division overflows to nan+infj on denormal
+    # input (|D| < ~1e-38 in complex64), where the parts divide cleanly
+    if xp.isdtype(D.dtype, "complex floating"):
+        re, im = xp.real(D) / mag_nonzero + zeros_to_ones, xp.imag(D) / mag_nonzero
+    else:
+        re, im = D / mag_nonzero + zeros_to_ones, xp.zeros_like(mag)
+    if B.is_torch(D):
+        import torch
+
+        phase = torch.complex(re, im)
+    else:
+        phase = np.empty(D.shape, dtype=np.complex128 if mag.dtype == np.float64 else np.complex64)
+        phase.real, phase.imag = re, im
     return mag**power, phase

@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _backend as B
 from .errors import ParameterError
-from .filters import _dct_basis, _mel_basis, apply_filterbank, cached_bands
+from ._checks import check_number, check_spectrogram, warn_user
+from .filters import _dct_basis, _mel_basis
 from .shorttime import _frame_spectra
 
 __all__ = [
@@ -36,10 +37,7 @@ _MEL_KWARGS = {"n_mels", "fmin", "fmax", "htk", "norm", "dtype"}
 
 
 def _check_power(power: Any) -> float:
-    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or not np.isfinite(power) \
-            or power <= 0:
-        raise ParameterError(f"power must be a positive finite number, got {power!r}")
-    return float(power)
+    return check_number("power", power, minimum=0, strict=True)
 
 
 def _magnitude_to(power: float) -> Callable[[Any], Any]:
@@ -74,9 +72,7 @@ def _spectrogram(
     With ``fb`` (in ``y``'s namespace and device), the filterbank is applied inside the frame blocks.
     """
     if S is not None:
-        S = B.as_float_spectrum(S)
-        if S.ndim < 2:
-            raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(S.shape)}")
+        S = check_spectrogram(S)
         if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)
         if fb is None:
@@ -86,7 +82,7 @@ def _spectrogram(
         xp = B.namespace(S)
         if xp.isdtype(S.dtype, "real floating") and S.dtype != fb.dtype:
             S = xp.astype(S, fb.dtype)
-        return _filterbank_over_time(S, fb, bands), n_fft
+        return B.filterbank_over_time(S, fb, bands), n_fft
     if y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
     power = _check_power(power)
@@ -99,32 +95,13 @@ def _spectrogram(
             P = magnitude(spec)
             if P.dtype != fb.dtype:
                 P = B.namespace(P).astype(P, fb.dtype)
-            return apply_filterbank(P, fb, bands)
+            return B.apply_filterbank(P, fb, bands)
 
         tail, out_dtype = (fb.shape[0],), fb.dtype
     S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                        center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
                        time_last=True)
     return S, n_fft
-
-
-def _filterbank_over_time(S: Any, fb: Any, bands: Sequence | None) -> Any:
-    """``fb @ S`` for a spectrogram ``S`` (..., n_bins, t): torch in one product; numpy in chunks of frames
-    small enough that each band product stays a single-threaded BLAS call, spread over the thread pool."""
-    frames_major = S.swapaxes(-1, -2)
-    if B.is_torch(S) or not bands:
-        return apply_filterbank(frames_major, fb, bands).swapaxes(-1, -2)
-    cells = max((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in bands)
-    step = max(1, B.SMALL_GEMM // max(1, cells))
-    t = S.shape[-1]
-    out = np.empty((*S.shape[:-2], fb.shape[0], t), dtype=np.result_type(S, fb))
-
-    def chunk(i: int) -> None:
-        s = i * step
-        out[..., s : s + step] = apply_filterbank(frames_major[..., s : s + step, :], fb, bands).swapaxes(-1, -2)
-
-    B.parallel_for(chunk, -(-t // step))
-    return out
 
 
 def _contiguous(x: Any) -> Any:
@@ -179,11 +156,9 @@ def melspectrogram(
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
     if S is None and y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
-    src = B.as_array(y, "y") if S is None else B.as_float_spectrum(S)
-    if S is not None:
-        if src.ndim < 2:
-            raise ParameterError(f"S must have shape (..., n_bins, n_frames), got {tuple(src.shape)}")
-        n_fft = 2 * (src.shape[-2] - 1)
+    src = B.as_array(y, "y") if S is None else check_spectrogram(S)
+    if S is not None and (n_fft is None or n_fft // 2 + 1 != src.shape[-2]):
+        n_fft = 2 * (src.shape[-2] - 1)  # as librosa: the given n_fft is kept when it fits S (odd sizes too)
     kwargs.setdefault("dtype", np.float32)
     basis = _mel_basis(sr=sr, n_fft=n_fft, **kwargs)
     xp = B.namespace(src)
@@ -193,7 +168,7 @@ def melspectrogram(
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode, fb=fb,
-                          bands=cached_bands(basis, B.block_frames(n_fft, 8 if wide else 4)))
+                          bands=B.cached_bands(basis, n_fft, 8 if wide else 4))
     return _contiguous(out)
 
 
@@ -228,16 +203,19 @@ def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top
     >>> audiofeat.power_to_db(np.array([1.0, 10.0, 100.0]))
     array([ 0., 10., 20.])
     """
-    S = B.as_array(S, "S")
+    S = B.as_float(S, "S", complex_ok=True)
     xp = B.namespace(S)
-    if not (amin > 0):
-        raise ParameterError(f"amin must be strictly positive, got {amin!r}")
-    if top_db is not None and not (top_db >= 0):
-        raise ParameterError(f"top_db must be non-negative, got {top_db!r}")
-    magnitude = xp.abs(S) if xp.isdtype(S.dtype, "complex floating") else S
-    if not xp.isdtype(magnitude.dtype, "real floating"):
-        magnitude = xp.astype(magnitude, xp.float64 if not B.is_torch(S) else xp.float32)
-    ref_value = ref(magnitude) if callable(ref) else abs(ref)
+    amin = check_number("amin", amin, minimum=0, strict=True)
+    top_db = check_number("top_db", top_db, minimum=0, allow_none=True)
+    if xp.isdtype(S.dtype, "complex floating"):
+        warn_user("power_to_db was called on complex input so phase information will be discarded. "
+                  "To suppress this warning, call power_to_db(np.abs(D)**2) instead.")
+        magnitude = xp.abs(S)
+    else:
+        magnitude = S
+    ref_value = ref(magnitude) if callable(ref) else abs(check_number("ref", ref))
+    if not (B.is_torch(ref_value) or isinstance(ref_value, np.ndarray)):
+        ref_value = check_number("ref", ref_value)
     if B.is_torch(ref_value) or isinstance(ref_value, np.ndarray):
         ref_db = 10.0 * xp.log10(xp.clip(xp.asarray(ref_value, dtype=magnitude.dtype), min=amin))
     else:
@@ -301,12 +279,14 @@ def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, 
     >>> audiofeat.amplitude_to_db(np.array([1.0, 10.0]))
     array([ 0., 20.])
     """
-    S = B.as_array(S, "S")
+    S = B.as_float(S, "S", complex_ok=True)
     xp = B.namespace(S)
-    if not (amin > 0):
-        raise ParameterError(f"amin must be strictly positive, got {amin!r}")
+    amin = check_number("amin", amin, minimum=0, strict=True)
+    if xp.isdtype(S.dtype, "complex floating"):
+        warn_user("amplitude_to_db was called on complex input so phase information will be discarded. "
+                  "To suppress this warning, call amplitude_to_db(np.abs(S)) instead.")
     magnitude = xp.abs(S)
-    ref_value = ref(magnitude) if callable(ref) else abs(ref)
+    ref_value = ref(magnitude) if callable(ref) else abs(check_number("ref", ref))
     return power_to_db(magnitude * magnitude, ref=ref_value**2, amin=amin**2, top_db=top_db)
 
 
@@ -418,13 +398,10 @@ def mfcc(
     >>> audiofeat.mfcc(y=y, sr=22050, n_mfcc=13).shape
     (13, 44)
     """
-    if not (isinstance(lifter, (int, float, np.number)) and lifter >= 0):
-        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+    lifter = check_number("lifter", lifter, minimum=0)
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     else:
-        S = B.as_float_spectrum(S)
-        if S.ndim < 2:
-            raise ParameterError(f"S must have shape (..., n_mels, n_frames), got {tuple(S.shape)}")
+        S = check_spectrogram(S, what="n_mels", complex_ok=False)
     basis = B.const(_dct_basis(n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
     return _cepstrum(S, basis, lifter)

@@ -8,13 +8,13 @@ derivatives along time (:func:`delta`, Savitzky-Golay like librosa) and context 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.signal
 
 from . import _backend as B
+from ._cache import cached
 from .errors import ParameterError
 from ._checks import check_int
 
@@ -275,7 +275,7 @@ def time_to_frames(times: Any, *, sr: float = 22050, hop_length: int = 512, n_ff
 _DELTA_MODES = {"interp": None, "nearest": "edge", "mirror": "reflect", "constant": "constant", "wrap": "wrap"}
 
 
-@lru_cache(maxsize=32)
+@cached
 def _savgol_operator(width: int, order: int) -> np.ndarray:
     """Savitzky-Golay derivative as a (width x width) matrix on one window: row p gives output p.
 

@@ -1,0 +1,157 @@
+"""Cached constants: windows, filterbanks, DCT bases and their copies per dtype and device.
+
+Only values that depend on parameters alone are cached, never anything sized by a signal. Everything lives
+in one least-recently-used store bounded by bytes (:data:`MAX_BYTES`); a single value larger than
+:data:`MAX_ENTRY_BYTES` (a mel filterbank for ``n_fft=2**20``, say) is computed but not kept. Builders
+return read-only numpy arrays and never warn (a warning from a cached builder would fire on the first call
+only): anything worth a warning is returned to the caller, which warns every time.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+from ._namespace import is_torch
+
+__all__ = ["cached", "const", "torch_constant", "frozen", "clear", "MAX_BYTES", "MAX_ENTRY_BYTES"]
+
+#: total bytes the store may hold (numpy constants and their torch copies together)
+MAX_BYTES = 256 << 20
+#: a value larger than this is never stored
+MAX_ENTRY_BYTES = 64 << 20
+
+_store: OrderedDict = OrderedDict()  # key -> (value, nbytes, keepalive)
+_bytes = 0
+_lock = threading.Lock()
+
+
+def _reset_lock_after_fork() -> None:  # a lock held by a thread of the parent would never be released
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_after_fork)
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if is_torch(value):
+        return value.numel() * value.element_size()
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value) + 64
+    return 64
+
+
+_MISSING = object()
+
+
+def _get(key: Any) -> Any:
+    with _lock:
+        hit = _store.get(key, _MISSING)
+        if hit is _MISSING:
+            return _MISSING
+        _store.move_to_end(key)
+        return hit[0]
+
+
+def _put(key: Any, value: Any, keepalive: Any = None) -> None:
+    global _bytes
+    size = _nbytes(value)
+    if size > MAX_ENTRY_BYTES:
+        return
+    with _lock:
+        old = _store.pop(key, None)
+        if old is not None:
+            _bytes -= old[1]
+        _store[key] = (value, size, keepalive)
+        _bytes += size
+        while _bytes > MAX_BYTES and _store:
+            _, (_, s, _) = _store.popitem(last=False)
+            _bytes -= s
+
+
+def clear() -> None:
+    """Empty the store."""
+    global _bytes
+    with _lock:
+        _store.clear()
+        _bytes = 0
+
+
+def stored_bytes() -> int:
+    """Bytes held by the store now."""
+    return _bytes
+
+
+def cached(fn: Callable) -> Callable:
+    """Memoise a builder of constants (hashable arguments) in the byte-bounded store."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        key = (fn.__module__, fn.__qualname__, args)
+        hit = _get(key)
+        if hit is not _MISSING:
+            return hit
+        value = fn(*args)
+        _put(key, value)
+        return value
+
+    wrapper.cache_clear = clear  # type: ignore[attr-defined]
+    return wrapper
+
+
+def frozen(array: np.ndarray) -> np.ndarray:
+    """Mark a numpy array read-only (for values kept in the store) and return it."""
+    array.flags.writeable = False
+    return array
+
+
+def const(array: np.ndarray, like: Any, dtype=None) -> Any:
+    """``array`` (a read-only numpy constant) in the namespace, dtype and device of ``like``.
+
+    numpy: a read-only copy in ``dtype`` (``array`` itself when it already has it); torch: a tensor on
+    ``like``'s device, stored per (array, dtype, device) so repeated calls do not re-upload a filterbank to
+    the GPU. Under ``torch.compile`` the conversion is traced instead (no store look-up in the graph).
+    """
+    if dtype is None:
+        dtype = like.dtype
+    if not is_torch(like):
+        dtype = np.dtype(dtype)
+        if array.dtype == dtype:
+            return array
+        key = ("np", id(array), dtype)
+        hit = _get(key)
+        if hit is _MISSING:
+            hit = frozen(array.astype(dtype))
+            _put(key, hit, keepalive=array)  # keep `array` alive so its id is not reused
+        return hit
+    import torch
+
+    if torch.compiler.is_compiling():
+        return torch.as_tensor(array, device=like.device).to(dtype)
+    key = ("torch", id(array), dtype, like.device)
+    hit = _get(key)
+    if hit is _MISSING:
+        hit = torch_constant(array, like.device, dtype)
+        _put(key, hit, keepalive=array)
+    return hit
+
+
+def torch_constant(array: Any, device: Any, dtype: Any) -> Any:
+    """A tensor built for caching: a normal tensor even under ``torch.inference_mode()``.
+
+    A tensor made inside inference mode cannot be saved for backward, so a constant first cached during
+    validation would break every later training step.
+    """
+    import torch
+
+    with torch.inference_mode(False):
+        return torch.as_tensor(np.array(array), device=device).to(dtype)
