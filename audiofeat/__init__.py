@@ -15,11 +15,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors, filters
-from ._backend import get_num_threads, set_num_threads
+from ._librosa import missing_attribute as _missing_attribute
+from ._parallel import get_num_threads, set_num_threads
 from .errors import (
     AudioFileError,
     AudiofeatError,
     BackendError,
+    MissingDependencyError,
     ParameterError,
 )
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
@@ -46,13 +48,26 @@ from .temporal import (
     time_to_samples,
 )
 
+# librosa-named namespaces (after the functions they hand on)
+from . import beat, core, decompose, effects, feature, onset, segment, sequence, util  # noqa: E402
+
 __all__ = [
     "__version__",
     "errors",
     "filters",
+    "feature",
+    "util",
+    "onset",
+    "beat",
+    "effects",
+    "sequence",
+    "decompose",
+    "segment",
+    "core",
     "AudiofeatError",
     "ParameterError",
     "BackendError",
+    "MissingDependencyError",
     "AudioFileError",
     "get_num_threads",
     "set_num_threads",
@@ -92,10 +107,13 @@ __all__ = [
 ]
 
 
+_librosa_getattr = _missing_attribute(__name__, "")
+
+
 def __getattr__(name: str):
     # audiofeat.nn imports torch; load it only when asked for.
     if name == "nn":
         import importlib
 
         return importlib.import_module(".nn", __name__)
-    raise AttributeError(f"module 'audiofeat' has no attribute {name!r}")
+    return _librosa_getattr(name)

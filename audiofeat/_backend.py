@@ -14,7 +14,6 @@ Feature modules never touch threads, block sizes or BLAS thresholds themselves.
 
 from __future__ import annotations
 
-import array_api_compat  # noqa: F401  (re-exported for B.array_api_compat.device)
 
 from ._cache import const, frozen, torch_constant
 from ._checks import check_audio as as_float_signal

@@ -13,6 +13,7 @@ input belongs to, converts between them, and holds the single dtype-promotion ru
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -39,23 +40,34 @@ __all__ = [
 
 def is_torch(x: Any) -> bool:
     """True for a torch tensor (without importing torch)."""
-    return array_api_compat.is_torch_array(x)
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+_NUMPY_NS = array_api_compat.array_namespace(np.empty(0))
 
 
 def namespace(*xs: Any):
-    """The array namespace shared by ``xs`` (numpy or torch); BackendError otherwise."""
-    try:
-        return array_api_compat.array_namespace(*xs)
-    except TypeError as exc:
-        kinds = sorted({type(x).__module__ + "." + type(x).__name__ for x in xs})
-        raise BackendError(
-            f"unsupported or mixed array types {kinds}: audiofeat takes numpy arrays or torch tensors"
-        ) from exc
+    """The array namespace shared by ``xs`` (numpy or torch); BackendError otherwise.
+
+    Resolved here for the two backends audiofeat supports (plain isinstance checks, which ``torch.compile``
+    traces without warnings), and by ``array_api_compat`` for anything else.
+    """
+    if all(isinstance(x, np.ndarray) for x in xs):
+        return _NUMPY_NS
+    if all(is_torch(x) for x in xs):
+        import array_api_compat.torch as torch_ns
+
+        return torch_ns
+    kinds = sorted({type(x).__module__ + "." + type(x).__name__ for x in xs})
+    raise BackendError(
+        f"unsupported or mixed array types {kinds}: audiofeat takes numpy arrays or torch tensors"
+    )
 
 
 def device(x: Any) -> Any:
     """The device of ``x`` (``"cpu"`` for numpy)."""
-    return array_api_compat.device(x)
+    return x.device if is_torch(x) else "cpu"
 
 
 def as_array(x: Any, name: str = "input") -> Any:
@@ -114,6 +126,8 @@ def real_dtype(xp, dtype):
 def to_numpy(x: Any) -> np.ndarray:
     """A numpy view/copy of ``x`` (torch tensors are detached and moved to the CPU)."""
     if is_torch(x):
+        if x.dtype == sys.modules["torch"].bfloat16:  # numpy has no bfloat16
+            x = x.float()
         return x.detach().cpu().numpy()
     return np.asarray(x)
 

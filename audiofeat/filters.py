@@ -19,6 +19,7 @@ import scipy.fft
 
 from . import _backend as B
 from ._cache import cached
+from ._librosa import missing_attribute
 from ._checks import check_int, check_number, check_positive, warn_user
 from .errors import ParameterError
 from .shorttime import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
@@ -294,3 +295,6 @@ def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.nd
     if dct_type == 1 and n_in < 2:
         raise ParameterError("a type-1 DCT needs at least 2 input bands")
     return _dct_cached(int(n_out), int(n_in), int(dct_type), norm, np.dtype(dtype))
+
+
+__getattr__ = missing_attribute(__name__, "filters")

@@ -73,7 +73,7 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
         raise ParameterError(f"window length must be a positive integer, got {Nx!r}")
     if callable(window):
         return window(Nx)
-    if isinstance(window, (str, tuple)) or np.isscalar(window):
+    if _is_window_spec(window):
         try:
             hash(window)
         except TypeError:
@@ -86,9 +86,14 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
     raise ParameterError(f"invalid window specification: {window!r}")
 
 
+def _is_window_spec(window: Any) -> bool:
+    """A window named by a specification (``'hann'``, ``('kaiser', 8.0)``, a number), not given by values."""
+    return isinstance(window, (str, tuple, int, float, np.generic)) and not isinstance(window, bool)
+
+
 def _window_array(window: Any, win_length: int, n_fft: int) -> np.ndarray:
     """Any window specification as float64 numpy values centred in ``n_fft`` samples."""
-    if isinstance(window, (str, tuple)) or np.isscalar(window):
+    if _is_window_spec(window):
         get_window(window, win_length)  # validates the specification (cached, so nearly free)
         return _padded_window(window, win_length, n_fft)
     win = get_window(window, win_length)
@@ -101,7 +106,7 @@ def _analysis_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any
         # stays a tensor, so a learnable window keeps its gradient
         win = get_window(window, win_length).to(device=like.device, dtype=like.dtype)
         return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
-    if isinstance(window, (str, tuple)) or np.isscalar(window):
+    if _is_window_spec(window):
         return B.const(_window_array(window, win_length, n_fft), like)  # cached per dtype and device
     return B.from_numpy(_window_array(window, win_length, n_fft), like)
 
@@ -389,7 +394,7 @@ def istft(
         raise ParameterError("stft_matrix has no frames")
     D = D[..., :n_frames]
 
-    like = xp.zeros((1,), dtype=rdtype, device=B.array_api_compat.device(D))
+    like = xp.zeros((1,), dtype=rdtype, device=B.device(D))
     win = _analysis_window(window, win_length, n_fft, like)
     frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
     y = B.overlap_add(frames, hop_length)

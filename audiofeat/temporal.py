@@ -321,7 +321,7 @@ def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: st
     >>> np.round(d[0, 4:6], 6)
     array([ 8., 10.])
     """
-    x = B.as_array(data, "data")
+    x = B.as_float(data, "data")
     xp = B.namespace(x)
     width = check_int("width", width, minimum=3)
     if width % 2 != 1:
@@ -334,8 +334,6 @@ def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: st
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)} (only cval is accepted)")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ParameterError(f"axis={axis} is out of range for data of shape {tuple(x.shape)}")
-    if not xp.isdtype(x.dtype, "real floating"):
-        x = xp.astype(x, xp.float64 if not B.is_torch(x) else xp.float32)
     n = x.shape[axis]
     if mode == "interp" and width > n:
         raise ParameterError(f"when mode='interp', width={width} cannot exceed data.shape[axis]={n}")

@@ -373,9 +373,10 @@ def main() -> int:
           f"torch {meta['torch'] or 'not used'}, audiofeat {meta['audiofeat']}; {meta['cores']} cores; "
           f"audiofeat numpy threads {meta['audiofeat_threads']}"
           + (f", torch threads {meta['torch_threads']}" if torch else "") + (f"; BLAS: {blas}" if blas else ""))
-    print("ratio = librosa median / audiofeat median (> 1: audiofeat faster); x-rt = seconds of audio per second "
-          "of audiofeat numpy compute; torch-cpu = audiofeat on torch.from_numpy(input) under "
-          "torch.inference_mode()")
+    if not args.breakdown:
+        print("ratio = librosa median / audiofeat median (> 1: audiofeat faster); x-rt = seconds of audio per "
+              "second of audiofeat numpy compute"
+              + ("; torch-cpu = audiofeat on torch.from_numpy(input) under torch.inference_mode()" if torch else ""))
 
     if meta["loadavg_start"]:
         print("load average at start (1/5/15 min): " + " / ".join(f"{x:.2f}" for x in meta["loadavg_start"])
