@@ -244,7 +244,10 @@ def map_frame_blocks(
         import torch
 
         whole = segments[0] if len(segments) == 1 else torch.cat(segments, dim=-2)
-        result = _torch_frame_blocks(kernel, whole)
+        if whole.numel() == 0:  # an empty batch: an empty result (FFT libraries reject empty inputs)
+            result = torch.empty((*whole.shape[:-1], *out_tail), dtype=out_dtype, device=whole.device)
+        else:
+            result = _torch_frame_blocks(kernel, whole)
         return result.swapaxes(-1, -2) if time_last else result
     lead = segments[0].shape[:-2]
     frame_length = segments[0].shape[-1]

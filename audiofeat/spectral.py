@@ -213,6 +213,8 @@ def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top
         magnitude = xp.abs(S)
     else:
         magnitude = S
+    if magnitude.shape and math.prod(magnitude.shape) == 0:
+        return xp.asarray(magnitude, copy=True)  # nothing to convert (and no maximum to floor at)
     ref_value = ref(magnitude) if callable(ref) else abs(check_number("ref", ref))
     if not (B.is_torch(ref_value) or isinstance(ref_value, np.ndarray)):
         ref_value = check_number("ref", ref_value)

@@ -70,7 +70,8 @@ run() {  # run <baseline|patched>
     if [ "$which" = patched ]; then pp="$pp$HERE:"; plugin=(-p patch_librosa); fi
     echo "== $which: ${tests[*]} -> $OUT/$which.xml (log $OUT/$which.log)"
     # python -P: do not put the cwd (librosa's source tree) on sys.path; the installed librosa is used.
-    (cd "$LIBROSA_SRC" && PYTHONPATH="$pp${PYTHONPATH:-}" LIBROSA_SUITE_PATCH_LOG="$OUT/patched.txt" \
+    pp="$pp${PYTHONPATH:-}"; pp="${pp%:}"  # no empty entry: that would put the cwd on sys.path
+    (cd "$LIBROSA_SRC" && PYTHONPATH="$pp" LIBROSA_SUITE_PATCH_LOG="$OUT/patched.txt" \
         "$PY" -P -m pytest $(pyargs) "${plugin[@]}" --junitxml="$OUT/$which.xml" ${EXTRA:-} "${tests[@]}" \
         >"$OUT/$which.log" 2>&1) || true
     tail -n 3 "$OUT/$which.log"
