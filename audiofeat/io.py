@@ -1262,7 +1262,7 @@ def save(
     >>> save(path, np.zeros((2, 1000), dtype=np.float32), 8000, subtype="PCM_24")
     >>> info(path).subtype
     'PCM_24'
-    >>> save(path, np.zeros(10, dtype=np.float32), 8000, overwrite=False)
+    >>> save(path, np.zeros(10, dtype=np.float32), 8000, overwrite=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     audiofeat.errors.AudioFileExistsError: ...noise.flac: already exists (overwrite=False)
