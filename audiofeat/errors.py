@@ -9,11 +9,22 @@ matching built-in exception, so code written against ``ValueError`` or ``OSError
     ├── BackendError (TypeError)             an array type audiofeat cannot work with
     ├── MissingDependencyError (ImportError) an optional package (torch, resampy, ...) is not installed
     └── AudioFileError (OSError)             a file could not be turned into audio; ``.path``, ``.reason``
-        ├── AudioFileNotFoundError (FileNotFoundError)   reason "missing"
-        ├── UnreadableAudioError                         reason "unreadable" (permissions, a directory)
+        ├── AudioFileNotFoundError (FileNotFoundError)   reason "missing" (also: the folder to save into)
+        ├── UnreadableAudioError (PermissionError)       reason "unreadable" (no permission)
+        ├── AudioIsADirectoryError (IsADirectoryError)   reason "unreadable" (a directory, read or written)
+        ├── AudioFileExistsError (FileExistsError)       reason "exists" (save(..., overwrite=False))
         ├── NotAudioError                                reason "not_audio" (no known audio format)
         ├── CorruptAudioError                            reason "corrupt" (audio header that cannot be parsed)
+        │   └── TruncatedAudioError                      reason "truncated" (header promises more frames)
+        ├── NonFiniteAudioError                          reason "non_finite" (float file holding NaN/inf)
         └── EmptyAudioError                              reason "empty" (no frames to read)
+
+Warnings derive from :class:`AudiofeatWarning` and from the matching built-in category, so
+``warnings.simplefilter("error", TruncatedAudioWarning)`` or ``-W error::UserWarning`` both work::
+
+    AudiofeatWarning (Warning)
+    ├── TruncatedAudioWarning (UserWarning)   load() read fewer frames than the header promised
+    └── ClippingWarning (UserWarning)         save() clipped float samples beyond [-1, 1] to a PCM subtype
 
 Messages say what was wrong and what is expected; file errors name the path.
 """
@@ -33,6 +44,13 @@ __all__ = [
     "NotAudioError",
     "CorruptAudioError",
     "EmptyAudioError",
+    "AudioIsADirectoryError",
+    "AudioFileExistsError",
+    "TruncatedAudioError",
+    "NonFiniteAudioError",
+    "AudiofeatWarning",
+    "TruncatedAudioWarning",
+    "ClippingWarning",
 ]
 
 
@@ -61,7 +79,9 @@ class AudioFileError(AudiofeatError, OSError):
         The path that failed.
     reason : str
         A short machine-readable code: ``"missing"``, ``"unreadable"``, ``"not_audio"``,
-        ``"corrupt"``, ``"empty"`` or ``"io"`` (any other failure while reading).
+        ``"corrupt"``, ``"truncated"``, ``"non_finite"``, ``"empty"``, ``"exists"`` or ``"io"`` (any
+        other failure while reading or writing, e.g. a full disk; then ``.errno`` and ``.strerror`` are
+        those of the OS error, and the message names the errno, e.g. ``ENOSPC``).
     detail : str
         The human-readable explanation (also part of ``str(error)``).
     """
@@ -79,7 +99,10 @@ class AudioFileError(AudiofeatError, OSError):
         return f"{self.path}: {self.detail}"
 
     def __reduce__(self):  # keep the error picklable across process pools
-        return (type(self), (self.path, self.detail, self.reason))
+        state = {k: v for k, v in self.__dict__.items() if k not in ("path", "detail", "reason")}
+        if self.errno is not None:  # OSError slots, not in __dict__: restored by BaseException.__setstate__
+            state["errno"], state["strerror"] = self.errno, self.strerror
+        return (type(self), (self.path, self.detail, self.reason), state or None)
 
 
 class AudioFileNotFoundError(AudioFileError, FileNotFoundError):
@@ -89,9 +112,21 @@ class AudioFileNotFoundError(AudioFileError, FileNotFoundError):
 
 
 class UnreadableAudioError(AudioFileError, PermissionError):
-    """The path exists but cannot be opened for reading (permissions, or it is a directory)."""
+    """The path exists but cannot be opened (no permission)."""
 
     reason = "unreadable"
+
+
+class AudioIsADirectoryError(AudioFileError, IsADirectoryError):
+    """The path is a directory, not an audio file (reading it, or saving over it)."""
+
+    reason = "unreadable"
+
+
+class AudioFileExistsError(AudioFileError, FileExistsError):
+    """``save(..., overwrite=False)`` and the destination already exists."""
+
+    reason = "exists"
 
 
 class NotAudioError(AudioFileError):
@@ -106,7 +141,35 @@ class CorruptAudioError(AudioFileError):
     reason = "corrupt"
 
 
+class TruncatedAudioError(CorruptAudioError):
+    """The header promises more frames than the file holds (a cut download, a recorder that died).
+
+    Raised by ``load(..., strict=True)``; without ``strict`` a :class:`TruncatedAudioWarning` is issued and
+    the frames that are there are returned.
+    """
+
+    reason = "truncated"
+
+
+class NonFiniteAudioError(AudioFileError):
+    """A floating-point file holds NaN or infinite samples, which no feature can be computed from."""
+
+    reason = "non_finite"
+
+
 class EmptyAudioError(AudioFileError):
     """The file is valid audio but holds no frames (or none in the requested span)."""
 
     reason = "empty"
+
+
+class AudiofeatWarning(Warning):
+    """Base class of every warning audiofeat issues on purpose."""
+
+
+class TruncatedAudioWarning(AudiofeatWarning, UserWarning):
+    """:func:`audiofeat.load` returned fewer frames than the file's header promised (a truncated file)."""
+
+
+class ClippingWarning(AudiofeatWarning, UserWarning):
+    """:func:`audiofeat.save` wrote float samples beyond [-1, 1] to an integer subtype, which clips them."""

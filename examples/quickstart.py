@@ -5,8 +5,10 @@
 
 For each file it loads mono audio at a common rate, computes a log-mel spectrogram and 20 MFCCs with their
 deltas (librosa's defaults, on numpy), and summarises each file with fixed-length statistics (mean and
-standard deviation over time), the usual input of classical ML. Files that cannot be read are reported with
-the reason and skipped; the run goes on.
+standard deviation over time), the usual input of classical ML. One bad file never stops the run: a file
+that cannot be read (missing, not audio, corrupt, NaN samples, empty...) or whose features fail is reported
+with the reason and skipped; a truncated file is used as far as it goes and reported; features.npz is
+always written.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     names, summaries, failures = [], [], []
     t0 = time.perf_counter()
     print(f"{'file':<24}{'seconds':>9}{'frames':>8}  mfcc[0] mean")
+    notes = []
     for path in files:
         try:
-            y, sr = af.load(path, sr=args.sr)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", af.errors.TruncatedAudioWarning)
+                y, sr = af.load(path, sr=args.sr)
+            feats = features(y, sr)
         except af.AudioFileError as err:  # typed: the reason says what was wrong; keep going
             failures.append((path, err.reason, str(err)))
             continue
-        feats = features(y, sr)
+        except Exception as err:  # anything else (a bug, memory): report it, the batch goes on
+            failures.append((path, type(err).__name__, str(err)))
+            continue
+        notes += [(path, str(w.message)) for w in caught if issubclass(w.category, af.errors.TruncatedAudioWarning)]
         names.append(str(path.relative_to(args.folder)))
         summaries.append(feats["summary"])
         print(f"{names[-1]:<24}{len(y) / sr:>9.2f}{feats['mfcc'].shape[-1]:>8}  {feats['mfcc'][0].mean():>10.1f}")
@@ -59,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     np.savez(args.out, names=np.array(names), summary=np.array(summaries, dtype=np.float32))
     print(f"\n{len(names)} files -> {args.out} (summary: {len(summaries)} x {len(summaries[0]) if summaries else 0}) "
           f"in {elapsed:.2f} s")
+    for path, message in notes:
+        print(f"warning: {message}", file=sys.stderr)
     for path, reason, message in failures:
         print(f"could not read {path} [{reason}]: {message}", file=sys.stderr)
     return 0 if names else 1

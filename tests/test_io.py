@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import audiofeat.io as afio
 import audiofeat.resampling as afres
 from audiofeat.errors import (
+    AudioIsADirectoryError,
     AudiofeatError,
     AudioFileError,
     AudioFileNotFoundError,
@@ -782,10 +783,10 @@ def test_missing_file(tmp_path, reader):
 
 @pytest.mark.parametrize("reader", READERS)
 def test_directory(tmp_path, reader):
-    with pytest.raises(UnreadableAudioError, match="directory") as excinfo:
+    with pytest.raises(AudioIsADirectoryError, match="directory") as excinfo:
         READERS[reader](tmp_path)
-    check_file_error(excinfo, UnreadableAudioError, "unreadable", tmp_path)
-    assert isinstance(excinfo.value, PermissionError)
+    check_file_error(excinfo, AudioIsADirectoryError, "unreadable", tmp_path)
+    assert isinstance(excinfo.value, IsADirectoryError) and not isinstance(excinfo.value, PermissionError)
 
 
 @pytest.mark.parametrize("reader", READERS)
@@ -924,16 +925,14 @@ def test_truncated_data_is_corrupt(tmp_path, files):
 
 
 def test_read_errors_never_escape_raw(files, monkeypatch):
-    real = soundfile.SoundFile.read
-
-    def broken(self, *args, **kwargs):
+    def broken(*args, **kwargs):
         raise soundfile.LibsndfileError(0, "Internal: ")
 
-    monkeypatch.setattr(soundfile.SoundFile, "read", broken)
-    with pytest.raises(CorruptAudioError) as excinfo:
-        load(files["mono.wav"])
-    assert not isinstance(excinfo.value, soundfile.SoundFileError)
-    monkeypatch.setattr(soundfile.SoundFile, "read", real)
+    monkeypatch.setattr(afio, "_read_raw", broken)
+    for reader in (lambda p: load(p), lambda p: list(stream(p, 2, 1024, 512))):
+        with pytest.raises(CorruptAudioError) as excinfo:
+            reader(files["mono.wav"])
+        assert not isinstance(excinfo.value, soundfile.SoundFileError)
 
 
 def test_offset_errors(files):
