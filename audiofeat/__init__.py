@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from . import errors, filters
 from ._librosa import missing_attribute as _missing_attribute
+from ._ops import get_fft_backend, set_fft_backend
 from ._parallel import get_num_threads, set_num_threads
 from .errors import (
     AudioFileError,
@@ -71,6 +72,8 @@ __all__ = [
     "AudioFileError",
     "get_num_threads",
     "set_num_threads",
+    "get_fft_backend",
+    "set_fft_backend",
     # io
     "load",
     "save",

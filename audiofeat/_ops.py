@@ -14,6 +14,8 @@ Nothing here knows about audio.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,7 +26,7 @@ from ._namespace import device, is_torch, namespace, to_numpy
 from ._parallel import SMALL_GEMM, block_frames, get_num_threads, parallel_for
 from .errors import ParameterError
 
-__all__ = ["frames", "pad", "rfft", "irfft", "abs2", "overlap_add", "filterbank_bands", "cached_bands",
+__all__ = ["set_fft_backend", "get_fft_backend", "frames", "pad", "rfft", "irfft", "abs2", "overlap_add", "filterbank_bands", "cached_bands",
            "apply_filterbank", "filterbank_over_time"]
 
 
@@ -72,12 +74,86 @@ def pad(x: Any, left: int, right: int, mode: str = "constant", value: float = 0.
     return out.reshape(*shape[:-1], out.shape[-1])
 
 
+_FFT_BACKENDS = ("auto", "scipy", "torch")
+_fft_backend = os.environ.get("AUDIOFEAT_FFT", "auto").strip().lower() or "auto"
+if _fft_backend not in _FFT_BACKENDS:
+    import warnings
+
+    warnings.warn(f"AUDIOFEAT_FFT={_fft_backend!r} is not one of {_FFT_BACKENDS}; using 'auto'", RuntimeWarning,
+                  stacklevel=2)
+    _fft_backend = "auto"
+
+
+def set_fft_backend(name: str) -> None:
+    """Choose the FFT that audiofeat's numpy path uses.
+
+    ``"scipy"`` is ``scipy.fft`` (pocketfft). ``"torch"`` runs ``torch.fft`` (MKL on x86 CPUs, about 1.6x
+    faster per transform here) on zero-copy views of the numpy blocks; results agree with scipy's to float
+    rounding (about 1e-7 of the peak in float32). ``"auto"`` (the default, or ``$AUDIOFEAT_FFT``) takes torch
+    only when the program has already imported it: importing torch costs about a second and 180 MB, which
+    ``import audiofeat`` never pays. torch tensors always use ``torch.fft``.
+
+    Parameters
+    ----------
+    name : {"auto", "scipy", "torch"}
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.set_fft_backend("scipy")
+    >>> audiofeat.get_fft_backend()
+    'scipy'
+    >>> audiofeat.set_fft_backend("auto")
+    """
+    global _fft_backend
+    if name not in _FFT_BACKENDS:
+        raise ParameterError(f"FFT backend {name!r} is not one of {_FFT_BACKENDS}")
+    if name == "torch":
+        from ._checks import require
+
+        require("torch", "the torch FFT backend")
+    _fft_backend = name
+
+
+def get_fft_backend() -> str:
+    """The FFT backend setting (see :func:`set_fft_backend`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.get_fft_backend() in ("auto", "scipy", "torch")
+    True
+    """
+    return _fft_backend
+
+
+def _numpy_via_torch() -> Any:
+    """torch, when the numpy path should borrow its FFT; None otherwise."""
+    if _fft_backend == "scipy":
+        return None
+    torch = sys.modules.get("torch")
+    if torch is None or not hasattr(torch, "fft"):  # not imported (or only partly, mid-import)
+        return None
+    return torch
+
+
 def rfft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
     """Real FFT along the last axis; float32 in gives complex64 out on both backends."""
     if is_torch(x):
         import torch
 
         return torch.fft.rfft(x, n=n, dim=-1)
+    torch = _numpy_via_torch()
+    if torch is not None and x.dtype in (np.float32, np.float64) and all(s >= 0 for s in x.strides):
+        return torch.fft.rfft(torch.from_numpy(x), n=n, dim=-1).numpy()
     return scipy.fft.rfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
 
 
@@ -87,6 +163,9 @@ def irfft(x: Any, n: int, workers: int | None = None) -> Any:
         import torch
 
         return torch.fft.irfft(x, n=n, dim=-1)
+    torch = _numpy_via_torch()
+    if torch is not None and x.dtype in (np.complex64, np.complex128) and all(s >= 0 for s in x.strides):
+        return torch.fft.irfft(torch.from_numpy(x), n=n, dim=-1).numpy()
     return scipy.fft.irfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
 
 

@@ -16,6 +16,18 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "librosa_test_data"
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*") if p.suffix in {".wav", ".flac", ".ogg", ".mp3"})
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _scipy_fft_by_default():
+    """The suite imports torch, which would switch the numpy path's FFT to torch's ('auto'); keep scipy's,
+    what a numpy-only user gets, except where a test asks for another (see ``fft_backend`` in test_parity)."""
+    import audiofeat
+
+    before = audiofeat.get_fft_backend()
+    audiofeat.set_fft_backend("scipy")
+    yield
+    audiofeat.set_fft_backend(before)
+
+
 def rel_err(actual, expected) -> float:
     """max |actual - expected| / max |expected| (the parity measure used throughout the suite)."""
     a = np.asarray(actual.detach().cpu() if hasattr(actual, "detach") else actual)

@@ -317,3 +317,19 @@ def test_module_names_do_not_shadow_functions():
     assert audiofeat.shorttime.stft is af.stft
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("audiofeat.stft")
+
+
+def test_fft_backends_agree():
+    y = _noise(SR * 5)
+    try:
+        af.set_fft_backend("scipy")
+        ref = af.melspectrogram(y=y, sr=SR), af.stft(y)
+        af.set_fft_backend("torch")
+        got = af.melspectrogram(y=y, sr=SR), af.stft(y)
+        assert isinstance(got[0], np.ndarray) and got[1].dtype == np.complex64
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r, atol=1e-6 * float(np.abs(r).max()))
+        with pytest.raises(ParameterError, match="FFT backend"):
+            af.set_fft_backend("fftw")
+    finally:
+        af.set_fft_backend("scipy")
