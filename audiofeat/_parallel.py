@@ -18,6 +18,7 @@ This is the only module that knows about threads, processes and BLAS sizes:
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -170,7 +171,8 @@ def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="audiofeat",
+            # the calling thread works too (see parallel_for), so the pool holds one thread fewer
+            _pool = ThreadPoolExecutor(max_workers=max(1, _num_threads - 1), thread_name_prefix="audiofeat",
                                        initializer=_mark_pool_thread)
         return _pool
 
@@ -191,8 +193,33 @@ def parallel_for(fn: Callable[[int], None], n: int, min_items: int = 2) -> None:
     if n < min_items or _run_inline(n):
         for i in range(n):
             fn(i)
-    else:
-        list(_get_pool().map(fn, range(n)))
+        return
+    # Work sharing: the caller and up to threads-1 pool threads claim task indices from one counter
+    # (next() on an itertools.count is atomic under the GIL), so nobody idles while tasks remain and the
+    # caller never just waits.
+    counter = itertools.count()
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        while not errors:
+            i = next(counter)
+            if i >= n:
+                return
+            try:
+                fn(i)
+            except BaseException as exc:  # re-raised in the caller
+                errors.append(exc)
+
+    helpers = [_get_pool().submit(drain) for _ in range(min(_num_threads, n) - 1)]
+    _local.in_task = True  # a nested call made by fn in this thread runs inline, as in the pool's threads
+    try:
+        drain()
+    finally:
+        _local.in_task = False
+    for h in helpers:
+        h.result()
+    if errors:
+        raise errors[0]
 
 
 # --------------------------------------------------------------------------------------------------
