@@ -15,7 +15,7 @@ Feature modules never touch threads, block sizes or BLAS thresholds themselves.
 from __future__ import annotations
 
 
-from ._cache import const, frozen, torch_constant
+from ._cache import built_const, const, frozen, torch_constant
 from ._checks import check_audio as as_float_signal
 from ._namespace import (
     as_array,
@@ -44,7 +44,7 @@ from ._parallel import get_num_threads, map_frame_blocks, parallel_for, set_num_
 
 __all__ = [
     "as_array", "as_float", "as_float_signal", "complex_dtype", "device", "from_numpy", "is_torch",
-    "namespace", "real_dtype", "to_numpy", "const", "frozen", "torch_constant", "abs2", "apply_filterbank",
+    "namespace", "real_dtype", "to_numpy", "built_const", "const", "frozen", "torch_constant", "abs2", "apply_filterbank",
     "cached_bands", "filterbank_bands", "filterbank_over_time", "frames", "irfft", "overlap_add", "pad",
     "rfft", "get_num_threads", "map_frame_blocks", "parallel_for", "set_num_threads", "small_matmul",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._namespace import is_torch
 
-__all__ = ["cached", "const", "torch_constant", "frozen", "clear", "MAX_BYTES", "MAX_ENTRY_BYTES"]
+__all__ = ["cached", "const", "built_const", "torch_constant", "frozen", "clear", "MAX_BYTES", "MAX_ENTRY_BYTES"]
 
 #: total bytes the store may hold (numpy constants and their torch copies together)
 MAX_BYTES = 256 << 20
@@ -143,6 +143,32 @@ def const(array: np.ndarray, like: Any, dtype=None) -> Any:
         hit = torch_constant(array, like.device, dtype)
         _put(key, hit, keepalive=array)
     return hit
+
+
+def built_const(builder: Callable, args: tuple, like: Any, dtype=None) -> Any:
+    """``const(builder(*args), like, dtype)``, also inside ``torch.compile``.
+
+    While a graph is traced the builder (numpy, a lock, the store) must not be traced: it runs once at
+    trace time through ``torch.compiler.assume_constant_result`` and its tensor becomes a constant of the
+    graph. ``args`` must then be hashable Python values (parameters, never arrays).
+    """
+    if is_torch(like):
+        import torch
+
+        if torch.compiler.is_compiling():
+            return _traced_constant(builder, tuple(args), like.dtype if dtype is None else dtype, like.device)
+    return const(builder(*args), like, dtype)
+
+
+def _traced_constant(builder: Callable, args: tuple, dtype: Any, device: Any) -> Any:
+    import torch
+
+    return torch.as_tensor(np.array(builder(*args)), device=device).to(dtype)
+
+
+# What torch.compiler.assume_constant_result does, without importing torch here: dynamo calls a function so
+# marked at trace time and puts its result into the graph as a constant.
+_traced_constant._dynamo_marked_constant = True  # type: ignore[attr-defined]
 
 
 def torch_constant(array: Any, device: Any, dtype: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
+from ._registry import capabilities
 from . import _backend as B
 from ._cache import cached
 from ._librosa import missing_attribute
@@ -37,6 +38,7 @@ def _unwrap_scalar(x: Any, was_scalar: bool) -> Any:
     return x[()] if was_scalar else x
 
 
+@capabilities(librosa="librosa.hz_to_mel")
 def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     """Convert Hz to mels.
 
@@ -72,6 +74,7 @@ def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     return _unwrap_scalar(xp.where(f >= _MIN_LOG_HZ, log, linear), scalar)
 
 
+@capabilities(librosa="librosa.mel_to_hz")
 def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
     """Convert mels to Hz (the inverse of :func:`hz_to_mel`).
 
@@ -104,6 +107,7 @@ def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
     return _unwrap_scalar(xp.where(m >= _MIN_LOG_MEL, log, linear), scalar)
 
 
+@capabilities(librosa="librosa.mel_frequencies", torch=False, batch=False)
 def mel_frequencies(
     n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False
 ) -> np.ndarray:
@@ -171,6 +175,7 @@ def _mel_cached(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, ht
     return B.frozen(weights), empty
 
 
+@capabilities(librosa="librosa.filters.mel", torch=False, batch=False)
 def mel(
     *,
     sr: float,
@@ -255,6 +260,7 @@ def _dct_cached(n_out: int, n_in: int, dct_type: int, norm, dtype) -> np.ndarray
     return B.frozen(basis.astype(dtype))
 
 
+@capabilities(torch=False, batch=False)
 def dct(n_filters: int, n_input: int, *, dct_type: int = 2, norm: str | None = "ortho",
         dtype: Any = np.float32) -> np.ndarray:
     """The DCT as a matrix: ``dct(n, m) @ x`` equals ``scipy.fft.dct(x, type, norm, axis=0)[:n]``.

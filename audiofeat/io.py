@@ -44,6 +44,7 @@ import numpy as np
 import soundfile
 import soxr
 
+from ._registry import capabilities
 from ._backend import is_torch
 from ._checks import check_int, check_positive, warn_user
 from .resampling import RES_TYPES, resample
@@ -93,8 +94,8 @@ def _check_float_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
-def _check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
-    """Validate ``offset`` (>= 0) and ``duration`` (None or > 0), both in seconds."""
+def _check_span(offset: Any, duration: Any, allow_zero: bool = False) -> tuple[float, float | None]:
+    """Validate ``offset`` (>= 0) and ``duration`` (None or > 0, or >= 0 with ``allow_zero``), in seconds."""
     try:
         off = float(offset)
     except (TypeError, ValueError):
@@ -109,7 +110,7 @@ def _check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
         raise ParameterError(
             f"duration={duration!r} must be None or a number of seconds > 0"
         ) from None
-    if not math.isfinite(dur) or dur <= 0:
+    if not math.isfinite(dur) or dur < 0 or (dur == 0 and not allow_zero):
         raise ParameterError(
             f"duration={duration!r} must be None or a finite number of seconds > 0"
         )
@@ -763,6 +764,7 @@ def _count_to_end(sfo: soundfile.SoundFile, name: str, raw: bool) -> int:
     return total
 
 
+@capabilities(torch=False, batch=False)
 def info(path: PathLike) -> AudioInfo:
     """Read an audio file's header: sampling rate, channels, frames, duration, format and subtype.
 
@@ -832,6 +834,7 @@ def info(path: PathLike) -> AudioInfo:
             sfo.close()
 
 
+@capabilities(librosa="librosa.load", torch=False, batch=False)
 def load(
     path: PathLike,
     sr: float | None = 22050,
@@ -857,8 +860,8 @@ def load(
         Average the channels into one.
     offset : float >= 0
         Start reading this many seconds into the file.
-    duration : float > 0 or None
-        Read at most this many seconds (``None``: to the end).
+    duration : float >= 0 or None
+        Read at most this many seconds (``None``: to the end; ``0``: an empty signal, as librosa).
     dtype : np.float32 or np.float64
         Data type of the returned signal.
     res_type : str
@@ -926,11 +929,17 @@ def load(
     if sr is not None:
         check_positive("sr", sr, _HZ)
     dt = _check_float_dtype(dtype)
-    off, dur = _check_span(offset, duration)
+    off, dur = _check_span(offset, duration, allow_zero=True)
     if res_type not in RES_TYPES:
         raise ParameterError(f"res_type={res_type!r} is not supported; expected one of {list(RES_TYPES)}")
 
     sfo, name, owned = _open(path)
+    if dur == 0:  # as librosa: no samples asked for, an empty signal (the file is still opened and checked)
+        channels = sfo.channels
+        if owned:
+            sfo.close()
+        shape = (0,) if (mono or channels == 1) else (channels, 0)
+        return np.zeros(shape, dtype=dt), (int(sfo.samplerate) if sr is None else sr)
     try:
         sr_native = int(sfo.samplerate)
         got = _frames_of(sfo, path, name)
@@ -1165,6 +1174,7 @@ def _write_frames(sfo: soundfile.SoundFile, data: np.ndarray) -> None:
         sfo.write(np.ascontiguousarray(data[i : i + _BLOCK]))
 
 
+@capabilities(torch=False, batch=False)
 def save(
     path: str | os.PathLike[str] | BinaryIO,
     y: Any,
@@ -1444,6 +1454,7 @@ def _verify_written(tmp: str, name: str, frames: int, params: dict) -> None:
 # --------------------------------------------------------------------------------------------------
 # streaming
 # --------------------------------------------------------------------------------------------------
+@capabilities(librosa="librosa.stream", torch=False, batch=False)
 def stream(
     path: PathLike,
     block_length: int,

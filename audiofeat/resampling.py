@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import soxr
 
+from ._registry import capabilities
 from ._backend import is_torch, torch_constant
 from ._cache import cached
 from ._checks import check_axis, check_positive, require
@@ -54,6 +55,7 @@ _MAX_POLYPHASE_KERNEL = 1 << 22
 _TABLE_DENSITY = 4096
 
 
+@capabilities(librosa="librosa.resample", compile=False)
 def resample(
     y: Any,
     orig_sr: float,

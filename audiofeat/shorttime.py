@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.signal
 
+from ._registry import capabilities
 from . import _backend as B
 from ._cache import cached
 from ._checks import check_int, warn_user
@@ -41,6 +42,7 @@ def _window_cached(spec, n: int, fftbins: bool) -> np.ndarray:
     return B.frozen(np.asarray(win, dtype=np.float64))
 
 
+@capabilities(librosa="librosa.filters.get_window", torch=False, batch=False)
 def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
     """A window function of length ``Nx``.
 
@@ -107,7 +109,7 @@ def _analysis_window(window: Any, win_length: int, n_fft: int, like: Any) -> Any
         win = get_window(window, win_length).to(device=like.device, dtype=like.dtype)
         return B.pad(win, (n_fft - win_length) // 2, n_fft - win_length - (n_fft - win_length) // 2)
     if _is_window_spec(window):
-        return B.const(_window_array(window, win_length, n_fft), like)  # cached per dtype and device
+        return B.built_const(_window_array, (window, win_length, n_fft), like)  # cached per dtype and device
     return B.from_numpy(_window_array(window, win_length, n_fft), like)
 
 
@@ -121,6 +123,7 @@ def _pad_center(win: np.ndarray, n: int) -> np.ndarray:
     return np.pad(win, (lpad, n - win.shape[-1] - lpad))
 
 
+@capabilities(librosa="librosa.fft_frequencies", torch=False, batch=False)
 def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
     """Centre frequency (Hz) of each bin of a real FFT of size ``n_fft``.
 
@@ -243,6 +246,7 @@ def _frame_spectra(
 # --------------------------------------------------------------------------------------------------
 # STFT / iSTFT
 # --------------------------------------------------------------------------------------------------
+@capabilities(librosa="librosa.stft")
 def stft(
     y: Any,
     *,
@@ -329,6 +333,7 @@ def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarr
     return np.cumsum(diff, axis=0)[:-1].reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
 
 
+@capabilities(librosa="librosa.istft")
 def istft(
     stft_matrix: Any,
     *,
@@ -399,8 +404,8 @@ def istft(
     frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
     y = B.overlap_add(frames, hop_length)
 
-    if B.is_torch(win) and win.requires_grad:
-        # a learnable window: the normaliser depends on it too, so build it in torch (differentiable)
+    if B.is_torch(win):
+        # in torch: differentiable in a learnable window, traceable by torch.compile, and on the device
         wss_np = None
         wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
     else:
@@ -436,6 +441,7 @@ def istft(
     return y
 
 
+@capabilities(librosa="librosa.magphase")
 def magphase(D: Any, *, power: float = 1) -> tuple[Any, Any]:
     """Split a complex spectrogram into magnitude and unit-modulus phase: ``D = S * P``.
 

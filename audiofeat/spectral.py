@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._registry import capabilities
 from . import _backend as B
 from .errors import ParameterError
 from ._checks import check_number, check_spectrogram, warn_user
@@ -108,6 +109,7 @@ def _contiguous(x: Any) -> Any:
     return x.contiguous() if B.is_torch(x) else np.ascontiguousarray(x)
 
 
+@capabilities(librosa="librosa.feature.melspectrogram")
 def melspectrogram(
     *,
     y: Any = None,
@@ -160,18 +162,37 @@ def melspectrogram(
     if S is not None and (n_fft is None or n_fft // 2 + 1 != src.shape[-2]):
         n_fft = 2 * (src.shape[-2] - 1)  # as librosa: the given n_fft is kept when it fits S (odd sizes too)
     kwargs.setdefault("dtype", np.float32)
-    basis = _mel_basis(sr=sr, n_fft=n_fft, **kwargs)
     xp = B.namespace(src)
     # like librosa, a float64 filterbank (dtype=np.float64) promotes the result to float64
-    wide = src.dtype in (xp.float64, xp.complex128) or basis.dtype == np.float64
-    fb = B.const(basis, src, xp.float64 if wide else xp.float32)
+    wide = src.dtype in (xp.float64, xp.complex128) or np.dtype(kwargs["dtype"]) == np.float64
+    if _tracing(src):  # the filterbank enters the graph as a constant; one dense product
+        fb = B.built_const(_mel_basis_of, (sr, n_fft, tuple(sorted(kwargs.items()))), src,
+                           xp.float64 if wide else xp.float32)
+        bands = None
+    else:
+        basis = _mel_basis(sr=sr, n_fft=n_fft, **kwargs)
+        fb = B.const(basis, src, xp.float64 if wide else xp.float32)
+        bands = B.cached_bands(basis, n_fft, 8 if wide else 4)
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
-                          center=center, pad_mode=pad_mode, fb=fb,
-                          bands=B.cached_bands(basis, n_fft, 8 if wide else 4))
+                          center=center, pad_mode=pad_mode, fb=fb, bands=bands)
     return _contiguous(out)
 
 
+def _tracing(x: Any) -> bool:
+    """Whether ``x`` is a tensor seen by ``torch.compile`` while it traces a graph."""
+    if not B.is_torch(x):
+        return False
+    import torch
+
+    return torch.compiler.is_compiling()
+
+
+def _mel_basis_of(sr: float, n_fft: int, options: tuple) -> np.ndarray:
+    return _mel_basis(sr=sr, n_fft=n_fft, **dict(options))
+
+
+@capabilities(librosa="librosa.power_to_db")
 def power_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-10, top_db: float | None = 80.0) -> Any:
     """Convert a power spectrogram to decibels: ``10 log10(max(amin, S) / ref)``, floored at max - top_db.
 
@@ -255,6 +276,7 @@ def _power_to_db_numpy(magnitude: np.ndarray, amin: float, ref_db: float, top_db
     return out
 
 
+@capabilities(librosa="librosa.amplitude_to_db")
 def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> Any:
     """Convert an amplitude spectrogram to decibels: ``20 log10(max(amin, |S|) / ref)``.
 
@@ -292,6 +314,7 @@ def amplitude_to_db(S: Any, *, ref: float | Callable = 1.0, amin: float = 1e-5, 
     return power_to_db(magnitude * magnitude, ref=ref_value**2, amin=amin**2, top_db=top_db)
 
 
+@capabilities(librosa="librosa.db_to_power")
 def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
     """Convert decibels to power: ``ref * 10 ** (S_db / 10)``.
 
@@ -316,6 +339,7 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:
     return float(ref) * 10.0 ** (0.1 * S_db)
 
 
+@capabilities(librosa="librosa.db_to_amplitude")
 def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:
     """Convert decibels to amplitude: ``ref * 10 ** (S_db / 20)``.
 
@@ -349,6 +373,7 @@ def _cepstrum(S_db: Any, basis: Any, lifter: float) -> Any:
     return M
 
 
+@capabilities(librosa="librosa.feature.mfcc")
 def mfcc(
     *,
     y: Any = None,
@@ -405,5 +430,5 @@ def mfcc(
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     else:
         S = check_spectrogram(S, what="n_mels", complex_ok=False)
-    basis = B.const(_dct_basis(n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
+    basis = B.built_const(_dct_basis, (n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
     return _cepstrum(S, basis, lifter)

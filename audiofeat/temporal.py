@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.signal
 
+from ._registry import capabilities
 from . import _backend as B
 from ._cache import cached
 from .errors import ParameterError
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 
+@capabilities(librosa="librosa.util.frame")
 def frame(
     x: Any,
     *,
@@ -108,6 +110,7 @@ def _to_int(x: Any, scalar: bool) -> Any:
     return out[()] if scalar else out
 
 
+@capabilities(librosa="librosa.frames_to_samples", autograd=False)
 def frames_to_samples(frames: Any, *, hop_length: int = 512, n_fft: int | None = None) -> Any:
     """Frame indices to the sample index where each frame starts (or is centred, with ``n_fft``).
 
@@ -135,6 +138,7 @@ def frames_to_samples(frames: Any, *, hop_length: int = 512, n_fft: int | None =
     return _to_int(f * hop_length + offset, scalar)
 
 
+@capabilities(librosa="librosa.samples_to_frames", autograd=False)
 def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: int | None = None) -> Any:
     """Sample indices to frame indices: ``floor((samples - n_fft // 2) / hop_length)``.
 
@@ -166,6 +170,7 @@ def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: int | None 
     return np.asarray(np.floor((s - offset) // hop_length), dtype=int)  # 0-d for a scalar, like librosa
 
 
+@capabilities(librosa="librosa.samples_to_time", autograd=False)
 def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
     """Sample indices to seconds: ``samples / sr``.
 
@@ -191,6 +196,7 @@ def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
     return out[()] if scalar else out
 
 
+@capabilities(librosa="librosa.time_to_samples", autograd=False)
 def time_to_samples(times: Any, *, sr: float = 22050) -> Any:
     """Seconds to sample indices (truncated toward zero, like librosa).
 
@@ -215,6 +221,7 @@ def time_to_samples(times: Any, *, sr: float = 22050) -> Any:
     return _to_int(t * sr, scalar)
 
 
+@capabilities(librosa="librosa.frames_to_time", autograd=False)
 def frames_to_time(frames: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: int | None = None) -> Any:
     """Frame indices to seconds.
 
@@ -242,6 +249,7 @@ def frames_to_time(frames: Any, *, sr: float = 22050, hop_length: int = 512, n_f
     return samples_to_time(frames_to_samples(frames, hop_length=hop_length, n_fft=n_fft), sr=sr)
 
 
+@capabilities(librosa="librosa.time_to_frames", autograd=False)
 def time_to_frames(times: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: int | None = None) -> Any:
     """Seconds to frame indices (the frame that contains each time).
 
@@ -286,6 +294,7 @@ def _savgol_operator(width: int, order: int) -> np.ndarray:
     return B.frozen(op)
 
 
+@capabilities(librosa="librosa.feature.delta")
 def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: str = "interp",
           **kwargs: Any) -> Any:
     """Local estimate of the derivative of ``data`` along ``axis`` (Savitzky-Golay, librosa-compatible).
@@ -339,7 +348,7 @@ def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: st
         raise ParameterError(f"when mode='interp', width={width} cannot exceed data.shape[axis]={n}")
 
     x = x.swapaxes(axis, -1)
-    op = B.const(_savgol_operator(width, order), x)
+    op = B.built_const(_savgol_operator, (width, order), x)
     half = width // 2
     if mode == "interp":
         interior = xp.matmul(B.frames(x, width, 1), op[half])
@@ -352,6 +361,7 @@ def delta(data: Any, *, width: int = 9, order: int = 1, axis: int = -1, mode: st
     return out.swapaxes(axis, -1)
 
 
+@capabilities(librosa="librosa.feature.stack_memory")
 def stack_memory(data: Any, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) -> Any:
     """Stack delayed copies of ``data`` along the feature axis (context frames), librosa-compatible.
 
@@ -392,7 +402,8 @@ def stack_memory(data: Any, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) 
         raise ParameterError(f"unexpected keyword arguments {sorted(kwargs)}")
     if mode not in ("constant", "edge", "reflect", "wrap"):
         raise ParameterError(f"mode must be 'constant', 'edge', 'reflect' or 'wrap', got {mode!r}")
-    value = float(np.ravel(value)[0])
+    if not isinstance(value, (int, float)):  # librosa accepts an array-like; its first value is used
+        value = float(np.ravel(value)[0])
     if x.ndim < 2:
         x = xp.reshape(x, (1, -1)) if x.ndim == 1 else xp.reshape(x, (1, 1))
     t = x.shape[-1]
