@@ -21,9 +21,12 @@ from ._parallel import get_num_threads, set_num_threads
 from .errors import (
     AudioFileError,
     AudiofeatError,
+    AudiofeatWarning,
     BackendError,
+    ClippingWarning,
     MissingDependencyError,
     ParameterError,
+    TruncatedAudioWarning,
 )
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
@@ -70,6 +73,9 @@ __all__ = [
     "BackendError",
     "MissingDependencyError",
     "AudioFileError",
+    "AudiofeatWarning",
+    "TruncatedAudioWarning",
+    "ClippingWarning",
     "get_num_threads",
     "set_num_threads",
     "get_fft_backend",
