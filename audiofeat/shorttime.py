@@ -308,17 +308,22 @@ def stft(
         xp = B.namespace(D)
         D = xp.astype(D, dtype) if B.is_torch(D) else D.astype(dtype, copy=False)
     if out is not None:
-        if B.is_torch(D) or not isinstance(out, np.ndarray):
-            raise ParameterError("out= is only supported for numpy input and a numpy output array")
-        if not np.iscomplexobj(out):
-            raise ParameterError(f"out has dtype {out.dtype}, which is not complex")
-        # like librosa, a buffer with room for more frames is filled at the start and that view returned
-        if out.shape[:-1] != D.shape[:-1] or out.shape[-1] < D.shape[-1]:
-            raise ParameterError(f"out has shape {out.shape}, expected {D.shape} (or more frames)")
-        target = out if out.shape == D.shape else out[..., : D.shape[-1]]
-        target[...] = D
-        return target
+        return _write_out(D, out, "frames", complex_out=True)
     return D
+
+
+def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> Any:
+    """librosa's ``out=``: fill ``out`` (numpy, same leading shape, at least as long on the last axis) and
+    return it, or the view of its start when it has room for more ``unit``."""
+    if B.is_torch(result) or not isinstance(out, np.ndarray):
+        raise ParameterError("out= is only supported for numpy input and a numpy output array")
+    if complex_out and not np.iscomplexobj(out):
+        raise ParameterError(f"out has dtype {out.dtype}, which is not complex")
+    if out.shape[:-1] != result.shape[:-1] or out.shape[-1] < result.shape[-1]:
+        raise ParameterError(f"out has shape {out.shape}, expected {tuple(result.shape)} (or more {unit})")
+    target = out if out.shape == result.shape else out[..., : result.shape[-1]]
+    target[...] = result
+    return target
 
 
 def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
@@ -431,13 +436,7 @@ def istft(
     if dtype is not None:
         y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
     if out is not None:
-        if B.is_torch(y) or not isinstance(out, np.ndarray):
-            raise ParameterError("out= is only supported for numpy input and a numpy output array")
-        if out.shape[:-1] != y.shape[:-1] or out.shape[-1] < y.shape[-1]:
-            raise ParameterError(f"out has shape {out.shape}, expected {tuple(y.shape)} (or more samples)")
-        target = out if out.shape == y.shape else out[..., : y.shape[-1]]
-        target[...] = y
-        return target
+        return _write_out(y, out, "samples")
     return y
 
 
