@@ -19,7 +19,7 @@ import soxr
 from ._registry import capabilities
 from ._backend import is_torch, torch_constant
 from ._cache import cached
-from ._checks import check_axis, check_positive, require
+from ._checks import check_audio, check_axis, check_positive, require
 from .errors import BackendError, ParameterError
 
 __all__ = ["resample", "RES_TYPES"]
@@ -146,7 +146,7 @@ def resample(
         )
     if res_type not in RES_TYPES:
         raise ParameterError(f"res_type={res_type!r} is not supported; expected one of {list(RES_TYPES)}")
-    _check_numpy_audio(y)
+    check_audio(y)  # validation only: the computation keeps y's own float dtype
     axis = check_axis(axis, y.ndim)
     if orig == target:
         return y
@@ -156,15 +156,6 @@ def resample(
             f"target_sr={target_sr!r}; use 'soxr_hq' or 'fft' for other rates"
         )
     return _resample_numpy(y, orig, target, res_type, fix=fix, scale=scale, axis=axis, pad_kwargs=kwargs)
-
-
-def _check_numpy_audio(y: np.ndarray) -> None:
-    if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"expected floating-point audio, got an array of dtype {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("expected audio with at least one dimension, got a 0-d array")
-    if not np.isfinite(y).all():
-        raise ParameterError("audio contains non-finite samples (NaN or inf)")
 
 
 def _resample_numpy(
@@ -250,13 +241,8 @@ def _polyphase_kernel(orig: int, new: int, device: Any, dtype: Any) -> tuple[Any
 def _resample_torch(y: Any, orig: float, target: float, *, scale: bool, axis: int) -> Any:
     import torch
 
-    if not (torch.is_floating_point(y)):
-        raise ParameterError(f"expected floating-point audio, got a tensor of dtype {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("expected audio with at least one dimension, got a 0-d tensor")
+    check_audio(y)  # validation only: the computation keeps y's own float dtype
     axis = check_axis(axis, y.ndim)
-    if not bool(torch.isfinite(y.detach()).all()):
-        raise ParameterError("audio contains non-finite samples (NaN or inf)")
     if orig == target:
         return y
 

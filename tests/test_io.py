@@ -433,9 +433,9 @@ def test_torch_resample_misc(torch):
     assert y.dtype == torch.float16 and y.shape == (200,)
     y = resample(torch.ones(100), 8000, 16000, scale=True)
     assert abs(float(y[100]) - 1 / math.sqrt(2)) < 1e-3
-    with pytest.raises(ParameterError, match="expected floating-point audio"):
+    with pytest.raises(ParameterError, match="real floating-point array"):
         resample(torch.zeros(100, dtype=torch.int16), 8000, 16000)
-    with pytest.raises(ParameterError, match="non-finite"):
+    with pytest.raises(ParameterError, match="not finite"):
         resample(torch.tensor([0.0, float("nan"), 1.0]), 8000, 16000)
     with pytest.raises(ParameterError, match="orig_sr"):
         resample(x, 0, 16000)
@@ -484,7 +484,7 @@ def test_resample_bad_rates(bad):
 
 @pytest.mark.parametrize("dtype", [np.int16, np.int32, np.uint8, np.bool_, np.complex64])
 def test_resample_rejects_non_float(dtype):
-    with pytest.raises(ParameterError, match="expected floating-point audio") as excinfo:
+    with pytest.raises(ParameterError, match="real floating-point array") as excinfo:
         resample(np.zeros(100, dtype), 16000, 8000)
     assert isinstance(excinfo.value, ValueError)
 
@@ -493,7 +493,7 @@ def test_resample_rejects_non_float(dtype):
 def test_resample_rejects_non_finite(value):
     x = np.zeros((2, 100), np.float32)
     x[1, 50] = value
-    with pytest.raises(ParameterError, match="non-finite"):
+    with pytest.raises(ParameterError, match="not finite"):
         resample(x, 16000, 8000)
 
 
@@ -501,7 +501,7 @@ def test_resample_other_bad_input():
     with pytest.raises(BackendError) as excinfo:
         resample([0.0, 1.0], 16000, 8000)
     assert isinstance(excinfo.value, TypeError)
-    with pytest.raises(ParameterError, match="0-d"):
+    with pytest.raises(ParameterError, match="at least one dimension"):
         resample(np.ones((), np.float32), 16000, 8000)
     with pytest.raises(ParameterError, match="axis"):
         resample(np.zeros(10, np.float32), 16000, 8000, axis=1)
