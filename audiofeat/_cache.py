@@ -64,7 +64,9 @@ def _get(key: Any) -> Any:
 
 def _put(key: Any, value: Any, keepalive: Any = None) -> None:
     global _bytes
-    size = _nbytes(value)
+    # what the entry keeps alive counts too (it may be stored under its own key as well: then it is
+    # counted twice, which only evicts sooner): a derived value must never pin an unbounded source array
+    size = _nbytes(value) + (_nbytes(keepalive) if keepalive is not None else 0)
     if size > MAX_ENTRY_BYTES:
         return
     with _lock:
@@ -180,4 +182,6 @@ def torch_constant(array: Any, device: Any, dtype: Any) -> Any:
     import torch
 
     with torch.inference_mode(False):
+        if isinstance(array, torch.Tensor):
+            return array.detach().to(device=device, dtype=dtype).clone()
         return torch.as_tensor(np.array(array), device=device).to(dtype)

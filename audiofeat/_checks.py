@@ -34,7 +34,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn`` attributed to the first caller outside audiofeat (the user's line)."""
     level, frame = 2, sys._getframe(1)  # stacklevel 2 is warn_user's caller
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 

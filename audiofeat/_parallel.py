@@ -60,10 +60,13 @@ def available_cpus() -> int:
 
 
 def _in_worker_process() -> bool:
-    """True in a child of multiprocessing (fork or spawn), which includes DataLoader and pool workers."""
+    """True in a child of multiprocessing (fork, spawn or forkserver), which includes DataLoader and pool
+    workers. A spawn child imports audiofeat while it unpickles its task, before multiprocessing records
+    the parent; it is then marked as inheriting from its parent."""
     import multiprocessing
 
-    return multiprocessing.parent_process() is not None
+    current = multiprocessing.current_process()
+    return multiprocessing.parent_process() is not None or bool(getattr(current, "_inheriting", False))
 
 
 def _threads_from_env() -> int | None:
@@ -76,17 +79,19 @@ def _threads_from_env() -> int | None:
             raise ValueError
         return n
     except ValueError:
-        import warnings
+        from ._checks import warn_user
 
-        warnings.warn(f"AUDIOFEAT_NUM_THREADS={raw!r} is not a positive integer; it is ignored and audiofeat "
-                      "uses its default number of threads", RuntimeWarning, stacklevel=2)
+        warn_user(f"AUDIOFEAT_NUM_THREADS={raw!r} is not a positive integer; it is ignored and audiofeat "
+                  "uses its default number of threads", RuntimeWarning)
         return None
 
 
+_ENV_THREADS = _threads_from_env()  # read (and warned about) once, at import
+
+
 def _default_threads() -> int:
-    env = _threads_from_env()
-    if env is not None:
-        return env
+    if _ENV_THREADS is not None:
+        return _ENV_THREADS
     return 1 if _in_worker_process() else available_cpus()
 
 

@@ -31,6 +31,7 @@ class Capabilities:
     compile: bool = True
     batch: bool = True
     librosa: str | None = None  # the librosa 0.11 function it mirrors, e.g. "librosa.feature.mfcc"
+    note: str | None = None  # one more sentence for the docstring line
 
     def line(self) -> str:
         """The capability line written into the docstring."""
@@ -48,6 +49,8 @@ class Capabilities:
         text = "Supports: " + ", ".join(parts) + "."
         if self.librosa:
             text += f" Mirrors ``{self.librosa}``."
+        if self.note:
+            text += " " + self.note
         return text
 
 
@@ -56,7 +59,8 @@ REGISTRY: dict[str, Capabilities] = {}
 
 
 def capabilities(*, librosa: str | None = None, numpy: bool = True, torch: bool = True, cuda: bool | None = None,
-                 autograd: bool | None = None, compile: bool | None = None, batch: bool = True) -> Callable[[F], F]:
+                 autograd: bool | None = None, compile: bool | None = None, batch: bool = True,
+                 note: str | None = None) -> Callable[[F], F]:
     """Register a public function's capabilities and add their line to its docstring.
 
     ``cuda``, ``autograd`` and ``compile`` default to ``torch``.
@@ -68,7 +72,7 @@ def capabilities(*, librosa: str | None = None, numpy: bool = True, torch: bool 
             cuda=torch if cuda is None else cuda,
             autograd=torch if autograd is None else autograd,
             compile=torch if compile is None else compile,
-            batch=batch, librosa=librosa,
+            batch=batch, librosa=librosa, note=note,
         )
         key = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
         REGISTRY[key] = caps

@@ -45,7 +45,7 @@ import soundfile
 import soxr
 
 from ._registry import capabilities
-from ._backend import is_torch
+from ._backend import is_torch, to_numpy
 from ._checks import check_int, check_positive, warn_user
 from .resampling import RES_TYPES, resample
 from .errors import (
@@ -1195,7 +1195,8 @@ def save(
     ----------
     path : str, os.PathLike or binary file object
         Where to write. The format comes from the extension unless ``format`` is given (required for
-        file objects without a name). A symlink is followed: its target is replaced.
+        file objects without a name). A symlink is followed: its target is replaced. File objects, devices
+        (``/dev/null``) and FIFOs are written directly: there is no file to replace atomically.
     y : np.ndarray or torch.Tensor, shape (n,) or (channels, n)
         The signal (time on the last axis, as everywhere in audiofeat and librosa). Floating-point
         samples are expected in [-1, 1]; int16 and int32 arrays are written as full-scale PCM. Tensors
@@ -1281,7 +1282,7 @@ def save(
     if not rate.is_integer():
         raise ParameterError(f"sr={sr!r} must be a whole number of samples per second to be saved")
     if is_torch(y):
-        y = y.detach().cpu().numpy()
+        y = to_numpy(y)  # detached, on the CPU; bfloat16 (which numpy lacks) as float32
     if not isinstance(y, np.ndarray):
         raise BackendError(
             f"save expects a numpy.ndarray or a torch.Tensor, got {type(y).__name__}"
@@ -1368,7 +1369,7 @@ def _open_for_writing(target: Any, name: str, params: dict, folder: str | None) 
 
 
 def _write_direct(f: Any, name: str, data: np.ndarray, params: dict) -> None:
-    """Write to a file object (no atomic replace is possible there)."""
+    """Write to a file object, a device or a FIFO (no atomic replace is possible there)."""
     sfo = _open_for_writing(f, name, params, None)
     try:
         with sfo:
@@ -1389,6 +1390,15 @@ def _write_atomic(dest: str, name: str, data: np.ndarray, params: dict, overwrit
     exists = os.path.lexists(dest)
     if exists and not overwrite:
         raise AudioFileExistsError(name, "already exists (overwrite=False)")
+    try:
+        special = exists and not stat.S_ISREG(os.stat(dest).st_mode)
+    except OSError:
+        special = False
+    if special:
+        # a device (/dev/null) or a FIFO: there is no file to replace, and renaming a file over it would
+        # destroy the node; write into it directly
+        _write_direct(dest, name, data, params)
+        return
     try:
         mode = stat.S_IMODE(os.stat(dest).st_mode) if exists else 0o666 & ~_umask()
     except OSError:

@@ -30,6 +30,14 @@ from .shorttime import _resolve_lengths, _window_array, stft
 __all__ = ["Spectrogram", "MelSpectrogram", "MFCC"]
 
 
+def _check_tensor(y: Any, module: nn.Module) -> None:
+    if not isinstance(y, torch.Tensor):
+        from .errors import BackendError
+
+        raise BackendError(f"{type(module).__name__} takes a torch tensor, got {type(y).__name__}; for numpy "
+                           "arrays call the function (audiofeat.melspectrogram, audiofeat.mfcc, audiofeat.stft)")
+
+
 def _window_buffer(window: Any, win_length: int, n_fft: int) -> torch.Tensor:
     return torch.as_tensor(np.array(_window_array(window, win_length, n_fft)), dtype=torch.float64)
 
@@ -66,6 +74,7 @@ class Spectrogram(nn.Module):
         self.register_buffer("window", _window_buffer(window, self.win_length, self.n_fft))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        _check_tensor(y, self)
         window = self.window.to(torch.float64 if y.dtype == torch.float64 else torch.float32)
         if self.power is None:
             return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=window,
@@ -128,6 +137,7 @@ class MelSpectrogram(Spectrogram):
         return self._bands
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        _check_tensor(y, self)
         dtype = torch.float64 if y.dtype == torch.float64 else torch.float32
         S, _ = _spectrogram(y=y, n_fft=self.n_fft, hop_length=self.hop_length, power=self.power,
                             window=self.window.to(dtype), center=self.center, pad_mode=self.pad_mode,
@@ -172,5 +182,6 @@ class MFCC(nn.Module):
                                                                                   np.float64))))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        _check_tensor(y, self)
         S_db = power_to_db(self.melspectrogram(y), top_db=self.top_db)
         return _cepstrum(S_db, self.dct_basis.to(S_db.dtype), self.lifter)

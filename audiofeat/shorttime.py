@@ -22,7 +22,7 @@ import scipy.signal
 from ._registry import capabilities
 from . import _backend as B
 from ._cache import cached
-from ._checks import check_int, warn_user
+from ._checks import check_int, check_positive, warn_user
 from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
@@ -82,6 +82,8 @@ def get_window(window: Any, Nx: int, *, fftbins: bool = True) -> Any:
             raise ParameterError(f"invalid window specification {window!r}") from None
         return _window_cached(window, int(Nx), bool(fftbins)).copy()
     if isinstance(window, (np.ndarray, list)) or B.is_torch(window):
+        if getattr(window, "ndim", 1) != 1:
+            raise ParameterError(f"a window given by its values must be 1-D, got shape {tuple(window.shape)}")
         if len(window) != Nx:
             raise ParameterError(f"window size mismatch: the window has {len(window)} values, expected {Nx}")
         return window if B.is_torch(window) else np.asarray(window)
@@ -144,7 +146,9 @@ def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
     >>> audiofeat.fft_frequencies(sr=8, n_fft=8)
     array([0., 1., 2., 3., 4.])
     """
-    return np.fft.rfftfreq(n=int(n_fft), d=1.0 / sr)
+    n_fft = check_int("n_fft", n_fft)
+    sr = check_positive("sr", sr)
+    return np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -403,6 +407,11 @@ def istft(
     if n_frames == 0:
         raise ParameterError("stft_matrix has no frames")
     D = D[..., :n_frames]
+    if math.prod(D.shape[:-2]) == 0:  # an empty batch: an empty result (FFT libraries reject empty inputs)
+        expected = length if length is not None else (
+            n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
+        return xp.zeros((*D.shape[:-2], expected), dtype=rdtype if dtype is None else dtype,
+                        device=B.device(D))
 
     like = xp.zeros((1,), dtype=rdtype, device=B.device(D))
     win = _analysis_window(window, win_length, n_fft, like)

@@ -108,7 +108,8 @@ def _contiguous(x: Any) -> Any:
     return x.contiguous() if B.is_torch(x) else np.ascontiguousarray(x)
 
 
-@capabilities(librosa="librosa.feature.melspectrogram")
+@capabilities(librosa="librosa.feature.melspectrogram", compile=False,
+              note="Under torch.compile use audiofeat.nn.MelSpectrogram (compiles with no graph break).")
 def melspectrogram(
     *,
     y: Any = None,
@@ -371,7 +372,8 @@ def _cepstrum(S_db: Any, basis: Any, lifter: float) -> Any:
     return M
 
 
-@capabilities(librosa="librosa.feature.mfcc")
+@capabilities(librosa="librosa.feature.mfcc", compile=False,
+              note="Under torch.compile use audiofeat.nn.MFCC (compiles with no graph break).")
 def mfcc(
     *,
     y: Any = None,

@@ -333,3 +333,32 @@ def test_fft_backends_agree():
             af.set_fft_backend("fftw")
     finally:
         af.set_fft_backend("scipy")
+
+
+def test_no_stored_entry_pins_an_unstored_large_array(monkeypatch):
+    """A derived entry (band spans, a dtype copy) must not keep alive a filterbank too big to store."""
+    monkeypatch.setattr(_cache, "MAX_ENTRY_BYTES", 256 << 10)
+    _cache.clear()
+    y = _noise(SR)
+    af.melspectrogram(y=y, sr=SR, n_fft=4096)  # its 128 x 2049 float32 filterbank (1 MB) is not kept
+    af.melspectrogram(y=torch.from_numpy(y), sr=SR, n_fft=4096)
+    for value, size, keepalive in list(_cache._store.values()):
+        assert size <= _cache.MAX_ENTRY_BYTES
+        assert keepalive is None or _cache._nbytes(keepalive) <= _cache.MAX_ENTRY_BYTES
+    _cache.clear()
+
+
+def test_review_findings_are_typed_or_empty(tmp_path):
+    import audiofeat.nn as afnn
+    from audiofeat.errors import BackendError
+
+    assert af.istft(torch.zeros(0, 1025, 5, dtype=torch.complex64)).shape == (0, 2048)
+    assert af.istft(np.zeros((3, 0, 257, 4), np.complex64), n_fft=512).shape == (3, 0, 768)
+    af.save(tmp_path / "bf16.wav", torch.rand(100).bfloat16() - 0.5, 8000)
+    assert af.info(tmp_path / "bf16.wav").frames == 100
+    with pytest.raises(ParameterError, match="must be 1-D"):
+        af.stft(_noise(), n_fft=512, window=np.ones((512, 1)))
+    with pytest.raises(ParameterError, match="n_fft=0"):
+        af.fft_frequencies(n_fft=0)
+    with pytest.raises(BackendError, match="takes a torch tensor"):
+        afnn.MelSpectrogram()(_noise())

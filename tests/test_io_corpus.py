@@ -585,3 +585,29 @@ def test_full_disk_reports_errno_and_keeps_old_file(small_disk):
 
     again = pickle.loads(pickle.dumps(err))
     assert (type(again), again.errno, again.reason, str(again)) == (AudioFileError, errno.ENOSPC, "io", str(err))
+
+
+def test_save_into_a_device_or_fifo_writes_through_and_keeps_the_node(tmp_path):
+    """Renaming a temp file over /dev/null (as root) or a FIFO would destroy the node: write directly."""
+    import stat as _stat
+
+    y = np.zeros(1000, np.float32)
+    null = tmp_path / "null.wav"  # our own /dev/null node, so a regression cannot damage the machine's
+    try:
+        os.mknod(null, _stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        null = None
+    if null is not None:
+        save(null, y, 8000)
+        assert _stat.S_ISCHR(os.stat(null).st_mode)
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    import threading
+
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    with pytest.raises(ParameterError, match="pipe"):  # libsndfile cannot stream a WAV header into a pipe
+        save(fifo, y, 8000, subtype="PCM_16")
+    reader.join(30)
+    assert _stat.S_ISFIFO(os.stat(fifo).st_mode)  # the node is still a FIFO, not a regular file

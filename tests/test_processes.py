@@ -181,3 +181,11 @@ def test_set_num_threads_rejects_bad_values():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(af.ParameterError, match="threads must be an integer >= 1"):
             af.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_spawned_and_forkserver_workers_default_to_one_thread(method):
+    if method not in mp.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    with mp.get_context(method).Pool(2) as pool:
+        assert pool.map_async(_threads_in_worker, range(2)).get(timeout=TIMEOUT) == [1, 1]

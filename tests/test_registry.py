@@ -249,5 +249,5 @@ def test_compiled_equals_eager(key, torch):
     x = torch.from_numpy(case.make(np.random.default_rng(6), (2,), np.float32 if case.float_in else None))
     fn = _fn(key)
     torch._dynamo.reset()  # each case compiles afresh (the shared lambda would hit the recompile limit)
-    compiled = torch.compile(lambda t: case.call(fn, t), fullgraph=True, backend="eager")
+    compiled = torch.compile(lambda t: case.call(fn, t), fullgraph=True, backend="aot_eager")
     assert rel(compiled(x), case.call(fn, x)) <= 1e-6
