@@ -17,7 +17,6 @@ import math
 from typing import Any, Callable
 
 import numpy as np
-import scipy.signal
 
 from ._registry import capabilities
 from . import _backend as B
@@ -36,6 +35,7 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # libr
 @cached
 def _window_cached(spec, n: int, fftbins: bool) -> np.ndarray:
     try:
+        import scipy.signal  # imported when first needed: it costs ~0.5 s at start-up
         win = scipy.signal.get_window(spec, n, fftbins=fftbins)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ParameterError(f"invalid window specification {spec!r}: {exc}") from exc
@@ -308,12 +308,24 @@ def stft(
     spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode)
     D = spec.swapaxes(-1, -2)
+    if dtype is not None and not _is_complex_dtype(dtype):
+        raise ParameterError(f"dtype={dtype!r} is not complex: an STFT is complex (use np.complex64 or "
+                             "np.complex128)")
     if dtype is not None:
         xp = B.namespace(D)
         D = xp.astype(D, dtype) if B.is_torch(D) else D.astype(dtype, copy=False)
     if out is not None:
         return _write_out(D, out, "frames", complex_out=True)
     return D
+
+
+def _is_complex_dtype(dtype: Any) -> bool:
+    if getattr(dtype, "is_complex", None) is not None:  # a torch dtype
+        return bool(dtype.is_complex)
+    try:
+        return np.dtype(dtype).kind == "c"
+    except TypeError:
+        return False
 
 
 def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> Any:

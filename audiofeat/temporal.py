@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.signal
 
 from ._registry import capabilities
 from . import _backend as B
@@ -290,6 +289,8 @@ def _savgol_operator(width: int, order: int) -> np.ndarray:
     The middle row holds the interior coefficients; the rows above and below give the edge outputs of
     scipy's ``mode='interp'`` (a polynomial fitted to the first/last window).
     """
+    import scipy.signal  # imported when first needed: it costs ~0.5 s at start-up
+
     op = scipy.signal.savgol_filter(np.eye(width), width, order, deriv=order, axis=0, mode="interp")
     return B.frozen(op)
 

@@ -362,3 +362,15 @@ def test_review_findings_are_typed_or_empty(tmp_path):
         af.fft_frequencies(n_fft=0)
     with pytest.raises(BackendError, match="takes a torch tensor"):
         afnn.MelSpectrogram()(_noise())
+
+
+def test_stft_refuses_a_real_dtype():
+    with pytest.raises(ParameterError, match="not complex"):
+        af.stft(_noise(), dtype=np.float32)
+    assert af.stft(_noise(), dtype=np.complex128).dtype == np.complex128
+
+
+def test_import_stays_light():
+    proc = subprocess.run([sys.executable, "-c", "import sys, audiofeat; print('scipy.signal' in sys.modules)"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "False"
