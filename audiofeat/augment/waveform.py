@@ -87,7 +87,7 @@ def colored_noise(shape: Sequence[int], exponent: Any, seed: Any, *, like: Any =
         k = np.arange(T // 2 + 1, dtype=np.float64)
         k[0] = 1.0  # the DC weight is set to 0 below
         weights = k[None, :] ** (-expo[:, None] / 2.0)
-        weights[:, 0] = 0.0
+        weights[:, 0] = expo == 0  # the mean is removed from coloured noise only (1/f**a has no DC term)
         w = to_like(weights.reshape((weights.shape[0],) + (1,) * (len(lead) - 1) + (-1,)), white,
                     dtype=None)
         white = B.irfft(spec * w, n=T)
@@ -924,7 +924,10 @@ def _span_mask(spans, T, y):
 
 class PadOrCrop(Transform):
     """Make every example ``length`` samples long (or ``duration`` seconds): crop a window, or zero-pad;
-    ``position``: ``"random"`` (offset drawn uniformly), ``"center"`` or ``"start"``."""
+    ``position``: ``"random"`` (offset drawn uniformly), ``"center"`` or ``"start"``.
+
+    A batch keeps one length: when ``p`` selects only some examples, the others are cropped/padded at the
+    start (offset 0); when it selects none, the input is returned unchanged."""
 
     def __init__(self, length: int | None = None, duration: float | None = None, position: str = "random",
                  p: float = 1.0) -> None:
@@ -961,6 +964,6 @@ class PadOrCrop(Transform):
             params.update(self._draw(draw, n, y, sr))
         mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
         off = np.where(mask, np.asarray(params["offset"]).reshape(-1), 0)
-        if y.shape[0] == 1 and not mask[0]:
+        if not mask.any():
             return y, params
         return pad_or_crop(y, self._target(sr), off), params
