@@ -15,7 +15,7 @@ See ``docs/augmentation.md``: every transform, the seeding model, a DataLoader r
 
 from __future__ import annotations
 
-from ._rng import Draw, as_draw, hash_normal
+from ._rng import Draw, as_draw, seeded_normal
 from .adapters import AudiomentationsTransform, from_audiomentations
 from .base import TRANSFORMS, Compose, OneOf, SomeOf, Transform, from_config, params_item, to_config
 from .mixing import Mixup, mixup
@@ -31,7 +31,7 @@ from .waveform import (
 
 __all__ = [
     "Transform", "Compose", "OneOf", "SomeOf", "from_config", "to_config", "params_item", "TRANSFORMS",
-    "as_draw", "Draw", "hash_normal", "from_audiomentations", "AudiomentationsTransform",
+    "as_draw", "Draw", "seeded_normal", "from_audiomentations", "AudiomentationsTransform",
     "Gain", "AddColoredNoise", "AddBackgroundNoise", "ApplyImpulseResponse", "Shift", "TimeStretch",
     "PitchShift", "LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter", "PeakingFilter",
     "Clip", "Distortion", "PolarityInversion", "Reverse", "Normalize", "LoudnessNormalize", "Speed",

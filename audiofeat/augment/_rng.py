@@ -6,9 +6,9 @@ few numbers per example, vectorised over a batch) through :class:`Draw`, as floa
 parameter record (``last_params``) is the same kind of object whichever generator drove it.
 
 Signal-sized randomness (noise, synthetic impulse responses) is not drawn from the generator: a transform
-draws a 32-bit *seed* per example and expands it with :func:`hash_normal`, a counter-based generator written
-once over the array namespace, so numpy and torch (CPU or GPU) produce the same samples from the same seed
-and a replay (``apply(y, sr, params)``) reproduces the noise without the generator.
+draws a 32-bit *seed* per example and expands it with :func:`seeded_normal` (numpy's PCG64, on the CPU; a
+torch batch's noise is then moved to its device), so numpy and torch produce the same samples from the same
+seed and a replay (``apply(y, sr, params)``) reproduces the noise without the generator.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .._namespace import is_torch
 from ..errors import ParameterError
 
-__all__ = ["Draw", "as_draw", "hash_normal", "hash_uniform"]
+__all__ = ["Draw", "as_draw", "seeded_normal"]
 
 
 class Draw:
@@ -68,7 +67,7 @@ class Draw:
         return self.random(size) < p
 
     def seeds(self, size: Any) -> np.ndarray:
-        """32-bit seeds for :func:`hash_normal` (int64 array)."""
+        """32-bit seeds for :func:`seeded_normal` (int64 array)."""
         return np.floor(self.random(size) * 2.0**32).astype(np.int64)
 
     def choice(self, n: int, size: Any, weights: Any = None) -> np.ndarray:
@@ -110,49 +109,17 @@ def as_draw(rng: Any = None) -> Draw:
 
 
 # --------------------------------------------------------------------------------------------------
-# counter-based noise: the same samples on numpy and torch from a 32-bit seed
+# signal-sized noise from per-example seeds
 # --------------------------------------------------------------------------------------------------
-_MASK = 0xFFFFFFFF
+def seeded_normal(seeds: Any, n: int, dtype: Any = np.float64) -> np.ndarray:
+    """Standard normal samples ``(len(seeds), n)`` on the CPU, row ``i`` from ``PCG64(seeds[i])``.
 
-
-def _mix32(x: Any) -> Any:
-    """The 'lowbias32' integer hash on int64 arrays holding values in [0, 2**32) (numpy or torch).
-
-    Products overflow int64 and wrap (two's complement on both backends); the low 32 bits are exact.
+    The same seed gives the same samples whatever the batch, the backend or the device the result is moved
+    to, so a numpy example and the same example in a torch batch get identical noise, and a replay
+    (``apply(y, sr, params)``) regenerates it.
     """
-    x = x ^ (x >> 16)
-    x = (x * 0x7FEB352D) & _MASK
-    x = x ^ (x >> 15)
-    x = (x * 0x846CA68B) & _MASK
-    return x ^ (x >> 16)
-
-
-def hash_uniform(seeds: Any, n: int, stream: int, like: Any) -> Any:
-    """Uniform (0, 1) float64 of shape ``(len(seeds), n)`` from per-row seeds, on ``like``'s backend/device."""
-    if is_torch(like):
-        import torch
-
-        s = torch.as_tensor(np.asarray(seeds, dtype=np.int64), device=like.device)[:, None]
-        i = torch.arange(n, device=like.device, dtype=torch.int64)[None, :]
-        f64 = torch.float64
-    else:
-        s = np.asarray(seeds, dtype=np.int64)[:, None]
-        i = np.arange(n, dtype=np.int64)[None, :]
-        f64 = np.float64
-    key = _mix32((s ^ (stream * 0x9E3779B9 & _MASK)) & _MASK)
-    h = _mix32(((i * 0x27D4EB2F) & _MASK) ^ key)
-    h = _mix32(h ^ ((key * 0x165667B1) & _MASK))
-    u = (h >> 8)
-    u = u.to(f64) if is_torch(like) else u.astype(f64)
-    return (u + 0.5) * (1.0 / 2**24)
-
-
-def hash_normal(seeds: Any, n: int, like: Any) -> Any:
-    """Standard normal samples, shape ``(len(seeds), n)``, float64, identical on numpy and torch (Box-Muller)."""
-    u1 = hash_uniform(seeds, n, 1, like)
-    u2 = hash_uniform(seeds, n, 2, like)
-    if is_torch(like):
-        import torch
-
-        return torch.sqrt(-2.0 * torch.log(u1)) * torch.cos((2 * math.pi) * u2)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos((2 * math.pi) * u2)
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
+    out = np.empty((len(seeds), n), dtype=dtype)
+    for i, s in enumerate(seeds):
+        np.random.Generator(np.random.PCG64(int(s))).standard_normal(n, dtype=dtype, out=out[i])
+    return out

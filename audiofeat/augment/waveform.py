@@ -18,7 +18,7 @@ from .._checks import check_int
 from ..errors import AudioFileNotFoundError, ParameterError
 from ._ops import (LN1000, arange, cast, example_axes, fast_len, gather_last, max_abs, mean_square,
                    per_example, to_like, where, xp_of)
-from ._rng import hash_normal
+from ._rng import seeded_normal
 from .base import Transform, check_range
 
 __all__ = [
@@ -65,34 +65,40 @@ def add_noise(y: Any, noise: Any, snr_db: Any) -> Any:
     t = np.asarray(target).reshape(ps.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where((ps > 0) & (pn > 0), np.sqrt(ps / (pn * t)), 0.0)
-    return y + (np.asarray(noise, dtype=np.float64) * g).astype(y.dtype)
+    return y + np.asarray(noise, dtype=y.dtype) * g.astype(y.dtype)
 
 
-def colored_noise(shape: Sequence[int], exponent: Any, seed: Any, *, like: Any = None) -> Any:
+def colored_noise(shape: Sequence[int], exponent: Any, seed: Any, *, like: Any = None,
+                  normalize: bool = True) -> Any:
     """Gaussian noise of ``shape`` with power spectral density ~ ``1/f**exponent`` (0 white, 1 pink,
     2 brown, -1 blue), unit RMS per example, from ``seed`` (an int, or per-example ints ``(n,)`` for a
-    batch, ``shape[0] == n``). Identical on numpy and torch (``like`` picks the backend/device);
-    float64."""
+    batch, ``shape[0] == n``). The white noise comes from :func:`seeded_normal`, so numpy and torch give the
+    same samples; ``like`` picks the backend, device and dtype (default numpy float64)."""
     like = np.empty(0) if like is None else like
     shape = tuple(int(s) for s in shape)
     batch = np.ndim(seed) > 0
     seeds = np.atleast_1d(np.asarray(seed, dtype=np.int64))
     lead = shape if not batch else shape[1:]
-    per = math.prod(lead)
-    white = hash_normal(seeds, per, like).reshape((len(seeds),) + lead)
+    dtype = np.float32 if like.dtype in (np.float32,) or str(like.dtype) == "torch.float32" else np.float64
+    white = seeded_normal(seeds, math.prod(lead), dtype).reshape((len(seeds),) + lead)
+    if B.is_torch(like):
+        import torch
+
+        white = torch.from_numpy(white).to(like.device)
     expo = np.atleast_1d(np.asarray(exponent, dtype=np.float64))
     T = shape[-1]
     if np.any(expo != 0) and T > 1:
         spec = B.rfft(white)
         k = np.arange(T // 2 + 1, dtype=np.float64)
-        k[0] = 1.0  # the DC weight is set to 0 below
+        k[0] = 1.0
         weights = k[None, :] ** (-expo[:, None] / 2.0)
         weights[:, 0] = expo == 0  # the mean is removed from coloured noise only (1/f**a has no DC term)
-        w = to_like(weights.reshape((weights.shape[0],) + (1,) * (len(lead) - 1) + (-1,)), white,
-                    dtype=None)
+        w = to_like(weights.reshape((weights.shape[0],) + (1,) * (len(lead) - 1) + (-1,)), white)
         white = B.irfft(spec * w, n=T)
+    if not normalize:
+        return white if batch else white[0]
     axes = tuple(range(1, white.ndim))
-    rms = mean_square(white, axes) ** 0.5
+    rms = cast(mean_square(white, axes) ** 0.5, white)
     white = white / where(rms > 0, rms, rms * 0 + 1)
     return white if batch else white[0]
 
@@ -102,20 +108,29 @@ def shift(y: Any, n: Any, mode: str = "roll") -> Any:
     ``"zero"`` fills with zeros."""
     if mode not in ("roll", "zero"):
         raise ParameterError(f"mode={mode!r} must be 'roll' or 'zero'")
-    T = y.shape[-1]
     n_arr = np.asarray(n, dtype=np.int64)
-    col = n_arr.reshape((-1,) + (1,) * (y.ndim - 1)) if n_arr.ndim else n_arr.reshape((1,) * y.ndim)
-    t = np.arange(T, dtype=np.int64).reshape((1,) * (y.ndim - 1) + (T,))
-    src = t - col
+    if n_arr.ndim == 0:
+        return _shift_one(y, int(n_arr), mode)
+    rows = [_shift_one(y[i], int(k), mode) for i, k in enumerate(n_arr)]
     if B.is_torch(y):
         import torch
 
-        src = torch.as_tensor(src, device=y.device)
+        return torch.stack(rows)
+    return np.stack(rows)
+
+
+def _shift_one(y: Any, k: int, mode: str) -> Any:
+    T = y.shape[-1]
     if mode == "roll":
-        return gather_last(y, src % T)
-    valid = (src >= 0) & (src < T)
-    out = gather_last(y, src.clamp(0, T - 1) if B.is_torch(src) else np.clip(src, 0, T - 1))
-    return out * cast(valid, out) if B.is_torch(out) else out * valid.astype(out.dtype)
+        return y.roll(k, -1) if B.is_torch(y) else np.roll(y, k, axis=-1)
+    out = y.new_zeros(y.shape) if B.is_torch(y) else np.zeros_like(y)
+    if abs(k) >= T:
+        return out
+    if k >= 0:
+        out[..., k:] = y[..., :T - k]
+    else:
+        out[..., :T + k] = y[..., -k:]
+    return out
 
 
 def clip(y: Any, level: Any) -> Any:
@@ -253,7 +268,7 @@ def synthetic_rir(rt60: Any, sr: float, seed: Any, *, drr_db: Any = 0.0, like: A
     L = int(lengths.max())
     t = np.arange(L, dtype=np.float64)[None, :]
     env = np.exp(-LN1000 * t / (rt[:, None] * sr)) * (t < lengths[:, None]) * (t >= 1)
-    noise = hash_normal(seeds, L, like)
+    noise = to_like(seeded_normal(seeds, L), like, dtype=_f64(like))
     tail = noise * to_like(env, noise, dtype=_f64(noise))
     energy = (tail * tail).sum(-1, keepdims=True) if not B.is_torch(tail) else (tail * tail).sum(-1, keepdim=True)
     tail = tail / energy ** 0.5
@@ -395,7 +410,8 @@ class AddColoredNoise(Transform):
         return {"snr_db": draw.uniform(*self.snr_db, n), "exponent": expo, "seed": draw.seeds(n)}
 
     def _apply(self, y, sr, params):
-        noise = colored_noise(tuple(y.shape), params["exponent"], params["seed"], like=y)
+        # add_noise scales the noise to the SNR, so its unit-RMS normalisation would be wasted work
+        noise = colored_noise(tuple(y.shape), params["exponent"], params["seed"], like=y, normalize=False)
         return add_noise(y, noise, params["snr_db"])
 
 
