@@ -1,0 +1,125 @@
+"""Random generators for augmentation: one helper turns what the user passes into a :class:`Draw`.
+
+``rng`` may be a ``numpy.random.Generator``, a ``torch.Generator``, an int seed, or ``None`` (fresh OS
+entropy: not reproducible; pass a seed or a generator for that). Transforms draw their *parameters* (a
+few numbers per example, vectorised over a batch) through :class:`Draw`, as float64 numpy arrays, so the
+parameter record (``last_params``) is the same kind of object whichever generator drove it.
+
+Signal-sized randomness (noise, synthetic impulse responses) is not drawn from the generator: a transform
+draws a 32-bit *seed* per example and expands it with :func:`seeded_normal` (numpy's PCG64, on the CPU; a
+torch batch's noise is then moved to its device), so numpy and torch produce the same samples from the same
+seed and a replay (``apply(y, sr, params)``) reproduces the noise without the generator.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = ["Draw", "as_draw", "seeded_normal"]
+
+
+class Draw:
+    """Parameter draws from one generator (numpy or torch), always returned as float64/int64 numpy arrays."""
+
+    def __init__(self, gen: Any) -> None:
+        self.gen = gen
+        self.is_torch = not isinstance(gen, np.random.Generator)
+
+    # --- primitives -------------------------------------------------------------------------------
+    def random(self, size: Any) -> np.ndarray:
+        """Uniform [0, 1) of shape ``size``."""
+        if not self.is_torch:
+            return self.gen.random(size)
+        import torch
+
+        size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+        return torch.rand(size, generator=self.gen, dtype=torch.float64, device=self.gen.device).cpu().numpy()
+
+    def numpy(self) -> np.random.Generator:
+        """A numpy generator (itself, or one seeded from the torch generator) for the rarer distributions."""
+        if not self.is_torch:
+            return self.gen
+        import torch
+
+        seed = torch.randint(0, 2**62, (2,), generator=self.gen, device=self.gen.device).cpu().tolist()
+        return np.random.default_rng(seed)
+
+    # --- derived ----------------------------------------------------------------------------------
+    def uniform(self, low: float, high: float, size: Any) -> np.ndarray:
+        return low + (high - low) * self.random(size)
+
+    def log_uniform(self, low: float, high: float, size: Any) -> np.ndarray:
+        return np.exp(self.uniform(math.log(low), math.log(high), size))
+
+    def integers(self, low: int, high: Any, size: Any) -> np.ndarray:
+        """Integers in ``[low, high)``; ``high`` may be an array broadcast against ``size``."""
+        high = np.asarray(high, dtype=np.int64)
+        span = np.maximum(high - low, 1)
+        out = low + np.floor(self.random(size) * span).astype(np.int64)
+        return np.minimum(out, np.maximum(high - 1, low))
+
+    def bernoulli(self, p: float, size: Any) -> np.ndarray:
+        return self.random(size) < p
+
+    def seeds(self, size: Any) -> np.ndarray:
+        """32-bit seeds for :func:`seeded_normal` (int64 array)."""
+        return np.floor(self.random(size) * 2.0**32).astype(np.int64)
+
+    def choice(self, n: int, size: Any, weights: Any = None) -> np.ndarray:
+        """Indices in ``range(n)``, uniform or with ``weights`` (inverse CDF on one uniform each)."""
+        u = self.random(size)
+        if weights is None:
+            return np.minimum(np.floor(u * n).astype(np.int64), n - 1)
+        cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
+        cdf = cdf / cdf[-1]
+        return np.minimum(np.searchsorted(cdf, u, side="right"), n - 1).astype(np.int64)
+
+    def beta(self, a: float, b: float, size: Any) -> np.ndarray:
+        return self.numpy().beta(a, b, size)
+
+
+def as_draw(rng: Any = None) -> Draw:
+    """Normalise ``rng`` (numpy Generator, torch Generator, int seed or None) to a :class:`Draw`."""
+    if isinstance(rng, Draw):
+        return rng
+    if rng is None:
+        return Draw(np.random.default_rng())
+    if isinstance(rng, np.random.Generator):
+        return Draw(rng)
+    if isinstance(rng, (bool, np.bool_)):
+        raise ParameterError(f"rng={rng!r} must be a numpy.random.Generator, a torch.Generator, an int seed "
+                             "or None")
+    if isinstance(rng, (int, np.integer)):
+        if rng < 0:
+            raise ParameterError(f"rng={rng!r}: an int seed must be >= 0")
+        return Draw(np.random.default_rng(int(rng)))
+    if isinstance(rng, np.random.SeedSequence):
+        return Draw(np.random.default_rng(rng))
+    if type(rng).__module__.startswith("torch") and type(rng).__name__ == "Generator":
+        return Draw(rng)
+    raise ParameterError(
+        f"rng={rng!r} must be a numpy.random.Generator, a torch.Generator, an int seed or None, "
+        f"got {type(rng).__name__}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# signal-sized noise from per-example seeds
+# --------------------------------------------------------------------------------------------------
+def seeded_normal(seeds: Any, n: int, dtype: Any = np.float64) -> np.ndarray:
+    """Standard normal samples ``(len(seeds), n)`` on the CPU, row ``i`` from ``PCG64(seeds[i])``.
+
+    The same seed gives the same samples whatever the batch, the backend or the device the result is moved
+    to, so a numpy example and the same example in a torch batch get identical noise, and a replay
+    (``apply(y, sr, params)``) regenerates it.
+    """
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
+    out = np.empty((len(seeds), n), dtype=dtype)
+    for i, s in enumerate(seeds):
+        np.random.Generator(np.random.PCG64(int(s))).standard_normal(n, dtype=dtype, out=out[i])
+    return out

@@ -1,0 +1,146 @@
+"""Augmentation throughput: audiofeat.augment (numpy, one process; torch CPU batches) vs audiomentations 0.43.
+
+The pipeline (each transform p=0.5), on N clips of 1 s at 16 kHz (default 1,000), per issue 7:
+
+    colored (white Gaussian) noise at 5-30 dB SNR, TimeStretch 0.8-1.25 (length kept),
+    PitchShift -4..4 semitones, Shift -50..50 % (roll), Gain -12..12 dB
+
+TimeStretch and PitchShift are included only when ``audiofeat.effects`` has ``time_stretch`` and
+``pitch_shift`` (else both libraries run the pipeline without them, and the table says so). audiomentations
+runs the same transforms (AddGaussianSNR, TimeStretch, PitchShift, Shift, Gain), one clip at a time, seeded
+through its global state. Runs are interleaved (af numpy, audiomentations, af torch, ...) so all share the
+machine's noise; median and range over ``--repeat`` runs (default 7). The GPU column appears when CUDA is
+available.
+
+    python benchmarks/bench_augment.py [--clips 1000] [--repeat 7] [--batch 64] [--no-torch] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import audiofeat  # noqa: E402
+from audiofeat import augment as A  # noqa: E402
+
+SR = 16000
+
+
+def has_effects() -> bool:
+    return hasattr(audiofeat.effects, "time_stretch") and hasattr(audiofeat.effects, "pitch_shift")
+
+
+def audiofeat_pipeline(effects: bool):
+    ts = [A.TimeStretch((0.8, 1.25), p=0.5), A.PitchShift((-4, 4), p=0.5)] if effects else []
+    return A.Compose([A.AddColoredNoise((5, 30), color="white", p=0.5), *ts, A.Shift((-0.5, 0.5), p=0.5),
+                      A.Gain((-12, 12), p=0.5)])
+
+
+def audiomentations_pipeline(effects: bool):
+    import audiomentations as am
+
+    ts = [am.TimeStretch(min_rate=0.8, max_rate=1.25, leave_length_unchanged=True, p=0.5),
+          am.PitchShift(min_semitones=-4, max_semitones=4, p=0.5)] if effects else []
+    return am.Compose([am.AddGaussianSNR(min_snr_db=5, max_snr_db=30, p=0.5), *ts,
+                       am.Shift(min_shift=-0.5, max_shift=0.5, p=0.5),
+                       am.Gain(min_gain_db=-12, max_gain_db=12, p=0.5)])
+
+
+def clips(n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    t = np.arange(SR) / SR
+    f0 = rng.uniform(100, 400, (n, 1))
+    return (0.3 * np.sin(2 * np.pi * f0 * t) + 0.05 * rng.standard_normal((n, SR))).astype(np.float32)
+
+
+def time_numpy(pipe, data, seed):
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    for y in data:
+        pipe(y, SR, rng=rng)
+    return time.perf_counter() - t0
+
+
+def time_audiomentations(pipe, data, seed):
+    np.random.seed(seed)
+    t0 = time.perf_counter()
+    for y in data:
+        pipe(samples=y, sample_rate=SR)
+    return time.perf_counter() - t0
+
+
+def time_torch(pipe, batches, seed, sync=None):
+    import torch
+
+    g = torch.Generator(device=batches[0].device).manual_seed(seed)
+    t0 = time.perf_counter()
+    for b in batches:
+        pipe(b, SR, rng=g)
+    if sync:
+        sync()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clips", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="torch intra-op threads (default 1: one process, like audiomentations)")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    effects = has_effects()
+    data = clips(args.clips)
+    af_pipe = audiofeat_pipeline(effects)
+    runners = {"audiofeat numpy (1 process)": lambda s: time_numpy(af_pipe, data, s)}
+    try:
+        am_pipe = audiomentations_pipeline(effects)
+        runners["audiomentations 0.43 (1 process)"] = lambda s: time_audiomentations(am_pipe, data, s)
+    except ImportError:
+        print("audiomentations is not installed: pip install 'audiomentations==0.43.*'")
+    if not args.no_torch:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+        cpu = [torch.from_numpy(data[i:i + args.batch]) for i in range(0, len(data), args.batch)]
+        runners[f"audiofeat torch CPU (B={args.batch})"] = lambda s: time_torch(af_pipe, cpu, s)
+        if torch.cuda.is_available():
+            gpu = [b.cuda() for b in cpu]
+            runners[f"audiofeat torch CUDA (B={args.batch})"] = (
+                lambda s: time_torch(af_pipe, gpu, s, torch.cuda.synchronize))
+    for run in runners.values():  # warm-up (caches, first-call costs)
+        run(12345)
+    times = {k: [] for k in runners}
+    for r in range(args.repeat):
+        for k, run in runners.items():
+            times[k].append(run(r))
+    print(f"# {args.clips} clips of 1 s at {SR} Hz, pipeline: noise, "
+          f"{'TimeStretch, PitchShift, ' if effects else '(no TimeStretch/PitchShift: audiofeat.effects lacks them) '}"
+          f"Shift, Gain (each p=0.5); median (range) of {args.repeat} runs")
+    print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+          f"audiofeat threads {audiofeat.get_num_threads()}, torch threads {args.torch_threads}")
+    ref = "audiomentations 0.43 (1 process)"
+    print(f"{'runner':38s} {'clips/s':>10s} {'range':>21s} {'vs audiomentations':>19s}")
+    out = {}
+    for k, ts in times.items():
+        rates = sorted(args.clips / t for t in ts)
+        med = float(np.median(rates))
+        out[k] = {"clips_per_s_median": med, "min": rates[0], "max": rates[-1], "runs": rates}
+        ratio = med / float(np.median([args.clips / t for t in times[ref]])) if ref in times else float("nan")
+        print(f"{k:38s} {med:10.0f} {rates[0]:10.0f}-{rates[-1]:<10.0f} {ratio:18.1f}x")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"effects": effects, "clips": args.clips, "results": out}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
