@@ -30,6 +30,8 @@ from .resampling import resample
 
 __all__ = ["preemphasis", "deemphasis", "speed"]
 
+#: most samples by which the torch resampler's fraction (see _torch_rates) may shift the end of a signal
+_MAX_DRIFT = 0.1
 #: samples per block of the torch first-order recursive filter (one L x L matrix product per block)
 _SCAN_BLOCK = 64
 
@@ -39,7 +41,7 @@ _SCAN_BLOCK = 64
 # --------------------------------------------------------------------------------------------------
 def _torch_rates(orig_sr: float, target_sr: float, n: int) -> tuple[float, float]:
     """Integer rates ``(q, p)`` with ``p / q`` the simplest fraction that moves no sample of an ``n``-sample
-    signal by more than half a sample from the exact ratio ``target_sr / orig_sr``; the rates themselves
+    signal by more than ``_MAX_DRIFT`` (0.1) sample from the exact ratio ``target_sr / orig_sr``; the rates themselves
     when there is none with ``q <= 4096``.
 
     Integer rates let the torch resampler run as one strided convolution per output phase instead of
@@ -49,7 +51,7 @@ def _torch_rates(orig_sr: float, target_sr: float, n: int) -> tuple[float, float
     ratio = target_sr / orig_sr
     if float(orig_sr).is_integer() and float(target_sr).is_integer() and max(orig_sr, target_sr) <= 4096:
         return orig_sr, target_sr
-    tol = 0.5 / max(1, n)
+    tol = _MAX_DRIFT / max(1, n)
     for max_den in (16, 32, 64, 128, 256, 512, 1024, 2048, 4096):
         frac = Fraction(ratio).limit_denominator(max_den)
         if frac.numerator > 0 and abs(float(frac) - ratio) <= tol * ratio:
@@ -102,7 +104,7 @@ def speed(y: Any, *, rate: float, sr: float | None = None, res_type: str = "soxr
     Notes
     -----
     No librosa counterpart. On torch, an irrational ``rate`` is replaced by the simplest fraction that moves
-    no sample by more than half a sample over the signal (see ``_torch_rates``), so the sinc resampler can run
+    no sample by more than 0.1 sample over the signal (see ``_torch_rates``), so the sinc resampler can run
     as a strided convolution.
 
     Examples
