@@ -89,58 +89,23 @@ def _accumulate(x: Any) -> Any:
     return x
 
 
-def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int, out: Any = None) -> Any:
-    """The vocoder on frames-major spectra ``(..., n_frames, n_bins)`` -> ``(..., n_out, n_bins)``.
+def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
+    """The vocoder on torch frames-major spectra ``(..., n_frames, n_bins)`` -> ``(..., n_out, n_bins)``
+    (differentiable, traceable). :func:`_vocode_numpy` is the same arithmetic in blocked passes."""
+    import torch
 
-    The same code for numpy and torch; numpy works in place where it can and writes into ``out``.
-    """
     left, right, alpha, valid = steps
-    xp = B.namespace(frames)
-    torch_in = B.is_torch(frames)
-    rdtype = B.real_dtype(xp, frames.dtype)
-    if xp.isdtype(frames.dtype, "complex floating"):
-        re, im = xp.real(frames), xp.imag(frames)
-    else:
-        re, im = frames, xp.zeros_like(frames)
-    mag = xp.abs(frames)
-    theta = xp.atan2(im, re)
-
+    rdtype = frames.real.dtype if frames.is_complex() else frames.dtype
+    mag = frames.abs()
+    theta = torch.angle(frames)
     # magnitude: linear interpolation between the frames around each output position (as librosa)
-    w_left, w_right = (xp.astype(w, rdtype)[:, None] if torch_in else w.astype(rdtype)[:, None]
-                       for w in (1 - alpha, alpha * valid))
-    mag_out = mag[..., left, :]
-    mag_out *= w_left
-    m_right = mag[..., right, :]
-    m_right *= w_right
-    mag_out += m_right
-
-    # phase: the angle of frame 0 plus the wrapped advances at the earlier output positions; the advances
-    # are exact differences of the input's angles (as precise as those), their sum is kept in float64
-    f64 = xp.float64
-    v = xp.astype(valid, f64)[: n_out - 1, None] if torch_in else valid[: n_out - 1, None]
-    if torch_in:
-        adv = xp.astype(theta[..., right[: n_out - 1], :], f64) * v - xp.astype(theta[..., left[: n_out - 1], :], f64)
-        acc = _accumulate(xp.concat([xp.astype(theta[..., :1, :], f64), _wrap(adv)], axis=-2))
-    else:
-        acc = np.empty(frames.shape[:-2] + (n_out, frames.shape[-1]), dtype=np.float64)
-        acc[..., :1, :] = theta[..., :1, :]
-        adv = acc[..., 1:, :]
-        adv[...] = theta[..., right[: n_out - 1], :]
-        adv *= v
-        adv -= theta[..., left[: n_out - 1], :]
-        _wrap(adv)
-        _accumulate(acc)
-    phase = xp.astype(_wrap(acc), rdtype)
-
-    if torch_in:
-        import torch
-
-        return torch.complex(mag_out * xp.cos(phase), mag_out * xp.sin(phase))
-    np.cos(phase, out=out.real)
-    out.real *= mag_out
-    np.sin(phase, out=out.imag)
-    out.imag *= mag_out
-    return out
+    mag_out = mag[..., left, :] * (1 - alpha).to(rdtype)[:, None] \
+        + mag[..., right, :] * (alpha * valid).to(rdtype)[:, None]
+    # phase: the angle of frame 0 plus the wrapped advances at the earlier output positions, in float64
+    th = theta.to(torch.float64)
+    adv = _wrap(th[..., right[: n_out - 1], :] * valid[: n_out - 1, None] - th[..., left[: n_out - 1], :])
+    phase = _wrap(_accumulate(torch.cat([th[..., :1, :], adv], dim=-2))).to(rdtype)
+    return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
 
 
 #: bins per block of the numpy vocoder (blocks run on the thread pool)
@@ -206,17 +171,51 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
     n_out = math.ceil(frames.shape[-2] / rate)  # len(arange(0, n_frames, rate)), known while tracing
     if B.is_torch(D):
         return _vocode(frames, steps, n_out).swapaxes(-1, -2)
-    n_bins = frames.shape[-1]
-    cdtype = np.complex128 if D.dtype in (np.complex128, np.float64) else np.complex64
-    out = np.empty(frames.shape[:-2] + (n_out, n_bins), dtype=cdtype)
-    n_blocks = -(-n_bins // _BLOCK_BINS)
+    return _vocode_numpy(frames, steps, n_out).swapaxes(-1, -2)
 
-    def block(i: int) -> None:
-        cols = slice(i * _BLOCK_BINS, min(n_bins, (i + 1) * _BLOCK_BINS))
-        _vocode(frames[..., cols], steps, n_out, out[..., cols])
 
-    B.parallel_for(block, n_blocks)
-    return out.swapaxes(-1, -2)
+def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int) -> np.ndarray:
+    """:func:`_vocode`'s arithmetic in three passes over blocks of bins (on the thread pool, temporaries in
+    cache): magnitudes and phase advances per block, the running sum over all bins at once (one vectorised
+    add per output frame), then sine, cosine and product per block."""
+    left, right, alpha, valid = steps
+    lead, n_bins = frames.shape[:-2], frames.shape[-1]
+    rdtype = np.float64 if frames.dtype in (np.complex128, np.float64) else np.float32
+    out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if rdtype == np.float64 else np.complex64)
+    mag_out = np.empty(lead + (n_out, n_bins), dtype=rdtype)
+    acc = np.empty(lead + (n_out, n_bins), dtype=np.float64)
+    w_left, w_right = (1 - alpha).astype(rdtype)[:, None], (alpha * valid).astype(rdtype)[:, None]
+    v = valid[: n_out - 1, None]
+    blocks = [slice(lo, min(n_bins, lo + _BLOCK_BINS)) for lo in range(0, n_bins, _BLOCK_BINS)]
+
+    def first(i: int) -> None:
+        cols = blocks[i]
+        fr = frames[..., cols]
+        mag = np.abs(fr)
+        theta = np.arctan2(fr.imag, fr.real) if np.iscomplexobj(fr) else np.arctan2(np.zeros_like(fr), fr)
+        m = mag_out[..., cols]
+        np.multiply(mag[..., left, :], w_left, out=m)
+        m += mag[..., right, :] * w_right
+        a = acc[..., cols]
+        a[..., :1, :] = theta[..., :1, :]
+        adv = a[..., 1:, :]
+        np.multiply(theta[..., right[: n_out - 1], :], v, out=adv)
+        adv -= theta[..., left[: n_out - 1], :]
+        _wrap(adv)
+
+    def last(i: int) -> None:
+        cols = blocks[i]
+        phase = _wrap(acc[..., cols]).astype(rdtype)
+        o, m = out[..., cols], mag_out[..., cols]
+        np.cos(phase, out=o.real)
+        o.real *= m
+        np.sin(phase, out=o.imag)
+        o.imag *= m
+
+    B.parallel_for(first, len(blocks))
+    _accumulate(acc)
+    B.parallel_for(last, len(blocks))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
