@@ -7,8 +7,8 @@ counterpart) in :mod:`audiofeat.effects_impl`.
 """
 
 from ._librosa import missing_attribute
-from .effects_impl import deemphasis, preemphasis, speed
+from .effects_impl import deemphasis, preemphasis
 from .phase import pitch_shift, time_stretch
 
-__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis", "speed"]
+__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis"]
 __getattr__ = missing_attribute(__name__, "effects")

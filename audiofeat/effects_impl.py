@@ -111,7 +111,8 @@ def speed(y: Any, *, rate: float, sr: float | None = None, res_type: str = "soxr
     --------
     >>> import numpy as np, audiofeat
     >>> y = np.sin(2 * np.pi * 220 * np.arange(22050) / 22050).astype(np.float32)
-    >>> audiofeat.effects.speed(y, rate=2.0).shape, audiofeat.effects.speed(y, rate=0.5).shape
+    >>> from audiofeat.effects_impl import speed
+    >>> speed(y, rate=2.0).shape, speed(y, rate=0.5).shape
     ((11025,), (44100,))
     """
     rate = check_positive("rate", rate)

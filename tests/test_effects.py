@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import audiofeat as af
-from audiofeat.effects import deemphasis, pitch_shift, preemphasis, speed, time_stretch
+from audiofeat.effects import deemphasis, pitch_shift, preemphasis, time_stretch
+from audiofeat.effects_impl import speed
 from audiofeat.errors import ParameterError
 from audiofeat.phase import _time_steps, phase_vocoder
 
