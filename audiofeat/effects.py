@@ -1,10 +1,14 @@
-"""Effects (librosa.effects). Nothing implemented yet.
+"""Effects (librosa.effects): time stretching, pitch shifting, pre-/de-emphasis, and a speed change.
 
 A librosa-named namespace: it hands on objects implemented in the property modules, so code written
 for ``librosa.effects`` runs with ``import audiofeat as librosa``. See :mod:`audiofeat._librosa`.
+The phase vocoder effects live in :mod:`audiofeat.phase`; the filters and :func:`speed` (no librosa
+counterpart) in :mod:`audiofeat.effects_impl`.
 """
 
 from ._librosa import missing_attribute
+from .effects_impl import deemphasis, preemphasis
+from .phase import pitch_shift, time_stretch
 
-__all__ = []
+__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis"]
 __getattr__ = missing_attribute(__name__, "effects")
