@@ -28,8 +28,10 @@ from .errors import (
     ParameterError,
     TruncatedAudioWarning,
 )
+from .effects_impl import deemphasis, preemphasis, speed
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
+from .phase import phase_vocoder, pitch_shift, time_stretch
 from .resampling import resample
 from .spectral import (
     amplitude_to_db,
@@ -103,6 +105,13 @@ __all__ = [
     "amplitude_to_db",
     "db_to_power",
     "db_to_amplitude",
+    # phase and effects
+    "phase_vocoder",
+    "time_stretch",
+    "pitch_shift",
+    "preemphasis",
+    "deemphasis",
+    "speed",
     # temporal
     "frame",
     "delta",

@@ -7,8 +7,10 @@ counterpart) in :mod:`audiofeat.effects_impl`.
 """
 
 from ._librosa import missing_attribute
-from .effects_impl import deemphasis, preemphasis
+from .effects_impl import deemphasis, preemphasis, speed
 from .phase import pitch_shift, time_stretch
 
-__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis"]
+__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis", "speed"]
+#: names here that librosa.effects does not have (audiofeat's own)
+EXTENSIONS = frozenset({"speed"})
 __getattr__ = missing_attribute(__name__, "effects")

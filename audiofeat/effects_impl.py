@@ -223,7 +223,7 @@ def preemphasis(y: Any, *, coef: float = 0.97, zi: Any = None, return_zf: bool =
     return (y_out, zf) if return_zf else y_out
 
 
-@capabilities(librosa="librosa.effects.deemphasis")
+@capabilities(librosa="librosa.effects.deemphasis", compile=False)
 def deemphasis(y: Any, *, coef: float = 0.97, zi: Any = None, return_zf: bool = False) -> Any:
     """De-emphasise a signal, the inverse of :func:`preemphasis`: ``y_out[n] = y[n] + coef * y_out[n-1]``
     (librosa-compatible).

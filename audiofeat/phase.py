@@ -112,7 +112,7 @@ def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
 _BLOCK_BINS = 256
 
 
-@capabilities(librosa="librosa.phase_vocoder")
+@capabilities(librosa="librosa.phase_vocoder", compile=False)
 def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: int | None = None) -> Any:
     """Phase vocoder: speed up an STFT by a factor of ``rate`` (librosa-compatible).
 
@@ -221,7 +221,7 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
 # --------------------------------------------------------------------------------------------------
 # time stretching and pitch shifting
 # --------------------------------------------------------------------------------------------------
-@capabilities(librosa="librosa.effects.time_stretch")
+@capabilities(librosa="librosa.effects.time_stretch", compile=False)
 def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     """Time-stretch a signal by a fixed rate, keeping its pitch (librosa-compatible).
 

@@ -343,15 +343,23 @@ def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> A
 
 
 def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
-    """Overlap-add of ``n_frames`` copies of one frame, in O(length) via a difference array."""
+    """Overlap-add of ``n_frames`` copies of one frame (the window sum-square of weighted overlap-add).
+
+    In hop-sized blocks, block ``b`` is the sum of the frame's chunks ``r`` with ``0 <= b - r < n_frames``:
+    the same full sum everywhere but the first and last ``ceil(n_fft / hop) - 1`` blocks, which take
+    differences of prefix sums. One fill pass, O(length) memory.
+    """
     n_fft = frame.shape[-1]
     n_chunks = -(-n_fft // hop_length)
     chunks = np.pad(frame, (0, n_chunks * hop_length - n_fft)).reshape(n_chunks, hop_length)
-    diff = np.zeros((n_frames + n_chunks, hop_length))
-    for r in range(n_chunks):
-        diff[r] += chunks[r]
-        diff[r + n_frames] -= chunks[r]
-    return np.cumsum(diff, axis=0)[:-1].reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
+    prefix = np.concatenate([np.zeros((1, hop_length)), np.cumsum(chunks, axis=0)])
+    n_blocks = n_frames + n_chunks - 1
+    out = np.empty((n_blocks, hop_length))
+    out[:] = prefix[-1]
+    b = np.arange(n_blocks)
+    b = b[(b < n_chunks - 1) | (b > n_frames - 1)]
+    out[b] = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
+    return out.reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
 
 
 @capabilities(librosa="librosa.istft")

@@ -85,6 +85,13 @@ CASES: dict[str, Case] = {
     "temporal.time_to_samples": Case(_positive, lambda f, x: f(x / 1000, sr=16000), float_in=False),
     "temporal.time_to_frames": Case(_positive, lambda f, x: f(x / 1000, sr=16000, hop_length=160),
                                     float_in=False),
+    "phase.phase_vocoder": Case(_stft, lambda f, x: f(x, rate=1.25, hop_length=64), rtol=1e-4),
+    "phase.time_stretch": Case(_signal, lambda f, x: f(x, rate=1.25, n_fft=512, hop_length=128), rtol=1e-4),
+    "phase.pitch_shift": Case(_signal, lambda f, x: f(x, sr=16000, n_steps=3, n_fft=512, hop_length=128),
+                              rtol=1e-4),
+    "effects_impl.preemphasis": Case(_signal, lambda f, x: f(x)),
+    "effects_impl.deemphasis": Case(_signal, lambda f, x: f(x)),
+    "effects_impl.speed": Case(_tones, lambda f, x: f(x, rate=1.25)),
     "resampling.resample": Case(_tones, lambda f, x: f(x, orig_sr=16000, target_sr=11025), rtol=2e-3),
 }
 
@@ -104,7 +111,7 @@ NOT_ARRAY_OPS = {
 # torch-path tolerances against the numpy path: resampling uses different filters on each backend (soxr
 # and a windowed sinc), which differ most in the first and last few samples; test_io checks the agreement
 # on whole band-limited signals (correlation > 0.9999)
-TORCH_RTOL = {"resampling.resample": 2e-2}
+TORCH_RTOL = {"resampling.resample": 2e-2, "phase.pitch_shift": 1e-1, "effects_impl.speed": 5e-2}
 
 
 def _fn(key: str) -> Callable:
