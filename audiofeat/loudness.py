@@ -75,12 +75,17 @@ DEFAULT_WEIGHTS: dict[int, tuple[float, ...]] = {
 def _k_weighting_ba(sr: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The two K-weighting biquads ``((b, a) shelf, (b, a) high-pass)`` at ``sr`` (float64, a0 = 1).
 
-    At 48 kHz the tables of BS.1770-4 verbatim; elsewhere the bilinear transform of the same analog
-    prototypes (which reproduce the tables to 1e-15 at 48 kHz).
+    At 48 kHz the tables of BS.1770-4 verbatim; elsewhere :func:`_bilinear_ba`, which reproduces the
+    tables to 1e-15 at 48 kHz.
     """
     if sr == 48000:
         return ((np.array(SHELF_48K[0]), np.array(SHELF_48K[1])),
                 (np.array(HIGHPASS_48K[0]), np.array(HIGHPASS_48K[1])))
+    return _bilinear_ba(sr)
+
+
+def _bilinear_ba(sr: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The K-weighting biquads at ``sr`` from their analog prototypes (bilinear transform, pre-warped)."""
     k = math.tan(math.pi * _SHELF_F0 / sr)
     vh = 10.0 ** (_SHELF_GAIN_DB / 20.0)
     vb = vh ** _SHELF_VB_EXPONENT
@@ -102,7 +107,7 @@ def _k_weighting_sos(sr: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------------
-# an exact, parallel biquad for torch
+# an exact, parallel K-weighting filter for torch
 # --------------------------------------------------------------------------------------------------
 # The K-weighting filter runs as one state-space system s[n+1] = A s[n] + B x[n], y[n] = C s[n] + D x[n] of
 # order 4: the series connection of the two biquads, each in its balanced realization (controllability and
