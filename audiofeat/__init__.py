@@ -31,6 +31,7 @@ from .errors import (
 from .effects_impl import deemphasis, preemphasis, speed
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
+from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
 from .resampling import resample
 from .spectral import (
@@ -105,6 +106,10 @@ __all__ = [
     "amplitude_to_db",
     "db_to_power",
     "db_to_amplitude",
+    # loudness (ITU-R BS.1770-4)
+    "loudness",
+    "loudness_momentary",
+    "loudness_short_term",
     # phase and effects
     "phase_vocoder",
     "time_stretch",

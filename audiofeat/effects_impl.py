@@ -20,13 +20,19 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import scipy.signal
 
 from . import _backend as B
 from ._checks import check_audio, check_number, check_positive
 from ._registry import capabilities
 from .errors import ParameterError
 from .resampling import resample
+
+
+def _scipy_signal():
+    """scipy.signal, imported when first needed (it costs ~0.5 s at start-up)."""
+    import scipy.signal
+
+    return scipy.signal
 
 __all__ = ["preemphasis", "deemphasis", "speed"]
 
@@ -219,7 +225,7 @@ def preemphasis(y: Any, *, coef: float = 0.97, zi: Any = None, return_zf: bool =
     else:
         b = np.asarray([1.0, -coef], dtype=y.dtype)
         a = np.asarray([1.0], dtype=y.dtype)
-        y_out, zf = scipy.signal.lfilter(b, a, y, zi=np.asarray(zi, dtype=y.dtype))
+        y_out, zf = _scipy_signal().lfilter(b, a, y, zi=np.asarray(zi, dtype=y.dtype))
     return (y_out, zf) if return_zf else y_out
 
 
@@ -285,12 +291,12 @@ def deemphasis(y: Any, *, coef: float = 0.97, zi: Any = None, return_zf: bool = 
     elif zi is None:
         b = np.array([1.0], dtype=y.dtype)
         a = np.array([1.0, -coef], dtype=y.dtype)
-        y_out, _ = scipy.signal.lfilter(b, a, y, zi=np.zeros(y.shape[:-1] + (1,), dtype=y.dtype))
+        y_out, _ = _scipy_signal().lfilter(b, a, y, zi=np.zeros(y.shape[:-1] + (1,), dtype=y.dtype))
         y_out -= start * (coef ** np.arange(y.shape[-1]))
     else:
         b = np.array([1.0], dtype=y.dtype)
         a = np.array([1.0, -coef], dtype=y.dtype)
-        y_out, _ = scipy.signal.lfilter(b, a, y, zi=np.asarray(state, dtype=y.dtype))
+        y_out, _ = _scipy_signal().lfilter(b, a, y, zi=np.asarray(state, dtype=y.dtype))
     if return_zf:
         return y_out, coef * y_out[..., -1:]
     return y_out

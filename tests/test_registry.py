@@ -92,6 +92,9 @@ CASES: dict[str, Case] = {
     "effects_impl.preemphasis": Case(_signal, lambda f, x: f(x)),
     "effects_impl.deemphasis": Case(_signal, lambda f, x: f(x)),
     "effects_impl.speed": Case(_tones, lambda f, x: f(x, rate=1.25)),
+    "lufs.loudness": Case(_signal, lambda f, x: f(x, sr=16000, block_size=0.025)),
+    "lufs.loudness_momentary": Case(_signal, lambda f, x: f(x[..., np.arange(4000) % x.shape[-1]], sr=8000)),
+    "lufs.loudness_short_term": Case(_signal, lambda f, x: f(x[..., np.arange(24800) % x.shape[-1]], sr=8000)),
     "resampling.resample": Case(_tones, lambda f, x: f(x, orig_sr=16000, target_sr=11025), rtol=2e-3),
 }
 

@@ -867,7 +867,7 @@ class Resample(Transform):
 
 
 class LoudnessNormalize(Transform):
-    """Scale to an integrated loudness (ITU-R BS.1770, :func:`audiofeat.loudness.loudness`) drawn in
+    """Scale to an integrated loudness (ITU-R BS.1770, :func:`audiofeat.loudness`) drawn in
     ``target_lufs``. A signal whose loudness is below the absolute gate (silence) is unchanged."""
 
     def __init__(self, target_lufs: Any = (-31.0, -13.0), p: float = 1.0) -> None:
@@ -878,12 +878,21 @@ class LoudnessNormalize(Transform):
         return {"target_lufs": draw.uniform(*self.target_lufs, n)}
 
     def _apply(self, y, sr, params):
-        from .. import loudness as _loudness
+        from ..lufs import loudness
 
-        measure = getattr(_loudness, "loudness")
-        levels = np.array([float(measure(B.to_numpy(y[i]), sr)) for i in range(y.shape[0])])
+        levels = np.array([float(_item_loudness(loudness, B.to_numpy(y[i]), sr)) for i in range(y.shape[0])])
         db = np.where(np.isfinite(levels), np.asarray(params["target_lufs"]) - levels, 0.0)
         return gain(y, db)
+
+
+def _item_loudness(loudness, item: np.ndarray, sr: float) -> float:
+    """Integrated loudness of one example: mono ``(T,)`` or channels ``(C, T)`` summed with BS.1770's weights
+    (equal weights for channel counts the standard does not lay out)."""
+    if item.ndim == 1:
+        return loudness(item, sr)
+    flat = item.reshape(-1, item.shape[-1])
+    weights = None if flat.shape[0] in (1, 2, 3, 5, 6) else np.ones(flat.shape[0])
+    return loudness(flat, sr, channel_axis=0, weights=weights)
 
 
 class CodecCompression(Transform):

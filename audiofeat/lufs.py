@@ -27,13 +27,19 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
-import scipy.signal
 
 from . import _backend as B
 from ._cache import cached
 from ._checks import check_audio, check_axis, check_number, check_positive
 from ._registry import capabilities
 from .errors import ParameterError
+
+
+def _scipy_signal():
+    """scipy.signal, imported when first needed (it costs ~0.5 s at start-up)."""
+    import scipy.signal
+
+    return scipy.signal
 
 __all__ = ["loudness", "loudness_momentary", "loudness_short_term"]
 
@@ -127,7 +133,7 @@ def _balanced(b: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     """The balanced state-space realization ``(A, B, C, D)`` of the biquad ``b / a`` (float64)."""
     import scipy.linalg
 
-    a_mat, b_mat, c_mat, d_mat = scipy.signal.tf2ss(b, a)
+    a_mat, b_mat, c_mat, d_mat = _scipy_signal().tf2ss(b, a)
     lc = np.linalg.cholesky(scipy.linalg.solve_discrete_lyapunov(a_mat, b_mat @ b_mat.T))
     lo = np.linalg.cholesky(scipy.linalg.solve_discrete_lyapunov(a_mat.T, c_mat.T @ c_mat))
     u, hsv, vt = np.linalg.svd(lo.T @ lc)
@@ -251,7 +257,7 @@ def _k_weight(y: Any, sr: float) -> Any:
     if B.is_torch(y):
         return _k_weight_torch(y, sr)
     # (a writeable copy of the 12 coefficients: scipy's sosfilt refuses read-only ones)
-    return scipy.signal.sosfilt(np.array(_k_weighting_sos(sr)), np.asarray(y, dtype=np.float64), axis=-1)
+    return _scipy_signal().sosfilt(np.array(_k_weighting_sos(sr)), np.asarray(y, dtype=np.float64), axis=-1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,7 +369,7 @@ def _check_seconds(name: str, value: Any) -> float:
 # --------------------------------------------------------------------------------------------------
 # public functions
 # --------------------------------------------------------------------------------------------------
-@capabilities(librosa=None)
+@capabilities(librosa=None, compile=False)
 def loudness(
     y: Any,
     sr: float,
@@ -431,7 +437,7 @@ def loudness(
     Examples
     --------
     >>> import numpy as np
-    >>> from audiofeat.loudness import loudness
+    >>> from audiofeat.lufs import loudness
     >>> sr = 48000
     >>> y = 0.5 * np.sin(2 * np.pi * 997 * np.arange(2 * sr) / sr)
     >>> round(float(loudness(y, sr)), 2)  # 20 log10(0.5) - 3.01
@@ -466,7 +472,7 @@ def _curve(y, sr, window, hop, channel_axis, weights, what):
     return _to_lufs(e, dtype)
 
 
-@capabilities(librosa=None)
+@capabilities(librosa=None, compile=False)
 def loudness_momentary(
     y: Any,
     sr: float,
@@ -507,7 +513,7 @@ def loudness_momentary(
     Examples
     --------
     >>> import numpy as np
-    >>> from audiofeat.loudness import loudness_momentary
+    >>> from audiofeat.lufs import loudness_momentary
     >>> sr = 48000
     >>> y = 0.1 * np.sin(2 * np.pi * 997 * np.arange(sr) / sr)
     >>> loudness_momentary(y, sr).round(2)
@@ -516,7 +522,7 @@ def loudness_momentary(
     return _curve(y, sr, MOMENTARY_WINDOW, hop, channel_axis, weights, "momentary window")
 
 
-@capabilities(librosa=None)
+@capabilities(librosa=None, compile=False)
 def loudness_short_term(
     y: Any,
     sr: float,
@@ -554,7 +560,7 @@ def loudness_short_term(
     Examples
     --------
     >>> import numpy as np
-    >>> from audiofeat.loudness import loudness_short_term
+    >>> from audiofeat.lufs import loudness_short_term
     >>> sr = 48000
     >>> y = 0.1 * np.sin(2 * np.pi * 997 * np.arange(4 * sr) / sr)
     >>> loudness_short_term(y, sr, hop=0.5).round(2)
