@@ -90,11 +90,17 @@ def make_signal(kind: str, workload: str) -> tuple[np.ndarray, dict]:
 # --------------------------------------------------------------------------------------------------
 # timing
 # --------------------------------------------------------------------------------------------------
+GAP_S = 0.0  # pause before each timed call (--gap)
+
+
 def interleaved(fns: dict, repeat: int, warmup: int = 2, setup: dict | None = None) -> dict:
     """Warm each function up, then time them in turn, ``repeat`` rounds. Returns {name: [seconds, ...]}.
 
     ``setup[name]()``, if given, runs untimed before each call of ``fns[name]``. The result of each call is
-    kept until after the clock is read, so freeing it is not timed."""
+    kept until after the clock is read, so freeing it is not timed. Each timed call starts after a pause of
+    ``GAP_S``: BLAS and OpenMP worker threads spin for a while after a call returns (librosa's dense mel
+    product wakes OpenBLAS's threads, torch its OpenMP pool), and without the pause that spinning is charged
+    to whichever library is timed next."""
     setup = setup or {}
     for name, fn in fns.items():
         for _ in range(warmup):
@@ -104,6 +110,7 @@ def interleaved(fns: dict, repeat: int, warmup: int = 2, setup: dict | None = No
     for _ in range(repeat):
         for name, fn in fns.items():
             setup.get(name, lambda: None)()
+            time.sleep(GAP_S)
             t0 = time.perf_counter()
             out = fn()
             t1 = time.perf_counter()
@@ -343,7 +350,11 @@ def main() -> int:
     parser.add_argument("--breakdown", action="store_true", help="time the parts of the 60 s default mel pipeline")
     parser.add_argument("--no-torch", action="store_true", help="do not import torch (no torch columns)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all numbers to this file")
+    parser.add_argument("--gap", type=float, default=0.0, metavar="SECONDS",
+                        help="pause before each timed call, so threads left spinning by the previous call "
+                             "settle or a parked thread pool must wake (default 0: back to back)")
     args = parser.parse_args()
+    globals()["GAP_S"] = max(0.0, args.gap)
     if args.repeat is None:
         args.repeat = 7 if args.quick else 9
     if args.repeat < 7:
