@@ -261,6 +261,17 @@ def _power_to_db_numpy(magnitude: np.ndarray, amin: float, ref_db: float, top_db
     """
     out = np.empty_like(magnitude)
     items = list(np.ndindex(magnitude.shape[:-2])) if magnitude.ndim > 2 else [()]
+    first = magnitude[items[0]]
+    if len(items) > 1 and not (first.flags.c_contiguous or first.flags.f_contiguous):
+        # items interleaved in memory (librosa's Fortran-ordered batches): whole-array passes in memory
+        # order, one maximum per item
+        np.maximum(magnitude, amin, out=out)
+        np.log10(out, out=out)
+        out *= 10.0
+        out -= ref_db
+        if top_db is not None:
+            np.maximum(out, out.max(axis=(-2, -1), keepdims=True) - top_db, out=out)
+        return out
 
     def one(i: int) -> None:
         o = out[items[i]]

@@ -375,3 +375,11 @@ def test_import_stays_light():
     proc = subprocess.run([sys.executable, "-c", "import sys, audiofeat; print('scipy.signal' in sys.modules)"],
                           capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "False"
+
+
+def test_power_to_db_of_interleaved_batch_equals_loop():
+    """librosa's batched STFT is Fortran-ordered (items interleaved in memory): same numbers as the loop."""
+    P = np.asfortranarray(np.abs(librosa.stft(np.random.default_rng(3).standard_normal((4, 8000)))) ** 2)
+    got = af.power_to_db(P)
+    for i in range(4):
+        np.testing.assert_allclose(got[i], af.power_to_db(np.ascontiguousarray(P[i])), rtol=1e-12)
