@@ -145,28 +145,27 @@ def _numpy_via_torch() -> Any:
     return torch
 
 
-def rfft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
-    """Real FFT along the last axis; float32 in gives complex64 out on both backends."""
+def _fft(name: str, x: Any, n: int | None, workers: int | None, numpy_dtypes: tuple) -> Any:
+    """``torch.fft.<name>`` for tensors (and for numpy arrays when torch's FFT is borrowed, zero-copy),
+    else ``scipy.fft.<name>``; along the last axis."""
     if is_torch(x):
         import torch
 
-        return torch.fft.rfft(x, n=n, dim=-1)
+        return getattr(torch.fft, name)(x, n=n, dim=-1)
     torch = _numpy_via_torch()
-    if torch is not None and x.dtype in (np.float32, np.float64) and all(s >= 0 for s in x.strides):
-        return torch.fft.rfft(torch.from_numpy(x), n=n, dim=-1).numpy()
-    return scipy.fft.rfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
+    if torch is not None and x.dtype in numpy_dtypes and all(s >= 0 for s in x.strides):
+        return getattr(torch.fft, name)(torch.from_numpy(x), n=n, dim=-1).numpy()
+    return getattr(scipy.fft, name)(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
+
+
+def rfft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
+    """Real FFT along the last axis; float32 in gives complex64 out on both backends."""
+    return _fft("rfft", x, n, workers, (np.float32, np.float64))
 
 
 def irfft(x: Any, n: int, workers: int | None = None) -> Any:
     """Inverse real FFT along the last axis, output length ``n``."""
-    if is_torch(x):
-        import torch
-
-        return torch.fft.irfft(x, n=n, dim=-1)
-    torch = _numpy_via_torch()
-    if torch is not None and x.dtype in (np.complex64, np.complex128) and all(s >= 0 for s in x.strides):
-        return torch.fft.irfft(torch.from_numpy(x), n=n, dim=-1).numpy()
-    return scipy.fft.irfft(x, n=n, axis=-1, workers=workers if workers is not None else get_num_threads())
+    return _fft("irfft", x, n, workers, (np.complex64, np.complex128))
 
 
 def abs2(x: Any) -> Any:
