@@ -7,61 +7,25 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass
-from typing import Any, Callable
+import pathlib
+from typing import Callable
 
 import numpy as np
 import pytest
 
 import audiofeat as af
 from audiofeat._registry import REGISTRY
-
-SPEECH = dict(sr=16000, n_fft=512, hop_length=160)
-
-
-def _signal(rng, lead, dtype):
-    return (0.1 * rng.standard_normal((*lead, 4000))).astype(dtype)
-
-
-def _power(rng, lead, dtype):
-    y = _signal(rng, lead, np.float64)
-    return (np.abs(np.fft.rfft(y.reshape(*lead, 25, 160), axis=-1)) ** 2).swapaxes(-1, -2).astype(dtype)
-
-
-def _stft(rng, lead, dtype):
-    y = _signal(rng, lead, np.float64)
-    cdtype = np.complex128 if dtype == np.float64 else np.complex64
-    return af.stft(y, n_fft=256, hop_length=64).astype(cdtype)
-
-
-def _features(rng, lead, dtype):
-    return rng.standard_normal((*lead, 13, 30)).astype(dtype)
-
-
-def _positive(rng, lead, dtype):
-    return rng.uniform(20.0, 8000.0, (*lead, 7)).astype(dtype)
-
-
-def _tones(rng, lead, dtype):
-    t = np.arange(4000) / 16000
-    f0 = rng.uniform(100, 1500, (*lead, 1))  # both tones below the lower Nyquist (5512 Hz)
-    return (0.3 * np.sin(2 * np.pi * f0 * t) + 0.2 * np.sin(2 * np.pi * 2.7 * f0 * t)).astype(dtype)
-
-
-def _indices(rng, lead, dtype):
-    return rng.integers(0, 1000, (*lead, 7))
-
-
-@dataclass
-class Case:
-    """How to call one registered function: ``call(f, x)`` works for audiofeat's function and librosa's."""
-
-    make: Callable  # (rng, lead shape, dtype) -> numpy input
-    call: Callable[[Callable, Any], Any]
-    rtol: float = 1e-5  # parity with librosa: max|af - librosa| / max|librosa|
-    float_in: bool = True  # the input is floating point (dtype and gradient checks apply)
-    float64_out: bool = False  # numpy output is float64 whatever the input (unit conversions, like librosa)
-
+from registry_support import (  # noqa: F401  (the make functions are used by cases_*.py too)
+    SPEECH,
+    Case,
+    _features,
+    _indices,
+    _positive,
+    _power,
+    _signal,
+    _stft,
+    _tones,
+)
 
 CASES: dict[str, Case] = {
     "shorttime.stft": Case(_signal, lambda f, x: f(x, n_fft=512, hop_length=160)),
@@ -117,6 +81,20 @@ NOT_ARRAY_OPS = {
 TORCH_RTOL = {"resampling.resample": 2e-2, "phase.pitch_shift": 1e-1, "effects_impl.speed": 5e-2}
 
 
+def _merge_area_cases() -> None:
+    """Add the cases of each area's ``tests/cases_<area>.py`` (one file per area keeps parallel work apart)."""
+    for path in sorted(pathlib.Path(__file__).parent.glob("cases_*.py")):
+        module = importlib.import_module(path.stem)
+        for name, table in (("CASES", CASES), ("NOT_ARRAY_OPS", NOT_ARRAY_OPS), ("TORCH_RTOL", TORCH_RTOL)):
+            extra = getattr(module, name, {})
+            clash = set(extra) & set(table)
+            assert not clash, f"{path.name} repeats {name} keys {sorted(clash)}"
+            table.update(extra)
+
+
+_merge_area_cases()
+
+
 def _fn(key: str) -> Callable:
     module, name = key.split(".")
     return getattr(importlib.import_module(f"audiofeat.{module}"), name)
@@ -164,7 +142,7 @@ def test_every_public_function_is_registered():
 
 def test_every_registered_function_has_a_case():
     untested = sorted(set(REGISTRY) - set(CASES) - set(NOT_ARRAY_OPS))
-    assert not untested, f"registered functions with no case in tests/test_registry.py: {untested}"
+    assert not untested, f"registered functions with no case in tests/test_registry.py or tests/cases_*.py: {untested}"
     assert not set(CASES) - set(REGISTRY), "cases for unregistered functions"
 
 
