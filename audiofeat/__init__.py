@@ -30,6 +30,7 @@ from .errors import (
 )
 from .effects_impl import deemphasis, preemphasis, speed
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
+from .functionals import functional_names, functionals
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
@@ -106,6 +107,9 @@ __all__ = [
     "amplitude_to_db",
     "db_to_power",
     "db_to_amplitude",
+    # functionals (fixed-length summaries)
+    "functionals",
+    "functional_names",
     # loudness (ITU-R BS.1770-4)
     "loudness",
     "loudness_momentary",
