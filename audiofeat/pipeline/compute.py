@@ -1,0 +1,305 @@
+"""From one file to its rows: load (or stream) the audio, compute the spec's features, summarise.
+
+The functional part of the pipeline; runners call :func:`process_file` and sinks write what it returns.
+
+Long files (longer than ``spec.block_seconds``) are never held in memory as a whole: the file is decoded in
+blocks, resampled by one continuous soxr stream, and each streamable feature is fed blocks of its padded
+signal with ``center=False``, which gives exactly the frames of the whole signal (frame ``k`` covers the same
+samples either way); its whole-signal finish (e.g. MFCC's clipping relative to the peak) then runs on the
+assembled frames. Segmented specs cut their windows from the same stream. A spec with a feature that is not
+streamable loads long files whole (memory grows with the file; the docs say which features these are).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from .. import io as afio
+from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, TruncatedAudioWarning
+from ..functionals import functional_names, functionals
+from ..temporal import delta
+from .features import get_feature
+from .spec import ExtractorSpec
+
+__all__ = ["FileResult", "process_file", "compute_features", "rows_of"]
+
+#: native-rate seconds decoded per block on the long-file path
+STREAM_BLOCK_SECONDS = 20.0
+
+
+@dataclass
+class FileResult:
+    """What one input file gave: rows, or an error; warnings either way."""
+
+    path: str
+    size: int = 0
+    mtime: float = 0.0
+    rows: list[dict] = field(default_factory=list)
+    error: dict | None = None  # {"path", "type", "reason", "message"}
+    warnings: list[dict] = field(default_factory=list)
+    seconds: float = 0.0  # audio analysed, at the spec's rate
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# ---------------------------------------------------------------------------------------------- features
+def _deltas(name: str, F: np.ndarray, orders: tuple[int, ...]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    if not orders:
+        return out
+    n = F.shape[-1]
+    width = min(9, n if n % 2 else n - 1)
+    for order in orders:
+        key = f"{name}_delta" if order == 1 else f"{name}_delta{order}"
+        if width < 3:  # fewer than 3 frames: no local slope to estimate
+            out[key] = np.zeros_like(F)
+        else:
+            out[key] = delta(F, width=width, order=order)
+    return out
+
+
+def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec) -> dict[str, np.ndarray]:
+    """Every feature of ``spec`` (and its deltas) on the whole signal ``y`` (``(n,)`` or ``(channels, n)``)."""
+    out: dict[str, np.ndarray] = {}
+    for fs in spec.features:
+        feature = get_feature(fs.name)
+        value = feature(y, sr, fs.full_params)
+        out[fs.name] = value
+        out.update(_deltas(fs.name, value, fs.deltas))
+    return out
+
+
+class _Framer:
+    """Feeds one streamable feature the blocks of its (virtually) padded signal; see the module docstring."""
+
+    def __init__(self, feature, params: dict, sr: float, channels: int | None) -> None:
+        self.feature, self.params, self.sr = feature, params, sr
+        self.n, self.hop, self.center = feature.framing(params)
+        self.pad = self.n // 2 if self.center else 0
+        shape = (channels, self.pad) if channels else (self.pad,)
+        self.buf = np.zeros(shape, dtype=np.float32)
+        self.parts: list[np.ndarray] = []
+
+    def feed(self, x: np.ndarray, last: bool) -> None:
+        buf = np.concatenate([self.buf, x], axis=-1)
+        if last and self.pad:
+            buf = np.concatenate([buf, np.zeros((*buf.shape[:-1], self.pad), buf.dtype)], axis=-1)
+        length = buf.shape[-1]
+        m = 1 + (length - self.n) // self.hop if length >= self.n else 0
+        if m > 0:
+            self.parts.append(self.feature.frames_of_block(buf[..., : (m - 1) * self.hop + self.n], self.sr,
+                                                           self.params))
+            buf = buf[..., m * self.hop:]
+        self.buf = np.ascontiguousarray(buf)
+
+    def result(self) -> np.ndarray:
+        if not self.parts:
+            raise AudiofeatError("the signal is shorter than one frame")
+        frames = np.concatenate(self.parts, axis=-1)
+        self.parts = []
+        return self.feature.finish_frames(frames, self.sr, self.params)
+
+
+def _streamable(spec: ExtractorSpec) -> bool:
+    return all(get_feature(f.name).framing(f.full_params) is not None for f in spec.features)
+
+
+# ---------------------------------------------------------------------------------------------- signal
+def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long: bool
+            ) -> Iterator[tuple[np.ndarray, bool]]:
+    """The signal at the spec's rate, as ``(chunk, is_last)``: one chunk, or continuous blocks."""
+    sr = spec.sr or native_sr
+    if not long:
+        y, _ = afio.load(path, sr=spec.sr, mono=spec.mono)
+        yield y, True
+        return
+    import soxr
+
+    block = max(1, int(STREAM_BLOCK_SECONDS * native_sr))
+    chans = 1 if spec.mono or channels == 1 else channels
+    resampler = soxr.ResampleStream(native_sr, sr, chans, dtype="float32", quality="HQ") if sr != native_sr \
+        else None
+    blocks = afio.stream(path, block_length=block, frame_length=1, hop_length=1, mono=spec.mono)
+    pending = next(blocks, None)
+    while pending is not None:
+        nxt = next(blocks, None)
+        last = nxt is None
+        x = pending
+        if resampler is not None:
+            x = resampler.resample_chunk(np.ascontiguousarray(x.T), last=last).T  # soxr wants (n, channels)
+        yield np.ascontiguousarray(x, dtype=np.float32), last
+        pending = nxt
+
+
+def _segments(chunks: Iterator[tuple[np.ndarray, bool]], window: int, hop: int
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    """Cut ``(start, samples)`` windows from the chunk stream; see ExtractorSpec.segment for the last one."""
+    buf: np.ndarray | None = None
+    start = 0  # signal index of buf[0]
+    next_start = 0
+    emitted = 0
+    for chunk, last in chunks:
+        buf = chunk if buf is None else np.concatenate([buf, chunk], axis=-1)
+        while next_start + window <= start + buf.shape[-1]:
+            a = next_start - start
+            yield next_start, buf[..., a:a + window]
+            emitted += 1
+            next_start += hop
+        drop = min(next_start - start, buf.shape[-1])
+        buf = buf[..., drop:]
+        start += drop
+        if last and emitted == 0 and buf.shape[-1] > 0:
+            yield 0, buf  # shorter than one window: the whole file is the one segment
+
+
+# ---------------------------------------------------------------------------------------------- rows
+def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, Any]:
+    """The feature columns of one row: frame arrays and/or named functionals, scalars, vectors."""
+    row: dict[str, Any] = {}
+    kinds = {}
+    for fs in spec.features:
+        kind = get_feature(fs.name).kind
+        kinds[fs.name] = kind
+        for d in fs.deltas:
+            kinds[f"{fs.name}_delta" if d == 1 else f"{fs.name}_delta{d}"] = kind
+    for name, value in features.items():
+        kind = kinds[name]
+        value = np.asarray(value)
+        if kind == "frames":
+            if spec.keep_frames:
+                row[name] = value.astype(np.float32, copy=False)
+            if spec.functionals:
+                stats = functionals(value.astype(np.float64), spec.functionals, nan_policy="omit")
+                for col, v in zip(functional_names(name, value.shape[:-1], spec.functionals), stats.reshape(-1)):
+                    row[col] = float(v)
+        elif value.ndim == 0:
+            row[name] = float(value)
+        else:
+            for col, v in zip(functional_names(name, value.shape, ["value"]), value.reshape(-1)):
+                row[col[: -len("_value")]] = float(v)
+    return row
+
+
+def _error(path: str, exc: BaseException) -> dict:
+    if isinstance(exc, AudioFileError):
+        reason = exc.reason
+    elif isinstance(exc, AudiofeatError):
+        reason = "feature_error"
+    elif isinstance(exc, MemoryError):
+        reason = "out_of_memory"
+    else:
+        reason = "internal"
+    message = str(exc)
+    if reason == "internal":
+        message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:])
+    return {"path": path, "type": type(exc).__name__, "reason": reason, "message": message}
+
+
+def process_file(path: str, spec: ExtractorSpec) -> FileResult:
+    """All rows of one input file, or the error that stopped it (never raised; a run goes on).
+
+    Parameters
+    ----------
+    path : str
+        The audio file.
+    spec : ExtractorSpec
+        What to extract.
+
+    Returns
+    -------
+    FileResult
+        ``rows`` (one per file, or one per segment) with ``path``, ``size``, ``mtime``, ``sr``, ``duration``
+        (and ``segment``, ``start``, ``end`` when segmented) followed by the feature columns; or ``error``.
+        Truncated files are extracted from the frames present and reported in ``warnings``.
+
+    Examples
+    --------
+    >>> from audiofeat.pipeline import ExtractorSpec, process_file
+    >>> r = process_file("data/samples/speech.wav", ExtractorSpec(features=["mfcc"], sr=16000,
+    ...                                                           functionals=["mean"]))
+    >>> r.ok, r.rows[0]["sr"], len([k for k in r.rows[0] if k.startswith("mfcc_")])
+    (True, 16000, 20)
+    """
+    result = FileResult(path=str(path))
+    try:
+        st = os.stat(path)
+        result.size, result.mtime = int(st.st_size), float(st.st_mtime)
+    except OSError:
+        pass  # info() below raises the typed error
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TruncatedAudioWarning)
+            result.rows, result.seconds = _rows(str(path), spec, result)
+        for w in caught:
+            if issubclass(w.category, TruncatedAudioWarning):
+                result.warnings.append({"path": str(path), "type": w.category.__name__, "reason": "truncated",
+                                        "message": str(w.message)})
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    except Exception as exc:  # noqa: BLE001 -- every failure is recorded, and the run goes on
+        result.rows = []
+        result.error = _error(str(path), exc)
+    return result
+
+
+def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict], float]:
+    meta = afio.info(path)
+    native_sr = int(meta.samplerate)
+    sr = spec.sr or native_sr
+    long = meta.duration > spec.block_seconds
+    base = {"path": path, "size": result.size, "mtime": result.mtime, "sr": int(sr)}
+    chunks = _chunks(path, spec, native_sr, meta.channels, long)
+    channels = None if spec.mono or meta.channels == 1 else meta.channels
+
+    if spec.segment is not None:
+        window = max(1, int(round(spec.segment["window"] * sr)))
+        hop = max(1, int(round(spec.segment["hop"] * sr)))
+        rows, seconds = [], 0.0
+        for i, (start, y) in enumerate(_segments(chunks, window, hop)):
+            n = y.shape[-1]
+            row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
+            row.update(rows_of(compute_features(y, sr, spec), spec))
+            rows.append(row)
+            seconds = max(seconds, (start + n) / sr)
+        if not rows:
+            raise EmptyAudioError(path, "no samples to analyse")
+        return rows, seconds
+
+    if long and _streamable(spec):
+        framers = {fs.name: _Framer(get_feature(fs.name), fs.full_params, sr, channels) for fs in spec.features}
+        n = 0
+        for x, last in chunks:
+            n += x.shape[-1]
+            for framer in framers.values():
+                framer.feed(x, last)
+        features = {}
+        for fs in spec.features:
+            value = framers[fs.name].result()
+            features[fs.name] = value
+            features.update(_deltas(fs.name, value, fs.deltas))
+    else:
+        y = np.concatenate([x for x, _ in chunks], axis=-1)
+        n = y.shape[-1]
+        features = compute_features(y, sr, spec)
+    if n == 0:
+        raise EmptyAudioError(path, "no samples to analyse")
+    row = {**base, "duration": n / sr}
+    row.update(rows_of(features, spec))
+    return [row], n / sr
+
+
+def expected_rows(seconds: float, spec: ExtractorSpec) -> int:
+    """How many rows a file of ``seconds`` gives (for progress estimates)."""
+    if spec.segment is None:
+        return 1
+    w, h = spec.segment["window"], spec.segment["hop"]
+    return max(1, 1 + math.floor((seconds - w) / h)) if seconds >= w else 1

@@ -1,0 +1,222 @@
+"""What the pipeline can extract: one registration line per feature.
+
+A feature is a function of the core called as ``fn(y, sr=sr, **params)`` (``y`` passed by keyword when the
+function takes it keyword-only, ``sr`` only when it takes one). Registering it is one line::
+
+    register_feature("mfcc", spectral.mfcc)
+    register_feature("loudness", lufs.loudness, kind="scalar")
+
+``kind`` says what one call returns for a mono signal:
+
+* ``'frames'``: a frame-level feature with time last, ``(n, frames)`` or ``(frames,)``;
+* ``'scalar'``: one number per signal (or segment);
+* ``'vector'``: a fixed-length vector per signal.
+
+A frame-level feature whose frames each depend on their own samples only (STFT, mel, MFCC, RMS, spectral
+descriptors) is *streamable*: for a long file the pipeline feeds it blocks of the signal with
+``center=False`` and gets the frames of the whole signal (see :mod:`audiofeat.pipeline.compute`). A feature
+that looks across frames (tuning estimation, onset strength with a lag, normalisation over the file) says
+``streamable=False`` and is computed on the whole signal.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = ["Feature", "FEATURES", "register_feature", "get_feature"]
+
+KINDS = ("frames", "scalar", "vector")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One extractable feature."""
+
+    name: str
+    fn: Callable
+    kind: str = "frames"
+    streamable: bool = True
+    transform: Callable[[np.ndarray], np.ndarray] | None = None  # applied to the output (e.g. |STFT|)
+    defaults: dict = field(default_factory=dict)  # parameters that differ from the function's defaults
+    description: str = ""
+    # for long files: (frames of one block with center=False, finish on the whole frame matrix)
+    stage: Callable | None = None
+    finish: Callable | None = None
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.fn)
+
+    def parameters(self) -> dict[str, Any]:
+        """Every keyword parameter with its default as the pipeline uses it (the function's, or ours)."""
+        out = {}
+        for p in self.signature.parameters.values():
+            if p.name in ("y", "sr", "S") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            if p.default is not inspect.Parameter.empty:
+                out[p.name] = p.default
+        out.update(self.defaults)
+        return out
+
+    def check_params(self, params: dict) -> dict:
+        """The full parameter set for ``params``, or a ParameterError naming an unknown one."""
+        known = self.parameters()
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ParameterError(
+                f"feature {self.name!r} has no parameter(s) {unknown}; its parameters are {sorted(known)}")
+        return {**known, **params}
+
+    def framing(self, params: dict) -> tuple[int, int, bool] | None:
+        """``(frame_length, hop_length, center)`` when blocks of the signal give the whole signal's frames."""
+        if self.kind != "frames" or not self.streamable:
+            return None
+        length = params.get("n_fft", params.get("frame_length"))
+        hop = params.get("hop_length")
+        if length is None or hop is None or "center" not in params:
+            return None
+        if params["center"] and params.get("pad_mode", "constant") != "constant":
+            return None  # reflecting pads read samples from inside the signal; use the whole signal
+        return int(length), int(hop), bool(params["center"])
+
+    def frames_of_block(self, y: np.ndarray, sr: float, params: dict) -> np.ndarray:
+        """The frames that lie wholly inside ``y`` (the frame-local stage, ``center=False``)."""
+        params = {**params, "center": False}
+        if self.stage is not None:
+            return np.asarray(self.stage(y, sr, params))
+        return self(y, sr, params)
+
+    def finish_frames(self, frames: np.ndarray, sr: float, params: dict) -> np.ndarray:
+        """The feature from the whole signal's frame-local stage."""
+        if self.finish is None:
+            return frames
+        return np.asarray(self.finish(frames, sr, params))
+
+    def __call__(self, y: np.ndarray, sr: float, params: dict) -> np.ndarray:
+        sig = self.signature.parameters
+        kwargs = dict(params)
+        if "sr" in sig:
+            kwargs["sr"] = sr
+        if sig["y"].kind is inspect.Parameter.KEYWORD_ONLY:
+            out = self.fn(y=y, **kwargs)
+        else:
+            out = self.fn(y, **kwargs)
+        if self.transform is not None:
+            out = self.transform(out)
+        return np.asarray(out)
+
+
+#: name -> Feature, in registration order
+FEATURES: dict[str, Feature] = {}
+
+
+def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamable: bool = True,
+                     transform: Callable | None = None, defaults: dict | None = None,
+                     description: str | None = None, stage: Callable | None = None,
+                     finish: Callable | None = None) -> Feature:
+    """Make ``fn`` extractable by the pipeline and the command line under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The name used in specs, on the command line and as the column prefix.
+    fn : callable
+        A core function taking the signal as ``y`` (and ``sr`` if it needs one).
+    kind : {'frames', 'scalar', 'vector'}
+        What one call returns (see the module docstring).
+    streamable : bool
+        Whether each frame depends only on its own samples (long files are then processed in blocks).
+    transform : callable, optional
+        Applied to the output, e.g. ``np.abs`` to store an STFT's magnitude.
+    defaults : dict, optional
+        Parameter defaults that differ from the function's own.
+    description : str, optional
+        One line for ``audiofeat features``; the first line of the function's docstring by default.
+    stage, finish : callable, optional
+        For a streamable feature that is not itself frame-local (e.g. MFCC clips its log-mel relative to the
+        whole signal's maximum): ``stage(y, sr, params)`` gives frame-local frames of a block
+        (``params['center']`` is False) and ``finish(frames, sr, params)`` the feature from all of them.
+        By default the stage is ``fn`` itself with ``center=False`` and the finish is nothing.
+
+    Returns
+    -------
+    Feature
+
+    Examples
+    --------
+    >>> from audiofeat.pipeline import register_feature, FEATURES
+    >>> import numpy as np
+    >>> def peak(y, *, floor=0.0):
+    ...     return np.maximum(np.abs(y).max(axis=-1), floor)
+    >>> _ = register_feature("peak_example", peak, kind="scalar")
+    >>> FEATURES["peak_example"].parameters()
+    {'floor': 0.0}
+    >>> del FEATURES["peak_example"]
+    """
+    if kind not in KINDS:
+        raise ParameterError(f"kind must be one of {KINDS}, got {kind!r}")
+    if "y" not in inspect.signature(fn).parameters:
+        raise ParameterError(f"{fn.__name__} takes no 'y': a feature is computed from the signal")
+    if description is None:
+        description = (inspect.getdoc(fn) or "").split("\n", 1)[0]
+    feature = Feature(name, fn, kind, streamable, transform, dict(defaults or {}), description, stage, finish)
+    FEATURES[name] = feature
+    return feature
+
+
+def get_feature(name: str) -> Feature:
+    """The registered feature ``name``, or a ParameterError listing what is available."""
+    try:
+        return FEATURES[name]
+    except KeyError:
+        raise ParameterError(f"unknown feature {name!r}; available: {sorted(FEATURES)}") from None
+
+
+#: melspectrogram's pass-through parameters (its **kwargs go to filters.mel), as librosa's defaults
+MEL_PARAMS = dict(n_fft=2048, hop_length=512, win_length=None, window="hann", center=True, pad_mode="constant",
+                  power=2.0, n_mels=128, fmin=0.0, fmax=None, htk=False)
+_MEL_KEYS = tuple(MEL_PARAMS)
+
+
+def _mel_stage(y: np.ndarray, sr: float, params: dict, norm_key: str = "norm") -> np.ndarray:
+    from ..spectral import melspectrogram
+
+    kwargs = {k: params[k] for k in _MEL_KEYS}
+    return melspectrogram(y=y, sr=sr, norm=params.get(norm_key, "slaney"), **kwargs)
+
+
+def _register_core() -> None:
+    from .. import lufs, shorttime, spectral
+
+    def logmel(*, y, sr=22050, ref=1.0, amin=1e-10, top_db=80.0, norm="slaney", **mel):
+        """Log-power mel spectrogram in dB: ``power_to_db(melspectrogram(y))``, clipped at ``top_db`` below the peak."""
+        return spectral.power_to_db(spectral.melspectrogram(y=y, sr=sr, norm=norm, **mel), ref=ref, amin=amin,
+                                    top_db=top_db)
+
+    def logmel_finish(M, sr, p):
+        return spectral.power_to_db(M, ref=p["ref"], amin=p["amin"], top_db=p["top_db"])
+
+    def mfcc_finish(M, sr, p):
+        return spectral.mfcc(S=spectral.power_to_db(M), sr=sr, n_mfcc=p["n_mfcc"], dct_type=p["dct_type"],
+                             norm=p["norm"], lifter=p["lifter"])
+
+    register_feature("stft", shorttime.stft, transform=np.abs,
+                     description="Magnitude of the short-time Fourier transform |STFT| (n_fft//2+1, frames).")
+    register_feature("melspectrogram", spectral.melspectrogram, defaults={**MEL_PARAMS, "norm": "slaney"},
+                     stage=_mel_stage)
+    register_feature("logmel", logmel, defaults={**MEL_PARAMS, "norm": "slaney"}, stage=_mel_stage,
+                     finish=logmel_finish)
+    register_feature("mfcc", spectral.mfcc, defaults=MEL_PARAMS,
+                     stage=lambda y, sr, p: _mel_stage(y, sr, p, "mel_norm"), finish=mfcc_finish)
+    register_feature("loudness", lufs.loudness, kind="scalar")
+    register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False)
+    register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False)
+
+
+_register_core()

@@ -1,0 +1,352 @@
+"""Runners: one :func:`extract` over files, in-process, in a process pool, or on Ray Data.
+
+Files are processed by :func:`~audiofeat.pipeline.compute.process_file` (which never raises: a failure
+becomes a record) and committed to the sink in input order, batch by batch, so an interrupted run can be
+resumed exactly (see :mod:`audiofeat.pipeline.sinks`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import fnmatch
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..errors import ParameterError
+from .compute import FileResult, process_file
+from .sinks import open_sink
+from .spec import ExtractorSpec
+
+__all__ = ["extract", "discover", "Summary", "AUDIO_EXTENSIONS"]
+
+#: file name endings taken from folders (libsndfile's formats); other files are ignored unless --glob says so
+AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".aifc",
+                    ".au", ".snd", ".caf", ".w64", ".rf64", ".sd2", ".voc", ".htk", ".mat", ".pvf", ".xi",
+                    ".sds", ".avr", ".wve", ".ircam", ".sf", ".nist", ".sph", ".mpc", ".paf", ".svx", ".8svx")
+
+
+@dataclass
+class Summary:
+    """What a run did. ``str(summary)`` is the report the command line prints."""
+
+    files_total: int = 0
+    files_done: int = 0
+    files_failed: int = 0
+    files_skipped: int = 0  # already in the output (resume)
+    failed_by_reason: dict = field(default_factory=dict)
+    truncated_warned: int = 0
+    rows: int = 0
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    out: str = ""
+    errors: list = field(default_factory=list)  # this run's failure and warning records
+    dataset_problems: list = field(default_factory=list)  # every failure and warning in the output
+
+    @property
+    def audio_hours(self) -> float:
+        return self.audio_seconds / 3600.0
+
+    @property
+    def x_realtime(self) -> float:
+        return self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def add(self, r: FileResult) -> None:
+        if r.ok:
+            self.files_done += 1
+            self.rows += len(r.rows)
+            self.audio_seconds += r.seconds
+        else:
+            self.files_failed += 1
+            self.failed_by_reason[r.error["reason"]] = self.failed_by_reason.get(r.error["reason"], 0) + 1
+            self.errors.append({"level": "error", **r.error})
+        for w in r.warnings:
+            self.truncated_warned += w.get("reason") == "truncated"
+            self.errors.append({"level": "warning", **w})
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.update(audio_hours=self.audio_hours, x_realtime=self.x_realtime)
+        return d
+
+    def __str__(self) -> str:
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failed_by_reason.items())) or "none"
+        lines = [
+            f"files: {self.files_done} done, {self.files_failed} failed ({failed}), "
+            f"{self.files_skipped} already done, {self.files_total} in all",
+            f"truncated files (extracted from what is there, warned): {self.truncated_warned}",
+            f"rows: {self.rows}; audio: {self.audio_hours:.4f} h; wall: {self.wall_seconds:.1f} s; "
+            f"{self.x_realtime:.0f}x realtime",
+            f"output: {self.out}",
+        ]
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str | None = None
+             ) -> list[tuple[str, str]]:
+    """The input files as ``(path, relative output name)``, in a stable order.
+
+    A folder contributes every file under it (recursively, symlinked folders not followed) whose name ends in an
+    audio extension (or matches ``glob``, a pattern on the path relative to the folder, e.g. ``'*.wav'`` or
+    ``'**/take*.flac'``), and also any *folder* named like audio, so that it is reported rather than silently
+    skipped. Anything else given is taken as a file (a missing one is reported as missing). The relative name
+    (for npz output) is the folder's name plus the path inside it, or the file's name.
+
+    Examples
+    --------
+    >>> from audiofeat.pipeline import discover
+    >>> [rel for _, rel in discover(["data/samples"], glob="*.wav")]
+    ['samples/noise.wav', 'samples/speech.wav']
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def wanted(rel: str, name: str) -> bool:
+        if glob is not None:
+            return fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob)
+        return name.lower().endswith(AUDIO_EXTENSIONS)
+
+    def add(path: str, rel: str) -> None:
+        key = os.path.normpath(path)
+        if key not in seen:
+            seen.add(key)
+            found.append((path, rel))
+
+    for item in inputs:
+        item = os.fspath(item)
+        if os.path.isdir(item):
+            base = os.path.basename(os.path.normpath(item))
+            for folder, dirs, files in os.walk(item):
+                dirs.sort()
+                rel_folder = os.path.relpath(folder, item)
+                for name in dirs:
+                    if name.lower().endswith(AUDIO_EXTENSIONS):
+                        rel = os.path.normpath(os.path.join(rel_folder, name))
+                        add(os.path.join(folder, name), os.path.join(base, rel))
+                for name in sorted(files):
+                    rel = os.path.normpath(os.path.join(rel_folder, name))
+                    if wanted(rel, name):
+                        add(os.path.join(folder, name), os.path.join(base, rel))
+        else:
+            add(item, os.path.basename(os.path.normpath(item)) or item)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ engines
+def _work(args: tuple[str, dict]) -> FileResult:
+    path, spec = args
+    return process_file(path, ExtractorSpec.from_dict(spec))
+
+
+def _pool_context():
+    # fork: works from notebooks, stdin and scripts without a __main__ guard, and audiofeat is fork-safe (its
+    # pool is dropped in the child). AUDIOFEAT_START_METHOD=forkserver|spawn if the caller runs threads that
+    # are not (e.g. OpenMP used before the fork).
+    method = os.environ.get("AUDIOFEAT_START_METHOD") or (
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    return multiprocessing.get_context(method)
+
+
+def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
+    """Results in input order; a worker that dies fails only the files it held (reason ``worker_died``)."""
+    payload = spec.to_dict()
+    window = jobs * 4
+    index = 0
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+    pending: dict[int, cf.Future] = {}
+    try:
+        while index < len(paths) or pending:
+            while index < len(paths) and len(pending) < window:
+                pending[index] = pool.submit(_work, (paths[index], payload))
+                index += 1
+            first = min(pending)
+            future = pending.pop(first)
+            try:
+                yield future.result()
+            except cf.process.BrokenProcessPool:
+                yield _died(paths[first])
+                for i in sorted(pending):  # the rest of the window is lost with the pool: run it again
+                    pending[i].cancel()
+                retry = sorted(pending)
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+                for i in retry:
+                    pending[i] = pool.submit(_work, (paths[i], payload))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _died(path: str) -> FileResult:
+    r = FileResult(path=path)
+    r.error = {"path": path, "type": "WorkerDied", "reason": "worker_died",
+               "message": "the worker process died while extracting this file (out of memory or a crash)"}
+    return r
+
+
+def _run_local(paths: list[str], spec: ExtractorSpec) -> Iterator[FileResult]:
+    for path in paths:
+        yield process_file(path, spec)
+
+
+# ------------------------------------------------------------------------------------------------ extract
+def extract(
+    inputs: Sequence[str | os.PathLike] | str | os.PathLike,
+    spec: ExtractorSpec | dict | str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    *,
+    format: str = "parquet",
+    jobs: int = 1,
+    engine: str = "local",
+    resume: bool = False,
+    overwrite: bool = False,
+    glob: str | None = None,
+    errors: str | os.PathLike | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    files_per_part: int = 200,
+    seconds_per_part: float = 30.0,
+    address: str | None = None,
+) -> Summary:
+    """Extract features from files or folders into a dataset (parquet or npz).
+
+    Parameters
+    ----------
+    inputs : path or sequence of paths
+        Audio files and folders (see :func:`discover`).
+    spec : ExtractorSpec, dict, path to a YAML/JSON spec, or None
+        What to extract (None: MFCCs at 22050 Hz).
+    out : path
+        Output folder (created). For parquet, ``pandas.read_parquet(out)`` reads it.
+    format : {'parquet', 'npz'}
+        Sink.
+    jobs : int
+        Worker processes for ``engine='local'`` (1 runs in this process; each worker uses one audiofeat
+        thread).
+    engine : {'local', 'ray'}
+        ``'ray'`` runs on Ray Data (``address`` of a cluster, or a local one); see docs/pipeline.md.
+    resume : bool
+        Finish an interrupted run into the same ``out`` (same spec required).
+    overwrite : bool
+        Replace an existing audiofeat dataset at ``out`` (other files are never touched).
+    glob : str, optional
+        Which files to take from folders (default: audio extensions).
+    errors : path, optional
+        Also write every failure and warning there (JSON lines; ``.csv`` gives CSV).
+    progress : callable, optional
+        Called with each :class:`FileResult` as it is committed.
+    on_start : callable, optional
+        Called once with ``(files to do, files already done)``.
+    files_per_part, seconds_per_part : int, float
+        A batch is committed after this many files or seconds, whichever first (the unit of resume).
+    address : str, optional
+        Ray cluster address for ``engine='ray'``.
+
+    Returns
+    -------
+    Summary
+
+    Raises
+    ------
+    ParameterError
+        A bad spec, format, engine or jobs, or an output folder that cannot be used (see the sinks). Failing
+        *files* never raise: they are in the summary and the errors file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiofeat.pipeline import extract
+    >>> out = os.path.join(tempfile.mkdtemp(), "feats.parquet")
+    >>> s = extract("data/samples", {"features": ["mfcc"], "sr": 16000, "functionals": ["mean", "std"]}, out)
+    >>> s.files_done, s.files_failed
+    (5, 0)
+    """
+    start = time.perf_counter()
+    spec = _as_spec(spec)
+    if out is None:
+        raise ParameterError("out (the output folder) is required")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs must be a positive integer, got {jobs!r}")
+    if engine not in ("local", "ray"):
+        raise ParameterError(f"engine must be 'local' or 'ray', got {engine!r}")
+    if format not in ("parquet", "npz"):
+        raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
+    files = discover(inputs, glob)
+    relpaths = dict(files)
+    if format == "npz":
+        clash = [rel for rel, n in Counter(relpaths.values()).items() if n > 1]
+        if clash:
+            raise ParameterError(f"two inputs would write the same npz file: {clash[:3]}; give their folders "
+                                 "separately or use parquet")
+    if engine == "ray":
+        from .ray_engine import run_ray
+
+        if resume:
+            raise ParameterError("resume is not supported with engine='ray' yet: rerun into a new folder")
+        summary = run_ray([p for p, _ in files], spec, os.fspath(out), format=format, overwrite=overwrite,
+                          address=address, on_start=on_start)
+    else:
+        sink = open_sink(format, os.fspath(out), spec, resume=resume, overwrite=overwrite, relpaths=relpaths)
+        summary = Summary(files_total=len(files), out=sink.out)
+        todo = [p for p, _ in files if p not in sink.done]
+        summary.files_skipped = len(files) - len(todo)
+        if on_start is not None:
+            on_start(len(todo), summary.files_skipped)
+        results = _run_local(todo, spec) if jobs == 1 else _run_pool(todo, spec, jobs)
+        batch: list[FileResult] = []
+        last_commit = time.perf_counter()
+        for r in results:
+            batch.append(r)
+            summary.add(r)
+            if progress is not None:
+                progress(r)
+            if len(batch) >= files_per_part or time.perf_counter() - last_commit >= seconds_per_part:
+                sink.commit(batch)
+                batch, last_commit = [], time.perf_counter()
+        if batch:
+            sink.commit(batch)
+        summary.dataset_problems = sink.close()  # this run's and, when resuming, earlier runs'
+    summary.wall_seconds = time.perf_counter() - start
+    if errors is not None:
+        _write_errors(os.fspath(errors), summary.dataset_problems)
+    return summary
+
+
+def _as_spec(spec: Any) -> ExtractorSpec:
+    if spec is None:
+        return ExtractorSpec()
+    if isinstance(spec, ExtractorSpec):
+        return spec
+    if isinstance(spec, dict):
+        return ExtractorSpec.from_dict(spec)
+    if isinstance(spec, (str, os.PathLike)):
+        return ExtractorSpec.load(spec)
+    raise ParameterError(f"spec must be an ExtractorSpec, a dict or a spec file, got {type(spec).__name__}")
+
+
+def _write_errors(path: str, records: Iterable[dict]) -> None:
+    from .sinks import _atomic_write
+
+    records = list(records)
+    if path.endswith(".csv"):
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=["level", "path", "type", "reason", "message"])
+        writer.writeheader()
+        for rec in records:
+            writer.writerow({k: rec.get(k, "") for k in writer.fieldnames})
+        data = buf.getvalue().encode()
+    else:
+        data = "".join(json.dumps(rec, sort_keys=True) + "\n" for rec in records).encode()
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    _atomic_write(os.path.abspath(path), lambda f: f.write(data))

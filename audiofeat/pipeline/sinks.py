@@ -1,0 +1,341 @@
+"""Where rows go: a parquet dataset folder or one npz per input file, written so that nothing is lost.
+
+Both sinks share one layout for bookkeeping, under ``OUT/_audiofeat/`` (readers of parquet folders skip names
+that start with ``_`` or ``.``):
+
+* ``spec.json``: the spec and the audiofeat version that made the dataset;
+* ``manifest-NNNNN.json``: one per committed batch of files, listing each file with its size, modification
+  time and status (``ok`` or the error), written *after* that batch's data, by rename;
+* ``errors.jsonl``: every failure and warning of the dataset, one JSON object per line (rebuilt from the
+  manifests at the end of each run).
+
+Every data file is written to a temporary name in the same folder and renamed into place, so a reader or a
+resumed run never sees half a file. A batch is committed when its manifest exists; on ``resume`` the files in
+the manifests are skipped and data files without a manifest (a run killed between the two renames) are
+removed, so the resumed dataset has the same rows as an uninterrupted run: no duplicates, no gaps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from typing import Any, Iterable
+
+import numpy as np
+
+from .. import __version__
+from .._checks import require
+from ..errors import ParameterError
+from .compute import FileResult
+from .spec import ExtractorSpec
+
+__all__ = ["ParquetSink", "NpzSink", "open_sink", "read_dataset", "META_DIR"]
+
+META_DIR = "_audiofeat"
+_MANIFEST = re.compile(r"^manifest-(\d{5,})\.json$")
+_PART = re.compile(r"^part-(\d{5,})\.parquet$")
+
+
+def _atomic_write(path: str, write) -> None:
+    folder = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, sort_keys=True, indent=1) + "\n").encode()
+
+
+class _Sink:
+    """Bookkeeping shared by both formats: the meta folder, manifests, resume and overwrite rules."""
+
+    kind = ""
+
+    def __init__(self, out: str, spec: ExtractorSpec, *, resume: bool = False, overwrite: bool = False) -> None:
+        self.out = os.path.abspath(os.fspath(out))
+        self.meta = os.path.join(self.out, META_DIR)
+        self.spec = spec
+        self.done: dict[str, dict] = {}
+        self.next_index = 0
+        self._prepare(resume, overwrite)
+
+    # -- setup
+    def _stamp(self) -> dict:
+        return {"format": self.kind, "spec": self.spec.to_dict(), "audiofeat_version": __version__}
+
+    def _prepare(self, resume: bool, overwrite: bool) -> None:
+        out = self.out
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise ParameterError(f"output {out!r} exists and is a file; audiofeat writes a folder there "
+                                 "(give a new name; nothing was changed)")
+        ours = os.path.isfile(os.path.join(self.meta, "spec.json"))
+        entries = [e for e in os.listdir(out)] if os.path.isdir(out) else []
+        if resume and ours:
+            with open(os.path.join(self.meta, "spec.json"), encoding="utf-8") as f:
+                stamp = json.load(f)
+            if stamp.get("spec") != self.spec.to_dict() or stamp.get("format") != self.kind:
+                raise ParameterError(
+                    f"cannot resume into {out!r}: it was made with another spec or format "
+                    f"({stamp.get('format')}: {json.dumps(stamp.get('spec'), sort_keys=True)}); "
+                    "use a new output folder")
+            self._load_manifests()
+            return
+        if entries:
+            if not ours:
+                raise ParameterError(f"output folder {out!r} is not empty and is not an audiofeat dataset; "
+                                     "give a new or empty folder (nothing was changed)")
+            if not overwrite:
+                raise ParameterError(f"output {out!r} already holds an audiofeat dataset: pass resume=True "
+                                     "(--resume) to finish it or overwrite=True (--overwrite) to replace it")
+            self._remove_ours()
+        os.makedirs(self.meta, exist_ok=True)
+        _atomic_write(os.path.join(self.meta, "spec.json"), lambda f: f.write(_json_bytes(self._stamp())))
+
+    def _manifests(self) -> list[tuple[int, str]]:
+        if not os.path.isdir(self.meta):
+            return []
+        found = []
+        for name in os.listdir(self.meta):
+            m = _MANIFEST.match(name)
+            if m:
+                found.append((int(m.group(1)), os.path.join(self.meta, name)))
+        return sorted(found)
+
+    def _load_manifests(self) -> None:
+        committed = set()
+        for index, path in self._manifests():
+            with open(path, encoding="utf-8") as f:
+                manifest = json.load(f)
+            for entry in manifest["files"]:
+                self.done[entry["path"]] = entry
+            committed.update(manifest.get("outputs", []))
+            self.next_index = index + 1
+        self._remove_uncommitted(committed)
+
+    def _remove_uncommitted(self, committed: set[str]) -> None:
+        """Data files of a batch whose manifest was never written, and temporary files."""
+        for folder, _, files in os.walk(self.out):
+            for name in files:
+                path = os.path.join(folder, name)
+                rel = os.path.relpath(path, self.out)
+                if name.startswith(".") and name.endswith(".tmp"):
+                    os.unlink(path)
+                elif self._is_data(rel) and rel not in committed:
+                    os.unlink(path)
+
+    def _remove_ours(self) -> None:
+        for folder, _, files in os.walk(self.out):
+            for name in files:
+                rel = os.path.relpath(os.path.join(folder, name), self.out)
+                if self._is_data(rel) or (name.startswith(".") and name.endswith(".tmp")):
+                    os.unlink(os.path.join(self.out, rel))
+        shutil.rmtree(self.meta, ignore_errors=True)
+
+    def _is_data(self, rel: str) -> bool:
+        raise NotImplementedError
+
+    # -- writing
+    def commit(self, results: list[FileResult]) -> None:
+        """Write one batch's data, then its manifest (the commit point)."""
+        outputs = self._write(results)
+        files = []
+        for r in results:
+            entry = {"path": r.path, "size": r.size, "mtime": r.mtime, "rows": len(r.rows),
+                     "status": "ok" if r.ok else "error", "seconds": r.seconds}
+            if r.error:
+                entry["error"] = r.error
+            if r.warnings:
+                entry["warnings"] = r.warnings
+            files.append(entry)
+            self.done[r.path] = entry
+        manifest = {"index": self.next_index, "outputs": outputs, "files": files}
+        _atomic_write(os.path.join(self.meta, f"manifest-{self.next_index:05d}.json"),
+                      lambda f: f.write(_json_bytes(manifest)))
+        self.next_index += 1
+
+    def _write(self, results: list[FileResult]) -> list[str]:
+        raise NotImplementedError
+
+    def problems(self) -> list[dict]:
+        """Every error and warning recorded in this dataset, in commit order."""
+        out = []
+        for _, path in self._manifests():
+            with open(path, encoding="utf-8") as f:
+                for entry in json.load(f)["files"]:
+                    if entry.get("error"):
+                        out.append({"level": "error", **entry["error"]})
+                    for w in entry.get("warnings", []):
+                        out.append({"level": "warning", **w})
+        return out
+
+    def close(self) -> list[dict]:
+        problems = self.problems()
+        payload = "".join(json.dumps(p, sort_keys=True) + "\n" for p in problems).encode()
+        _atomic_write(os.path.join(self.meta, "errors.jsonl"), lambda f: f.write(payload))
+        return problems
+
+
+# ------------------------------------------------------------------------------------------------ parquet
+def _nested(values: list[np.ndarray]):
+    """A pyarrow list array (one nesting level per axis) of float32 arrays of equal ndim."""
+    import pyarrow as pa
+
+    ndim = values[0].ndim
+    flat = np.concatenate([np.ascontiguousarray(v, dtype=np.float32).reshape(-1) for v in values])
+    arr = pa.array(flat, type=pa.float32())
+    # build from the innermost axis out
+    for axis in range(ndim - 1, -1, -1):
+        lengths = []
+        for v in values:
+            outer = int(np.prod(v.shape[:axis])) if axis else 1
+            lengths.extend([v.shape[axis]] * outer)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        arr = pa.ListArray.from_arrays(pa.array(offsets), arr)
+    return arr
+
+
+def rows_to_table(rows: list[dict], spec: ExtractorSpec):
+    """A pyarrow table of rows (frame arrays as nested lists with a ``<name>_shape`` column)."""
+    import pyarrow as pa
+
+    columns: dict[str, Any] = {}
+    names = list(rows[0])
+    for name in names:
+        values = [r[name] for r in rows]
+        if isinstance(values[0], np.ndarray):
+            columns[name] = _nested(values)
+            columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int32()))
+        elif name == "path":
+            columns[name] = pa.array(values, type=pa.string())
+        elif name in ("size",):
+            columns[name] = pa.array(values, type=pa.int64())
+        elif name in ("sr", "segment"):
+            columns[name] = pa.array(values, type=pa.int32())
+        else:
+            columns[name] = pa.array(values, type=pa.float64())
+    table = pa.table(columns)
+    meta = {b"audiofeat": json.dumps({"spec": spec.to_dict(), "audiofeat_version": __version__}).encode()}
+    return table.replace_schema_metadata(meta)
+
+
+class ParquetSink(_Sink):
+    """``OUT/part-NNNNN.parquet``: one part per committed batch, one row per file or segment."""
+
+    kind = "parquet"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.pq = require("pyarrow.parquet", "parquet output", "pyarrow")
+        super().__init__(*args, **kwargs)
+
+    def _is_data(self, rel: str) -> bool:
+        return bool(_PART.match(rel))
+
+    def _write(self, results: list[FileResult]) -> list[str]:
+        rows = [row for r in results for row in r.rows]
+        if not rows:
+            return []
+        table = rows_to_table(rows, self.spec)
+        name = f"part-{self.next_index:05d}.parquet"
+        _atomic_write(os.path.join(self.out, name), lambda f: self.pq.write_table(table, f))
+        return [name]
+
+
+# ------------------------------------------------------------------------------------------------ npz
+class NpzSink(_Sink):
+    """``OUT/<input tree>/<file>.npz`` per input file: each column as an array (segments stacked first)."""
+
+    kind = "npz"
+
+    def __init__(self, *args: Any, relpaths: dict[str, str] | None = None, **kwargs: Any) -> None:
+        self.relpaths = relpaths or {}
+        super().__init__(*args, **kwargs)
+
+    def _is_data(self, rel: str) -> bool:
+        return rel.endswith(".npz") and not rel.startswith(META_DIR + os.sep)
+
+    def target(self, path: str) -> str:
+        rel = self.relpaths.get(path, os.path.basename(path))
+        target = os.path.normpath(os.path.join(self.out, rel + ".npz"))
+        if os.path.commonpath([target, self.out]) != self.out or target.startswith(self.meta + os.sep):
+            raise ParameterError(f"{path!r} would be written outside the output folder")
+        return target
+
+    def _write(self, results: list[FileResult]) -> list[str]:
+        written = []
+        for r in results:
+            if not r.rows:
+                continue
+            arrays: dict[str, Any] = {}
+            for key in r.rows[0]:
+                values = [row[key] for row in r.rows]
+                if key == "path":
+                    arrays["path"] = np.array(r.path)
+                elif key in ("size", "mtime", "sr"):
+                    arrays[key] = np.array(values[0])
+                elif len(values) == 1 and "segment" not in r.rows[0]:
+                    arrays[key] = np.asarray(values[0])
+                else:
+                    arrays[key] = np.stack([np.asarray(v) for v in values])
+            arrays["spec"] = np.array(self.spec.to_json())
+            arrays["audiofeat_version"] = np.array(__version__)
+            target = self.target(r.path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _atomic_write(target, lambda f: np.savez(f, **arrays))
+            written.append(os.path.relpath(target, self.out))
+        return written
+
+
+def open_sink(fmt: str, out: str, spec: ExtractorSpec, *, resume: bool = False, overwrite: bool = False,
+              relpaths: dict[str, str] | None = None) -> _Sink:
+    """The sink for ``fmt`` (``'parquet'`` or ``'npz'``) at ``out``."""
+    if fmt == "parquet":
+        return ParquetSink(out, spec, resume=resume, overwrite=overwrite)
+    if fmt == "npz":
+        return NpzSink(out, spec, resume=resume, overwrite=overwrite, relpaths=relpaths)
+    raise ParameterError(f"format must be 'parquet' or 'npz', got {fmt!r}")
+
+
+def read_dataset(out: str | os.PathLike):
+    """A parquet dataset written by :func:`audiofeat.pipeline.extract` as a pandas DataFrame, in a stable order.
+
+    Rows are sorted by ``path`` (and ``segment``), so the same inputs give the same frame whatever the number of
+    jobs or interruptions.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiofeat.pipeline import extract, read_dataset
+    >>> out = os.path.join(tempfile.mkdtemp(), "features.parquet")
+    >>> _ = extract(["data/samples/speech.wav"], {"features": ["mfcc"], "functionals": ["mean"]}, out)
+    >>> read_dataset(out).shape
+    (1, 25)
+    """
+    pd = require("pandas", "reading datasets", "pandas")
+    out = os.fspath(out)
+    if os.path.isdir(out) and not any(_PART.match(n) for n in os.listdir(out)):
+        return pd.DataFrame()  # every file failed: no rows
+    frame = pd.read_parquet(out)
+    keys = ["path"] + (["segment"] if "segment" in frame.columns else [])
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def iter_problems(out: str) -> Iterable[dict]:
+    path = os.path.join(os.fspath(out), META_DIR, "errors.jsonl")
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
