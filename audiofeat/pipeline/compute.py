@@ -72,7 +72,7 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec) -> dict[str,
     out: dict[str, np.ndarray] = {}
     for fs in spec.features:
         feature = get_feature(fs.name)
-        value = feature(y, sr, fs.full_params)
+        value = feature(y, sr, fs.full_params, spec.device)
         out[fs.name] = value
         out.update(_deltas(fs.name, value, fs.deltas))
     return out
@@ -81,8 +81,8 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec) -> dict[str,
 class _Framer:
     """Feeds one streamable feature the blocks of its (virtually) padded signal; see the module docstring."""
 
-    def __init__(self, feature, params: dict, sr: float, channels: int | None) -> None:
-        self.feature, self.params, self.sr = feature, params, sr
+    def __init__(self, feature, params: dict, sr: float, channels: int | None, device: str | None = None) -> None:
+        self.feature, self.params, self.sr, self.device = feature, params, sr, device
         self.n, self.hop, self.center = feature.framing(params)
         self.pad = self.n // 2 if self.center else 0
         shape = (channels, self.pad) if channels else (self.pad,)
@@ -97,7 +97,7 @@ class _Framer:
         m = 1 + (length - self.n) // self.hop if length >= self.n else 0
         if m > 0:
             self.parts.append(self.feature.frames_of_block(buf[..., : (m - 1) * self.hop + self.n], self.sr,
-                                                           self.params))
+                                                           self.params, self.device))
             buf = buf[..., m * self.hop:]
         self.buf = np.ascontiguousarray(buf)
 
@@ -106,7 +106,7 @@ class _Framer:
             raise AudiofeatError("the signal is shorter than one frame")
         frames = np.concatenate(self.parts, axis=-1)
         self.parts = []
-        return self.feature.finish_frames(frames, self.sr, self.params)
+        return self.feature.finish_frames(frames, self.sr, self.params, self.device)
 
 
 def _streamable(spec: ExtractorSpec) -> bool:
@@ -120,7 +120,7 @@ def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long:
     sr = spec.sr or native_sr
     if not long:
         y, _ = afio.load(path, sr=spec.sr, mono=spec.mono)
-        yield y, True
+        yield (y if spec.mono or y.ndim == 2 else y[None]), True
         return
     import soxr
 
@@ -136,7 +136,8 @@ def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long:
         x = pending
         if resampler is not None:
             x = resampler.resample_chunk(np.ascontiguousarray(x.T), last=last).T  # soxr wants (n, channels)
-        yield np.ascontiguousarray(x, dtype=np.float32), last
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        yield (x if spec.mono or x.ndim == 2 else x[None]), last
         pending = nxt
 
 
@@ -258,7 +259,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     long = meta.duration > spec.block_seconds
     base = {"path": path, "size": result.size, "mtime": result.mtime, "sr": int(sr)}
     chunks = _chunks(path, spec, native_sr, meta.channels, long)
-    channels = None if spec.mono or meta.channels == 1 else meta.channels
+    channels = None if spec.mono else meta.channels  # mono=False: a channel axis even for one channel
 
     if spec.segment is not None:
         window = max(1, int(round(spec.segment["window"] * sr)))
@@ -275,7 +276,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         return rows, seconds
 
     if long and _streamable(spec):
-        framers = {fs.name: _Framer(get_feature(fs.name), fs.full_params, sr, channels) for fs in spec.features}
+        framers = {fs.name: _Framer(get_feature(fs.name), fs.full_params, sr, channels, spec.device)
+                   for fs in spec.features}
         n = 0
         for x, last in chunks:
             n += x.shape[-1]

@@ -57,7 +57,7 @@ class Feature:
         """Every keyword parameter with its default as the pipeline uses it (the function's, or ours)."""
         out = {}
         for p in self.signature.parameters.values():
-            if p.name in ("y", "sr", "S") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            if p.name in ("y", "sr", "S", "out", "dtype") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
                 continue
             if p.default is not inspect.Parameter.empty:
                 out[p.name] = p.default
@@ -78,27 +78,28 @@ class Feature:
         if self.kind != "frames" or not self.streamable:
             return None
         length = params.get("n_fft", params.get("frame_length"))
-        hop = params.get("hop_length")
-        if length is None or hop is None or "center" not in params:
+        if length is None or "center" not in params or "hop_length" not in params:
             return None
+        hop = params["hop_length"] if params["hop_length"] is not None else int(length) // 4  # librosa's default
         if params["center"] and params.get("pad_mode", "constant") != "constant":
             return None  # reflecting pads read samples from inside the signal; use the whole signal
         return int(length), int(hop), bool(params["center"])
 
-    def frames_of_block(self, y: np.ndarray, sr: float, params: dict) -> np.ndarray:
+    def frames_of_block(self, y: np.ndarray, sr: float, params: dict, device: str | None = None) -> np.ndarray:
         """The frames that lie wholly inside ``y`` (the frame-local stage, ``center=False``)."""
         params = {**params, "center": False}
         if self.stage is not None:
-            return np.asarray(self.stage(y, sr, params))
-        return self(y, sr, params)
+            return _numpy(self.stage(_on(y, device, self.fn), sr, params))
+        return self(y, sr, params, device)
 
-    def finish_frames(self, frames: np.ndarray, sr: float, params: dict) -> np.ndarray:
+    def finish_frames(self, frames: np.ndarray, sr: float, params: dict, device: str | None = None) -> np.ndarray:
         """The feature from the whole signal's frame-local stage."""
         if self.finish is None:
             return frames
-        return np.asarray(self.finish(frames, sr, params))
+        return _numpy(self.finish(_on(frames, device, self.fn), sr, params))
 
-    def __call__(self, y: np.ndarray, sr: float, params: dict) -> np.ndarray:
+    def __call__(self, y: np.ndarray, sr: float, params: dict, device: str | None = None) -> np.ndarray:
+        y = _on(y, device, self.fn)
         sig = self.signature.parameters
         kwargs = dict(params)
         if "sr" in sig:
@@ -108,8 +109,24 @@ class Feature:
         else:
             out = self.fn(y, **kwargs)
         if self.transform is not None:
-            out = self.transform(out)
-        return np.asarray(out)
+            out = abs(out) if self.transform is np.abs else self.transform(out)
+        return _numpy(out)
+
+
+def _on(x: np.ndarray, device: str | None, fn: Callable) -> Any:
+    """``x`` as a torch tensor on ``device`` when one is asked for and ``fn`` supports torch."""
+    caps = getattr(fn, "__audiofeat_capabilities__", None)
+    if device is None or (caps is not None and not caps.torch):
+        return x
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(x)).to(device)
+
+
+def _numpy(x: Any) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
 
 
 #: name -> Feature, in registration order

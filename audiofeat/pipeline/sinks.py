@@ -29,6 +29,7 @@ import numpy as np
 from .. import __version__
 from .._checks import require
 from ..errors import ParameterError
+from ..io import _umask
 from .compute import FileResult
 from .spec import ExtractorSpec
 
@@ -43,6 +44,7 @@ def _atomic_write(path: str, write) -> None:
     folder = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # the permissions a plain open() would give, not mkstemp's 0600
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -326,7 +328,8 @@ def read_dataset(out: str | os.PathLike):
     """
     pd = require("pandas", "reading datasets", "pandas")
     out = os.fspath(out)
-    if os.path.isdir(out) and not any(_PART.match(n) for n in os.listdir(out)):
+    if os.path.isdir(out) and not any(n.endswith(".parquet") and not n.startswith((".", "_"))
+                                      for n in os.listdir(out)):
         return pd.DataFrame()  # every file failed: no rows
     frame = pd.read_parquet(out)
     keys = ["path"] + (["segment"] if "segment" in frame.columns else [])

@@ -109,7 +109,10 @@ class ExtractorSpec:
     keep_frames : bool or None
         Keep frame-level arrays as well; default: only when no functionals are asked for.
     block_seconds : float
-        Files longer than this are processed in blocks of this length (bounded memory).
+        Files longer than this are processed in blocks (bounded memory).
+    device : str or None
+        ``None`` computes on numpy; ``'cpu'``, ``'cuda'``, ``'cuda:1'`` compute the features that support torch
+        on a torch tensor there (the Ray engine then asks for GPU actors). Outputs are numpy either way.
 
     Examples
     --------
@@ -127,6 +130,7 @@ class ExtractorSpec:
     functionals: tuple[str, ...] | None = None
     keep_frames: bool | None = None
     block_seconds: float = 600.0
+    device: str | None = None
 
     def __post_init__(self) -> None:
         feats = self.features
@@ -162,6 +166,8 @@ class ExtractorSpec:
             object.__setattr__(self, "functionals", tuple(name for name, _ in parsed))
         if self.keep_frames is None:
             object.__setattr__(self, "keep_frames", self.functionals is None)
+        if self.device is not None and not isinstance(self.device, str):
+            raise ParameterError(f"device must be a torch device string such as 'cuda' or None, got {self.device!r}")
         if not (isinstance(self.block_seconds, (int, float)) and self.block_seconds >= 1.0):
             raise ParameterError(f"block_seconds must be >= 1, got {self.block_seconds!r}")
 
@@ -176,7 +182,7 @@ class ExtractorSpec:
     def from_dict(cls, data: dict) -> "ExtractorSpec":
         if not isinstance(data, dict):
             raise ParameterError(f"a spec is a mapping, got {type(data).__name__}")
-        known = {"features", "sr", "mono", "segment", "functionals", "keep_frames", "block_seconds"}
+        known = {"features", "sr", "mono", "segment", "functionals", "keep_frames", "block_seconds", "device"}
         extra = set(data) - known
         if extra:
             raise ParameterError(f"unknown spec keys {sorted(extra)}; expected some of {sorted(known)}")
