@@ -80,6 +80,8 @@ then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
     ex.add_argument("--overwrite", action="store_true", help="replace an audiofeat dataset at OUT")
     ex.add_argument("--glob", metavar="PATTERN", help="which files to take from folders, e.g. '*.wav'")
     ex.add_argument("--errors", metavar="PATH", help="also write failures and warnings here (.jsonl or .csv)")
+    ex.add_argument("--part-files", type=int, default=200, metavar="N",
+                    help="commit a part after N files (or 30 s): the unit of --resume (default 200)")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary's last line")
     ex.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -209,7 +211,8 @@ def _extract(args: argparse.Namespace) -> int:
     try:
         summary = extract(args.inputs, spec, args.output, format=fmt, jobs=args.jobs, engine=args.engine,
                           resume=args.resume, overwrite=args.overwrite, glob=args.glob, errors=args.errors,
-                          progress=progress, on_start=progress.start, address=args.address)
+                          progress=progress, on_start=progress.start, address=args.address,
+                          files_per_part=args.part_files)
     finally:
         progress.close()
     if args.json:

@@ -81,13 +81,17 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec) -> dict[str,
 class _Framer:
     """Feeds one streamable feature the blocks of its (virtually) padded signal; see the module docstring."""
 
-    def __init__(self, feature, params: dict, sr: float, channels: int | None, device: str | None = None) -> None:
+    def __init__(self, feature, params: dict, sr: float, channels: int | None, device: str | None = None,
+                 expected_samples: int = 0) -> None:
         self.feature, self.params, self.sr, self.device = feature, params, sr, device
         self.n, self.hop, self.center = feature.framing(params)
         self.pad = self.n // 2 if self.center else 0
         shape = (channels, self.pad) if channels else (self.pad,)
         self.buf = np.zeros(shape, dtype=np.float32)
-        self.parts: list[np.ndarray] = []
+        # frames go into one array sized from the expected length (no concatenation copy at the end)
+        self.capacity = max(1, 1 + (expected_samples + 2 * self.pad - self.n) // self.hop + 8)
+        self.out: np.ndarray | None = None
+        self.count = 0
 
     def feed(self, x: np.ndarray, last: bool) -> None:
         buf = np.concatenate([self.buf, x], axis=-1)
@@ -96,16 +100,27 @@ class _Framer:
         length = buf.shape[-1]
         m = 1 + (length - self.n) // self.hop if length >= self.n else 0
         if m > 0:
-            self.parts.append(self.feature.frames_of_block(buf[..., : (m - 1) * self.hop + self.n], self.sr,
-                                                           self.params, self.device))
+            part = self.feature.frames_of_block(buf[..., : (m - 1) * self.hop + self.n], self.sr, self.params,
+                                                self.device)
+            self._store(part)
             buf = buf[..., m * self.hop:]
         self.buf = np.ascontiguousarray(buf)
 
+    def _store(self, part: np.ndarray) -> None:
+        k = part.shape[-1]
+        if self.out is None:
+            self.out = np.empty((*part.shape[:-1], max(self.capacity, k)), dtype=part.dtype)
+        if self.count + k > self.out.shape[-1]:  # longer than expected: grow geometrically
+            grown = np.empty((*self.out.shape[:-1], max(2 * self.out.shape[-1], self.count + k)), self.out.dtype)
+            grown[..., : self.count] = self.out[..., : self.count]
+            self.out = grown
+        self.out[..., self.count: self.count + k] = part
+        self.count += k
+
     def result(self) -> np.ndarray:
-        if not self.parts:
+        if self.out is None or self.count == 0:
             raise AudiofeatError("the signal is shorter than one frame")
-        frames = np.concatenate(self.parts, axis=-1)
-        self.parts = []
+        frames, self.out = self.out[..., : self.count], None
         return self.feature.finish_frames(frames, self.sr, self.params, self.device)
 
 
@@ -179,7 +194,7 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
             if spec.keep_frames:
                 row[name] = value.astype(np.float32, copy=False)
             if spec.functionals:
-                stats = functionals(value.astype(np.float64), spec.functionals, nan_policy="omit")
+                stats = _functionals_by_rows(value, spec.functionals)
                 for col, v in zip(functional_names(name, value.shape[:-1], spec.functionals), stats.reshape(-1)):
                     row[col] = float(v)
         elif value.ndim == 0:
@@ -188,6 +203,17 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
             for col, v in zip(functional_names(name, value.shape, ["value"]), value.reshape(-1)):
                 row[col[: -len("_value")]] = float(v)
     return row
+
+
+def _functionals_by_rows(F: np.ndarray, stats: tuple[str, ...], rows_per_call: int = 8) -> np.ndarray:
+    """functionals in float64, a few rows at a time (a 2-hour mel spectrogram would otherwise take several
+    float64 temporaries of its own size)."""
+    flat = F.reshape(-1, F.shape[-1])
+    out = np.empty((flat.shape[0], len(stats)))
+    for i in range(0, flat.shape[0], rows_per_call):
+        out[i: i + rows_per_call] = functionals(flat[i: i + rows_per_call].astype(np.float64), stats,
+                                                nan_policy="omit")
+    return out.reshape(*F.shape[:-1], len(stats))
 
 
 def _error(path: str, exc: BaseException) -> dict:
@@ -276,7 +302,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         return rows, seconds
 
     if long and _streamable(spec):
-        framers = {fs.name: _Framer(get_feature(fs.name), fs.full_params, sr, channels, spec.device)
+        expected = int(meta.frames * sr / native_sr)
+        framers = {fs.name: _Framer(get_feature(fs.name), fs.full_params, sr, channels, spec.device, expected)
                    for fs in spec.features}
         n = 0
         for x, last in chunks:
@@ -285,7 +312,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
                 framer.feed(x, last)
         features = {}
         for fs in spec.features:
-            value = framers[fs.name].result()
+            value = framers.pop(fs.name).result()  # each framer's frames are let go once finished
             features[fs.name] = value
             features.update(_deltas(fs.name, value, fs.deltas))
     else:

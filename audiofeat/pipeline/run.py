@@ -127,8 +127,8 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
                 dirs.sort()
                 rel_folder = os.path.relpath(folder, item)
                 for name in dirs:
-                    if name.lower().endswith(AUDIO_EXTENSIONS):
-                        rel = os.path.normpath(os.path.join(rel_folder, name))
+                    rel = os.path.normpath(os.path.join(rel_folder, name))
+                    if wanted(rel, name):  # a folder named like audio is reported, not skipped
                         add(os.path.join(folder, name), os.path.join(base, rel))
                 for name in sorted(files):
                     rel = os.path.normpath(os.path.join(rel_folder, name))
@@ -278,6 +278,8 @@ def extract(
         raise ParameterError(f"engine must be 'local' or 'ray', got {engine!r}")
     if format not in ("parquet", "npz"):
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
+    if isinstance(files_per_part, bool) or not isinstance(files_per_part, int) or files_per_part < 1:
+        raise ParameterError(f"files_per_part must be a positive integer, got {files_per_part!r}")
     files = discover(inputs, glob)
     relpaths = dict(files)
     if format == "npz":

@@ -328,10 +328,11 @@ def read_dataset(out: str | os.PathLike):
     """
     pd = require("pandas", "reading datasets", "pandas")
     out = os.fspath(out)
-    if os.path.isdir(out) and not any(n.endswith(".parquet") and not n.startswith((".", "_"))
-                                      for n in os.listdir(out)):
+    parts = sorted(os.path.join(out, n) for n in os.listdir(out)
+                   if n.endswith(".parquet") and not n.startswith((".", "_"))) if os.path.isdir(out) else [out]
+    if not parts:
         return pd.DataFrame()  # every file failed: no rows
-    frame = pd.read_parquet(out)
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     keys = ["path"] + (["segment"] if "segment" in frame.columns else [])
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
