@@ -299,7 +299,8 @@ def _augment(args: argparse.Namespace) -> int:
                 z = transform(y, sr, rng=rng)
                 stem, ext = os.path.splitext(rel)
                 target = os.path.join(args.output, f"{stem}" + (f"_aug{c}" if args.copies > 1 else "") + ext)
-                save(target, z, sr, overwrite=args.overwrite, makedirs=True)
+                os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+                save(target, z, sr, overwrite=args.overwrite)
             done += 1
         except AudioFileError as exc:
             failed += 1

@@ -169,7 +169,7 @@ def specshow(
         ax.set_ylabel("Hz")
     elif y_axis == "cqt_note":
         ax.set_yscale("log", base=2)
-        octaves = [f for f in 440.0 * 2.0 ** ((np.arange(0, 128, 12) - 69 - 9) / 12) if y.min() <= f <= y.max()]
+        octaves = [f for f in 440.0 * 2.0 ** ((np.arange(0, 128, 12) - 69) / 12) if y.min() <= f <= y.max()]
         ax.set_yticks(octaves, [_note(f) for f in octaves])
         ax.set_ylabel("Note")
     elif y_axis == "chroma":
