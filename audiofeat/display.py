@@ -114,7 +114,7 @@ def specshow(
     >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)
     >>> S = audiofeat.amplitude_to_db(np.abs(audiofeat.stft(y)), ref=np.max)
     >>> mesh = audiofeat.display.specshow(S, sr=22050, x_axis="time", y_axis="log")
-    >>> [round(v, 3) for v in mesh.axes.get_xlim()]
+    >>> [round(float(v), 3) for v in mesh.axes.get_xlim()]
     [0.0, 1.022]
     """
     plt = _plt()
@@ -222,7 +222,7 @@ def waveshow(
     >>> import numpy as np, audiofeat
     >>> import matplotlib; matplotlib.use("Agg")
     >>> artist = audiofeat.display.waveshow(np.zeros(44100), sr=22050)
-    >>> [round(v, 3) for v in artist.axes.get_xlim()]
+    >>> [round(float(v), 3) for v in artist.axes.get_xlim()]
     [0.0, 2.0]
     """
     plt = _plt()
