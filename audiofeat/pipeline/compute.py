@@ -205,10 +205,11 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
     return row
 
 
-def _functionals_by_rows(F: np.ndarray, stats: tuple[str, ...], rows_per_call: int = 8) -> np.ndarray:
+def _functionals_by_rows(F: np.ndarray, stats: tuple[str, ...], max_elements: int = 1 << 20) -> np.ndarray:
     """functionals in float64, a few rows at a time (a 2-hour mel spectrogram would otherwise take several
     float64 temporaries of its own size)."""
     flat = F.reshape(-1, F.shape[-1])
+    rows_per_call = max(1, max_elements // max(1, flat.shape[1]))
     out = np.empty((flat.shape[0], len(stats)))
     for i in range(0, flat.shape[0], rows_per_call):
         out[i: i + rows_per_call] = functionals(flat[i: i + rows_per_call].astype(np.float64), stats,
