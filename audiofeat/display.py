@@ -67,6 +67,17 @@ def _freq_coords(kind: str, n: int, sr: float, n_fft: int | None, fmin: float | 
     raise ParameterError(f"y_axis must be one of {_FREQ_AXES}, 'frames' or None, got {kind!r}")
 
 
+def _hz_ticks(ax: Any, lo: float, hi: float, first: int = 6) -> None:
+    """Plain Hz labels (0, 128, 256, ... 8192) instead of powers of two on a (sym)log axis."""
+    import matplotlib.ticker as mticker
+
+    ticks = [0.0] + [2.0 ** k for k in range(first, 16) if max(lo, 1.0) <= 2.0 ** k <= hi]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    ax.yaxis.set_major_locator(mticker.FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_locator(mticker.NullLocator())
+
+
 def specshow(
     data: Any,
     *,
@@ -160,9 +171,11 @@ def specshow(
     elif y_axis == "log":
         ax.set_yscale("symlog", base=2, linthresh=64.0)
         ax.set_ylim(max(y.min(), 0.0), y.max())
+        _hz_ticks(ax, y.min(), y.max())
         ax.set_ylabel("Hz (log)")
     elif y_axis == "mel":
         ax.set_yscale("symlog", base=2, linthresh=1000.0)
+        _hz_ticks(ax, y.min(), y.max(), first=9)
         ax.set_ylabel("Hz (mel)")
     elif y_axis == "cqt_hz":
         ax.set_yscale("log", base=2)
@@ -295,7 +308,7 @@ def plot_file(path: str | os.PathLike, *, feature: str = "mel", out: str | os.Pa
 
     y, rate = af.load(path, sr=sr)
     hop = 512
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=figsize, dpi=dpi, sharex=True,
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=figsize, dpi=dpi, sharex=True, layout="constrained",
                                       gridspec_kw={"height_ratios": [1, 2]})
     waveshow(y, sr=rate, ax=top, color="steelblue")
     top.set_ylabel("Amplitude")
@@ -304,20 +317,20 @@ def plot_file(path: str | os.PathLike, *, feature: str = "mel", out: str | os.Pa
     if feature == "mel":
         S = af.power_to_db(af.melspectrogram(y=y, sr=rate, hop_length=hop), ref=np.max)
         mesh = specshow(S, sr=rate, hop_length=hop, x_axis="time", y_axis="mel", ax=bottom)
-        fig.colorbar(mesh, ax=bottom, format="%+.0f dB")
+        fig.colorbar(mesh, ax=[top, bottom], format="%+.0f dB")
     elif feature == "mfcc":
         M = af.mfcc(y=y, sr=rate, hop_length=hop)
         mesh = specshow(M, sr=rate, hop_length=hop, x_axis="time", ax=bottom, cmap="coolwarm")
         bottom.set_ylabel("MFCC")
-        fig.colorbar(mesh, ax=bottom)
+        fig.colorbar(mesh, ax=[top, bottom])
     elif feature == "stft":
         S = af.amplitude_to_db(np.abs(af.stft(y, hop_length=hop)), ref=np.max)
         mesh = specshow(S, sr=rate, hop_length=hop, x_axis="time", y_axis="log", ax=bottom)
-        fig.colorbar(mesh, ax=bottom, format="%+.0f dB")
+        fig.colorbar(mesh, ax=[top, bottom], format="%+.0f dB")
     elif feature == "chroma" and hasattr(af, "chroma_stft"):
         C = af.chroma_stft(y=y, sr=rate, hop_length=hop)
         mesh = specshow(C, sr=rate, hop_length=hop, x_axis="time", y_axis="chroma", ax=bottom, cmap="viridis")
-        fig.colorbar(mesh, ax=bottom)
+        fig.colorbar(mesh, ax=[top, bottom])
     elif feature == "pitch" and hasattr(af, "pyin"):
         S = af.amplitude_to_db(np.abs(af.stft(y, hop_length=hop)), ref=np.max)
         specshow(S, sr=rate, hop_length=hop, x_axis="time", y_axis="log", ax=bottom)
@@ -341,7 +354,6 @@ def plot_file(path: str | os.PathLike, *, feature: str = "mel", out: str | os.Pa
                                                              ("onsets", hasattr(af.onset, "onset_strength")))
                                             if ok]
         raise ParameterError(f"cannot plot feature {feature!r}; available: {known}")
-    fig.tight_layout()
     out = os.fspath(out)
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
