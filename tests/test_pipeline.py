@@ -409,3 +409,24 @@ print(json.dumps({{"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["seconds"] == pytest.approx(seconds)
     assert res["rss_mb"] < 500, res
+
+
+def test_two_runs_cannot_write_one_folder(tmp_path):
+    out = tmp_path / "out"
+    extract(SAMPLES, {"features": ["mfcc"], "sr": 16000}, out)
+    holder = subprocess.Popen([sys.executable, "-c", (  # another process holds the folder's lock
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); fcntl.lockf(f.fileno(), fcntl.LOCK_EX); "
+        "print('locked', flush=True); time.sleep(60)"), str(out / "_audiofeat" / "lock")], stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(ParameterError, match="another audiofeat run"):
+            extract(SAMPLES, {"features": ["mfcc"], "sr": 16000}, out, resume=True)
+        with pytest.raises(ParameterError, match="another audiofeat run"):
+            extract(SAMPLES, {"features": ["mfcc"], "sr": 16000}, out, overwrite=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(read_dataset(out)) == 5
+    s = extract(SAMPLES, {"features": ["mfcc"], "sr": 16000}, out, resume=True)  # released: works again
+    assert s.files_skipped == 5 and s.files_done == 0

@@ -142,4 +142,5 @@ def _run(ray: Any, paths: list[str], spec: ExtractorSpec, sink: Any, on_start: C
     _atomic_write(os.path.join(sink.out, META_DIR, "errors.jsonl"), lambda f: f.write(payload))
     manifest = {"engine": "ray", "files": len(paths), "failed": summary.files_failed}
     _atomic_write(os.path.join(sink.out, META_DIR, "ray-run.json"), lambda f: f.write(_json_bytes(manifest)))
+    sink._unlock()
     return summary

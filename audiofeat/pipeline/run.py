@@ -304,17 +304,19 @@ def extract(
         results = _run_local(todo, spec) if jobs == 1 else _run_pool(todo, spec, jobs)
         batch: list[FileResult] = []
         last_commit = time.perf_counter()
-        for r in results:
-            batch.append(r)
-            summary.add(r)
-            if progress is not None:
-                progress(r)
-            if len(batch) >= files_per_part or time.perf_counter() - last_commit >= seconds_per_part:
+        try:
+            for r in results:
+                batch.append(r)
+                summary.add(r)
+                if progress is not None:
+                    progress(r)
+                if len(batch) >= files_per_part or time.perf_counter() - last_commit >= seconds_per_part:
+                    sink.commit(batch)
+                    batch, last_commit = [], time.perf_counter()
+            if batch:
                 sink.commit(batch)
-                batch, last_commit = [], time.perf_counter()
-        if batch:
-            sink.commit(batch)
-        summary.dataset_problems = sink.close()  # this run's and, when resuming, earlier runs'
+        finally:
+            summary.dataset_problems = sink.close()  # this run's and, when resuming, earlier runs'
     summary.wall_seconds = time.perf_counter() - start
     if errors is not None:
         _write_errors(os.fspath(errors), summary.dataset_problems)

@@ -73,17 +73,41 @@ class _Sink:
         self.spec = spec
         self.done: dict[str, dict] = {}
         self.next_index = 0
+        self._lock_file = None
         self._prepare(resume, overwrite)
 
     # -- setup
     def _stamp(self) -> dict:
         return {"format": self.kind, "spec": self.spec.to_dict(), "audiofeat_version": __version__}
 
+    def _lock(self) -> None:
+        """One run per output folder: a second run into it (resume or not) is refused while this one works."""
+        import fcntl
+
+        os.makedirs(self.meta, exist_ok=True)
+        f = open(os.path.join(self.meta, "lock"), "a+")
+        try:
+            # a POSIX record lock: held by this process only (forked workers do not inherit it, unlike flock),
+            # released by the kernel if the process dies, so a killed run never blocks its resume
+            fcntl.lockf(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            raise ParameterError(f"another audiofeat run is writing to {self.out!r}; wait for it or use another "
+                                 "output folder") from None
+        self._lock_file = f
+
+    def _unlock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing releases the lock
+            self._lock_file = None
+
     def _prepare(self, resume: bool, overwrite: bool) -> None:
         out = self.out
         if os.path.exists(out) and not os.path.isdir(out):
             raise ParameterError(f"output {out!r} exists and is a file; audiofeat writes a folder there "
                                  "(give a new name; nothing was changed)")
+        if os.path.isdir(self.meta):
+            self._lock()
         ours = os.path.isfile(os.path.join(self.meta, "spec.json"))
         entries = [e for e in os.listdir(out)] if os.path.isdir(out) else []
         if resume and ours:
@@ -103,8 +127,10 @@ class _Sink:
             if not overwrite:
                 raise ParameterError(f"output {out!r} already holds an audiofeat dataset: pass resume=True "
                                      "(--resume) to finish it or overwrite=True (--overwrite) to replace it")
+            self._unlock()
             self._remove_ours()
-        os.makedirs(self.meta, exist_ok=True)
+        if self._lock_file is None:
+            self._lock()
         _atomic_write(os.path.join(self.meta, "spec.json"), lambda f: f.write(_json_bytes(self._stamp())))
 
     def _manifests(self) -> list[tuple[int, str]]:
@@ -188,6 +214,7 @@ class _Sink:
         problems = self.problems()
         payload = "".join(json.dumps(p, sort_keys=True) + "\n" for p in problems).encode()
         _atomic_write(os.path.join(self.meta, "errors.jsonl"), lambda f: f.write(payload))
+        self._unlock()
         return problems
 
 
