@@ -302,9 +302,9 @@ def _augment(args: argparse.Namespace) -> int:
                 os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
                 save(target, z, sr, overwrite=args.overwrite)
             done += 1
-        except AudioFileError as exc:
+        except AudiofeatError as exc:  # a file that cannot be read or augmented; the others go on
             failed += 1
-            print(f"failed: {path}: {exc.reason}: {exc}", file=sys.stderr)
+            print(f"failed: {path}: {getattr(exc, 'reason', type(exc).__name__)}: {exc}", file=sys.stderr)
     if not args.quiet:
         print(f"files: {done} augmented, {failed} failed; output: {args.output}")
     return EXIT_FAILED_FILES if failed else EXIT_OK
