@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -129,10 +128,11 @@ def memory(work: Path) -> dict:
             f.write(block)
     out = {}
     for label, feats in (("mfcc", ["mfcc"]), ("mfcc+melspectrogram", ["mfcc", "melspectrogram"])):
-        code = (f"import resource, time; from audiofeat.pipeline import process_file, ExtractorSpec; "
+        code = (f"import time; from audiofeat.pipeline import process_file, ExtractorSpec; "
                 f"t = time.perf_counter(); r = process_file({str(path)!r}, ExtractorSpec(features={feats!r}, "
                 f"sr={SR}, functionals={list(STATS)!r})); assert r.ok, r.error; "
-                f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - t)")
+                f"hwm = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+                f"print(hwm / 1024, time.perf_counter() - t)")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              cwd=Path(__file__).resolve().parents[1])
         rss, wall = map(float, res.stdout.split())
