@@ -28,6 +28,17 @@ from .errors import (
     ParameterError,
     TruncatedAudioWarning,
 )
+from .descriptors import (
+    chroma_stft,
+    pcen,
+    poly_features,
+    spectral_bandwidth,
+    spectral_centroid,
+    spectral_contrast,
+    spectral_flatness,
+    spectral_rolloff,
+    tonnetz,
+)
 from .effects_impl import deemphasis, preemphasis, speed
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
@@ -106,6 +117,16 @@ __all__ = [
     "amplitude_to_db",
     "db_to_power",
     "db_to_amplitude",
+    "pcen",
+    # frequency-content descriptors
+    "spectral_centroid",
+    "spectral_bandwidth",
+    "spectral_rolloff",
+    "spectral_flatness",
+    "spectral_contrast",
+    "poly_features",
+    "chroma_stft",
+    "tonnetz",
     # loudness (ITU-R BS.1770-4)
     "loudness",
     "loudness_momentary",
