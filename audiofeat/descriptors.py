@@ -601,7 +601,16 @@ def spectral_contrast(
         raise ParameterError("Spectral contrast is only defined with real-valued input")
     f, _ = _frequencies(freq, sr, src, allow_2d=False)
     bands = _contrast_bands(np.asarray(B.to_numpy(f), dtype=np.float64), sr, n_bands, fmin, quantile)
+    out_dtype = src.like.dtype
+    if src.S is None and src.y.dtype == src.xp.float32:
+        # The valleys are a band's quietest bins; where a band is empty (a low-passed recording, digital
+        # silence) they sit at the FFT's rounding floor, ~1e-7 of the frame's peak in float32, and their
+        # logarithm is noise. librosa's STFT runs in float64 (its window is float64) and only rounds the
+        # output, so its valleys are accurate: run this kernel's FFT in float64 too.
+        src.y = src.xp.astype(src.y, src.xp.float64)
     both = src.apply(lambda S_: _contrast_kernel(S_, bands), 2 * (n_bands + 1))
+    if both.dtype != out_dtype:
+        both = src.xp.astype(both, out_dtype)
     peak, valley = both[..., : n_bands + 1, :], both[..., n_bands + 1:, :]
     if linear:
         return _contiguous(peak - valley)
@@ -710,7 +719,7 @@ def _piptrack_tuning(P: np.ndarray, sr: float, n_fft: int, bins_per_octave: int,
     Private: the pitch module's public ``estimate_tuning`` does not exist yet; it should replace this.
     """
     d = P.shape[-1]
-    fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr) if d == 1 + n_fft // 2 else np.linspace(0, sr / 2, d)
+    fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:d]
     fmin = max(fmin, 0)
     fmax = min(fmax, float(sr) / 2)
     inside = np.flatnonzero((fmin <= fft_freqs) & (fft_freqs < fmax))
@@ -863,7 +872,8 @@ def chroma_stft(
     items = list(np.ndindex(*lead)) if lead else [()]
     outs = []
     for item in items:
-        t_est = _piptrack_tuning(np.ascontiguousarray(P_np[item]), sr, src.n_fft, n_chroma)
+        # as librosa: estimate_tuning gets S without n_fft, so it infers 2 * (bins - 1) (odd n_fft: one less)
+        t_est = _piptrack_tuning(np.ascontiguousarray(P_np[item]), sr, 2 * (src.n_bins - 1), n_chroma)
         fb = B.const(basis(t_est), src.like, dtype)
         Pi = P[item]
         if Pi.dtype != fb.dtype:
