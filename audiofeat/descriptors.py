@@ -709,14 +709,14 @@ def poly_features(
 # --------------------------------------------------------------------------------------------------
 # chroma and tuning
 # --------------------------------------------------------------------------------------------------
-def _piptrack_tuning(P: np.ndarray, sr: float, n_fft: int, bins_per_octave: int, resolution: float = 0.01,
-                     fmin: float = 150.0, fmax: float = 4000.0, threshold: float = 0.1) -> float:
-    """librosa.estimate_tuning(S=P, sr, n_fft, bins_per_octave) for frames-major spectra ``P`` (t, d) of one
-    item: piptrack's interpolated peaks, those at or above the median peak magnitude, then the histogram
-    of their deviations from the nearest bin (librosa's pitch_tuning). The arithmetic follows librosa's
-    (in ``P``'s dtype) so that the histogram, a discrete decision, comes out the same.
+def _piptrack_peaks(P: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0,
+                    threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """librosa.piptrack's peaks (frequency, magnitude) of frames-major spectra ``P`` (m, d), flattened.
 
-    Private: the pitch module's public ``estimate_tuning`` does not exist yet; it should replace this.
+    Frames are independent, so this runs on any block of frames, and the candidates of the blocks can be
+    pooled in any order (the tuning estimate takes their median and histogram). Only the bins inside
+    [fmin, fmax) and their two neighbours are touched. The arithmetic follows librosa's, in ``P``'s dtype,
+    so that the discrete decisions (local maxima, histogram bins) come out the same.
     """
     d = P.shape[-1]
     fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:d]
@@ -725,26 +725,41 @@ def _piptrack_tuning(P: np.ndarray, sr: float, n_fft: int, bins_per_octave: int,
     inside = np.flatnonzero((fmin <= fft_freqs) & (fft_freqs < fmax))
     inside = inside[(inside > 0) & (inside < d - 1)]  # librosa's edge bins: shift 0, never a local max
     if P.shape[0] == 0 or inside.size == 0:
-        return _pitch_tuning(np.zeros(0), resolution, bins_per_octave)
+        return np.zeros(0, P.dtype), np.zeros(0, P.dtype)
     lo, hi = int(inside[0]), int(inside[-1]) + 1
     ref_value = threshold * P.max(axis=-1, keepdims=True)
     band = P[:, lo - 1 : hi + 1]  # the bins with their two neighbours
-    x0, xm, xp_ = band[:, 1:-1], band[:, :-2], band[:, 2:]
-    a = xp_ + xm - 2 * x0
-    b = (xp_ - xm) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(np.abs(b) >= np.abs(a), np.zeros((), P.dtype), -b / a).astype(P.dtype)
     gated = band * (band > ref_value)
-    is_max = (gated[:, 1:-1] > gated[:, :-2]) & (gated[:, 1:-1] >= gated[:, 2:])
+    centre = gated[:, 1:-1]
+    is_max = (centre > gated[:, :-2]) & (centre >= gated[:, 2:])
     is_max &= ((fmin <= fft_freqs[lo:hi]) & (fft_freqs[lo:hi] < fmax))[None]
     rows, cols = np.nonzero(is_max)
-    k = cols + lo
-    pitch = ((k + shift[rows, cols].astype(np.float64)) * float(sr) / n_fft).astype(P.dtype)
-    avg = b  # np.gradient inside the band
-    mags = (x0[rows, cols] + (0.5 * avg * shift)[rows, cols]).astype(P.dtype)
+    x0, xm, xp_ = band[rows, cols + 1], band[rows, cols], band[rows, cols + 2]  # only at the peaks
+    a = xp_ + xm - 2 * x0
+    b = (xp_ - xm) / 2  # also np.gradient's central difference
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), np.zeros((), P.dtype), -b / a).astype(P.dtype)
+    pitch = ((cols + lo + shift.astype(np.float64)) * float(sr) / n_fft).astype(P.dtype)
+    mags = (x0 + 0.5 * b * shift).astype(P.dtype)
+    return pitch, mags
+
+
+def _tuning_from_peaks(pitch: np.ndarray, mags: np.ndarray, bins_per_octave: int,
+                       resolution: float = 0.01) -> float:
+    """librosa.estimate_tuning's last step: peaks at or above the median peak magnitude, then the
+    histogram of their deviations from the equal-tempered grid (pitch_tuning)."""
     mask = pitch > 0
     thresh = np.median(mags[mask]) if mask.any() else 0.0
     return _pitch_tuning(pitch[(mags >= thresh) & mask], resolution, bins_per_octave)
+
+
+def _piptrack_tuning(P: np.ndarray, sr: float, n_fft: int, bins_per_octave: int) -> float:
+    """librosa.estimate_tuning(S=P.T, sr=sr, n_fft=n_fft, bins_per_octave=...) for one item's frames-major
+    power spectra ``P`` (t, d).
+
+    Private: the pitch module's public ``estimate_tuning`` does not exist yet; it should replace this.
+    """
+    return _tuning_from_peaks(*_piptrack_peaks(P, sr, n_fft), bins_per_octave)
 
 
 def _pitch_tuning(frequencies: np.ndarray, resolution: float, bins_per_octave: int) -> float:
@@ -850,46 +865,66 @@ def chroma_stft(
         tuning = check_number("tuning", tuning)
         basis_np = basis(tuning)
         fb = B.const(basis_np, src.like, dtype)
+        # row groups sized so that each product stays a single-threaded BLAS call inside a frame block
+        bands = None if B.is_torch(src.like) else B.cached_bands(basis_np, src.n_fft, 8 if wide else 4)
 
         def kernel(P):
             if P.dtype != fb.dtype:
                 P = xp.astype(P, fb.dtype)
-            return _normalize_last(P @ fb.swapaxes(-1, -2), norm)
+            return _normalize_last(B.apply_filterbank(P, fb, bands), norm)
 
         if src.S is None:
             return _frame_spectra(src.y, n_fft=src.n_fft, post=lambda spec: kernel(B.abs2(spec)),
                                   out_tail=(n_chroma,), out_dtype=dtype, time_last=True, **src.stft)
         return src.apply(kernel, n_chroma)
 
-    # estimated tuning: the power spectrogram is needed whole (frames-major, never the complex STFT)
-    if src.S is not None:
-        P = src.S.swapaxes(-1, -2)
-    else:
-        P = _frame_spectra(src.y, n_fft=src.n_fft, post=B.abs2, out_tail=(src.n_bins,),
-                           out_dtype=src.y.dtype, **src.stft)
-    lead = P.shape[:-2]
-    P_np = B.to_numpy(P)
+    # Estimated tuning: the tuning depends on every frame, so the power spectrogram is kept (frames-major;
+    # never the complex STFT). From numpy audio the peak picking runs inside the frame blocks, while each
+    # block's spectra are in cache; the blocks' peaks are pooled (order does not matter: a median and a
+    # histogram). As librosa, estimate_tuning infers n_fft = 2 * (bins - 1) from S (one less for odd n_fft).
+    tuning_n_fft = 2 * (src.n_bins - 1)
+    lead = tuple(src.like.shape[:-2] if src.S is not None else src.like.shape[:-1])
     items = list(np.ndindex(*lead)) if lead else [()]
     outs = []
     for item in items:
-        # as librosa: estimate_tuning gets S without n_fft, so it infers 2 * (bins - 1) (odd n_fft: one less)
-        t_est = _piptrack_tuning(np.ascontiguousarray(P_np[item]), sr, 2 * (src.n_bins - 1), n_chroma)
-        fb = B.const(basis(t_est), src.like, dtype)
-        Pi = P[item]
+        if src.S is not None or B.is_torch(src.like):
+            if src.S is not None:
+                Pi = src.S[item].swapaxes(-1, -2)
+            else:
+                Pi = _frame_spectra(src.y[item], n_fft=src.n_fft, post=B.abs2, out_tail=(src.n_bins,),
+                                    out_dtype=src.y.dtype, **src.stft)
+            t_est = _piptrack_tuning(np.ascontiguousarray(B.to_numpy(Pi)), sr, tuning_n_fft, n_chroma)
+        else:
+            peaks: list = []
+
+            def power_and_peaks(spec, peaks=peaks):
+                P_block = B.abs2(spec)
+                peaks.append(_piptrack_peaks(P_block, sr, tuning_n_fft))  # list.append is atomic
+                return P_block
+
+            Pi = _frame_spectra(src.y[item], n_fft=src.n_fft, post=power_and_peaks, out_tail=(src.n_bins,),
+                                out_dtype=src.y.dtype, **src.stft)
+            pitch = np.concatenate([p for p, _ in peaks]) if peaks else np.zeros(0, Pi.dtype)
+            mags = np.concatenate([m for _, m in peaks]) if peaks else np.zeros(0, Pi.dtype)
+            t_est = _tuning_from_peaks(pitch, mags, n_chroma)
+        basis_np = basis(t_est)
+        fb = B.const(basis_np, src.like, dtype)
         if Pi.dtype != fb.dtype:
             Pi = xp.astype(Pi, fb.dtype)
-        outs.append(_normalize_last(_fb_product(Pi, fb), norm).swapaxes(-1, -2))
+        outs.append(_normalize_last(_fb_product(Pi, fb, basis_np), norm).swapaxes(-1, -2))
     if not lead:
         return _contiguous(outs[0])
     out = xp.stack(outs, axis=0)
     return _contiguous(xp.reshape(out, (*lead, *out.shape[1:])))
 
 
-def _fb_product(P: Any, fb: Any) -> Any:
-    """Frames-major ``P (t, d) @ fb.T`` with each BLAS call kept small on numpy (see ``_backend``)."""
+def _fb_product(P: Any, fb: Any, basis_np: np.ndarray) -> Any:
+    """Frames-major ``P (t, d) @ fb.T``: on numpy in chunks of frames on the thread pool, each BLAS call kept
+    single-threaded (see ``_backend``)."""
     if B.is_torch(P):
         return P @ fb.swapaxes(-1, -2)
-    return B.small_matmul(fb, P.swapaxes(-1, -2)).swapaxes(-1, -2)
+    bands = B.filterbank_bands(basis_np)
+    return B.filterbank_over_time(P.swapaxes(-1, -2), fb, bands).swapaxes(-1, -2)
 
 
 # --------------------------------------------------------------------------------------------------
