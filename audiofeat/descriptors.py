@@ -940,7 +940,7 @@ def _tonnetz_basis(n_chroma: int) -> np.ndarray:
     return B.frozen(R[:, None] * np.cos(np.pi * V))
 
 
-@capabilities(librosa="librosa.feature.tonnetz", compile=False)
+@capabilities(librosa="librosa.feature.tonnetz")
 def tonnetz(*, y: Any = None, sr: float = 22050, chroma: Any = None, **kwargs: Any) -> Any:
     """Tonal centroid features (Harte et al. 2006): chroma projected onto three circles (librosa-compatible).
 
@@ -989,44 +989,38 @@ def tonnetz(*, y: Any = None, sr: float = 22050, chroma: Any = None, **kwargs: A
 # --------------------------------------------------------------------------------------------------
 # PCEN
 # --------------------------------------------------------------------------------------------------
-_IIR_BLOCK = 64
-
-
-@cached
-def _iir_matrices(b: float, block: int, n_blocks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For ``y[n] = b x[n] + a y[n-1]`` (a = 1 - b) in blocks of ``block`` samples: the in-block response
-    ``T[i, j] = b a^(i-j)`` (i >= j), the powers ``a^i`` (i = 0..block-1) and the block-to-block carry
-    ``U[k, j] = a^(block (k-j))`` (k >= j)."""
-    a = 1.0 - b
-    i = np.arange(block)
-    diff = i[:, None] - i[None, :]
-    T = np.where(diff >= 0, b * np.power(a, np.maximum(diff, 0)), 0.0)
-    k = np.arange(n_blocks)
-    kd = k[:, None] - k[None, :]
-    with np.errstate(under="ignore"):
-        U = np.where(kd >= 0, np.power(a, block * np.maximum(kd, 0).astype(np.float64)), 0.0)
-    return B.frozen(T), B.frozen(np.power(a, i.astype(np.float64))), B.frozen(U)
-
-
 def _smooth(x: Any, b: float, z0: Any) -> tuple[Any, Any]:
     """First-order IIR ``scipy.signal.lfilter([b], [1, b - 1], x, zi=z0)`` along the last axis, as block
-    matrix products (exact, batched, differentiable, no per-sample loop). Returns (y, zf)."""
+    matrix products: exact, batched, differentiable, traceable, no per-sample loop. Returns (y, zf).
+
+    ``y[n] = b x[n] + a y[n-1]`` (a = 1 - b). In blocks of ``L`` samples, the zero-state response of each
+    block is one product with ``T[i, j] = b a^(i-j)`` (i >= j); the state entering block ``k`` is
+    ``z_k = a^L z_{k-1} + a * last_{k-1}``, a second product with ``U[k, j] = a^(L (k-j))``; then
+    ``y = local + a^i z_k``. Every entry is a power of ``a`` in [0, 1]: nothing overflows. ``L`` is about
+    the square root of the length, so both matrices stay small; they are built per call from the
+    parameters (never cached: they depend on the length).
+    """
     xp = B.namespace(x)
     a = 1.0 - b
     n = x.shape[-1]
-    L = _IIR_BLOCK
+    L = max(16, math.isqrt(max(n, 1) - 1) + 1)
     nb = -(-n // L)
-    T, powers, U = _iir_matrices(float(b), L, nb)
-    Tt, Pw, Ut = (B.const(m, x) for m in (T, powers, U))
+    dev = B.device(x)
+    i = xp.arange(L, dtype=xp.float64, device=dev)
+    diff = i[:, None] - i[None, :]
+    T = xp.where(diff >= 0, b * a ** xp.clip(diff, min=0.0), xp.zeros_like(diff))
+    k = xp.arange(nb, dtype=xp.float64, device=dev)
+    kd = k[:, None] - k[None, :]
+    U = xp.where(kd >= 0, (a**L) ** xp.clip(kd, min=0.0), xp.zeros_like(kd))
+    powers = a**i
+    T, U, powers = (xp.astype(m, x.dtype) for m in (T, U, powers))
     xb = xp.reshape(B.pad(x, 0, nb * L - n), (*x.shape[:-1], nb, L))
-    local = xb @ Tt.swapaxes(-1, -2)  # zero-state response per block
-    # state entering block k: z_k = a * local_last_{k-1} + a^L z_{k-1}, z_0 = zi
-    carried = a * local[..., -1]  # (..., nb)
-    # z_k = sum_{j<k} a^{L(k-1-j)} carried_j + a^{L k} z0
-    lag = B.pad(carried[..., :-1], 1, 0)  # carried_{k-1}, 0 for k = 0
+    local = xb @ T.swapaxes(-1, -2)  # zero-state response of each block
+    carried = a * local[..., -1]  # a * last_k
+    lag = B.pad(carried[..., :-1], 1, 0)  # a * last_{k-1}; 0 for k = 0
     z0 = z0[..., None] if not isinstance(z0, float) else z0
-    z = lag @ Ut.swapaxes(-1, -2) + z0 * Ut[:, 0]
-    out = local + z[..., None] * Pw
+    z = lag @ U.swapaxes(-1, -2) + z0 * U[:, 0]  # z_k = sum_j a^{L(k-j)} lag_j + a^{Lk} z0
+    out = local + z[..., None] * powers
     y = xp.reshape(out, (*x.shape[:-1], nb * L))[..., :n]
     return y, a * y[..., -1:]
 
@@ -1045,7 +1039,7 @@ def _max_filter(x: Any, size: int, axis: int) -> Any:
     return xp.moveaxis(out, -1, axis)
 
 
-@capabilities(librosa="librosa.pcen", compile=False)
+@capabilities(librosa="librosa.pcen")
 def pcen(
     S: Any,
     *,
