@@ -698,8 +698,7 @@ def poly_features(
         return src.apply(lambda S_: S_ @ M.swapaxes(-1, -2), order + 1)
     # per-frame frequencies: one least-squares matrix per frame (computed in float64)
     f64 = np.asarray(B.to_numpy(f), dtype=np.float64)  # (..., t, d)
-    Ms = np.apply_along_axis(lambda v: v, -1, f64)  # validated shape, copied
-    Ms = np.stack([_polyfit_matrix(row, order) for row in Ms.reshape(-1, Ms.shape[-1])])
+    Ms = np.stack([_polyfit_matrix(row, order) for row in f64.reshape(-1, f64.shape[-1])])
     Ms = Ms.reshape(*f64.shape[:-1], order + 1, f64.shape[-1])
     Mt = B.from_numpy(Ms, src.like, dtype)
     S_fm = src.spectrogram().swapaxes(-1, -2)[..., None]  # (..., t, d, 1)
@@ -775,7 +774,7 @@ def _pitch_tuning(frequencies: np.ndarray, resolution: float, bins_per_octave: i
 
 
 def _chroma_kwargs(kwargs: dict) -> dict:
-    allowed = {"ctroct", "octwidth", "norm", "base_c", "dtype"}
+    allowed = {"ctroct", "octwidth", "base_c", "dtype"}  # (the filterbank's norm is chroma_stft's norm)
     unknown = set(kwargs) - allowed
     if unknown:
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; chroma filterbank options are "
@@ -827,7 +826,8 @@ def chroma_stft(
     n_chroma : int
         Number of chroma bins.
     **kwargs
-        Filterbank options: ``ctroct``, ``octwidth``, ``norm`` (of the filterbank), ``base_c``, ``dtype``.
+        Filterbank options (see :func:`audiofeat.filters.chroma`): ``ctroct``, ``octwidth``, ``base_c``,
+        ``dtype``.
 
     Returns
     -------
