@@ -28,6 +28,17 @@ from .errors import (
     ParameterError,
     TruncatedAudioWarning,
 )
+from .descriptors import (
+    chroma_stft,
+    pcen,
+    poly_features,
+    spectral_bandwidth,
+    spectral_centroid,
+    spectral_contrast,
+    spectral_flatness,
+    spectral_rolloff,
+    tonnetz,
+)
 from .effects_impl import deemphasis, preemphasis, speed
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .functionals import functional_names, functionals
@@ -110,6 +121,16 @@ __all__ = [
     # functionals (fixed-length summaries)
     "functionals",
     "functional_names",
+    "pcen",
+    # frequency-content descriptors
+    "spectral_centroid",
+    "spectral_bandwidth",
+    "spectral_rolloff",
+    "spectral_flatness",
+    "spectral_contrast",
+    "poly_features",
+    "chroma_stft",
+    "tonnetz",
     # loudness (ITU-R BS.1770-4)
     "loudness",
     "loudness_momentary",

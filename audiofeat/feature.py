@@ -5,8 +5,20 @@ for ``librosa.feature`` runs with ``import audiofeat as librosa``. See :mod:`aud
 """
 
 from ._librosa import missing_attribute
+from .descriptors import (
+    chroma_stft,
+    poly_features,
+    spectral_bandwidth,
+    spectral_centroid,
+    spectral_contrast,
+    spectral_flatness,
+    spectral_rolloff,
+    tonnetz,
+)
 from .spectral import melspectrogram, mfcc
 from .temporal import delta, stack_memory
 
-__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory"]
+__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "spectral_centroid", "spectral_bandwidth",
+           "spectral_rolloff", "spectral_flatness", "spectral_contrast", "poly_features", "chroma_stft",
+           "tonnetz"]
 __getattr__ = missing_attribute(__name__, "feature")

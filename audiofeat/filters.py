@@ -25,7 +25,7 @@ from ._checks import check_int, check_number, check_positive, warn_user
 from .errors import ParameterError
 from .shorttime import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
-__all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "dct", "get_window"]
+__all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "chroma", "dct", "get_window"]
 
 # Slaney's mel scale: linear up to 1 kHz (200/3 Hz per mel), logarithmic above.
 _F_SP = 200.0 / 3
@@ -252,6 +252,113 @@ def _mel_basis(*, sr, n_fft, n_mels=128, fmin=0.0, fmax=None, htk=False, norm="s
         warn_user("Empty filters detected in mel frequency basis: some channels will produce empty responses. "
                   "Try increasing your sampling rate (and fmax) or reducing n_mels.")
     return weights
+
+
+@cached
+def _chroma_cached(sr: float, n_fft: int, n_chroma: int, tuning: float, ctroct: float, octwidth, norm, base_c: bool,
+                   dtype) -> np.ndarray:
+    # Dan Ellis's fft2chromamx, as librosa 0.11 builds it (float64, rounded once to dtype)
+    frequencies = np.linspace(0, sr, n_fft, endpoint=False)[1:]
+    a440 = 440.0 * 2.0 ** (tuning / n_chroma)
+    frqbins = n_chroma * np.log2(frequencies / (a440 / 16))
+    # the 0 Hz bin: 1.5 octaves below bin 1 (so its chroma is 50% rotated and its bin width broad)
+    frqbins = np.concatenate(([frqbins[0] - 1.5 * n_chroma], frqbins))
+    binwidthbins = np.concatenate((np.maximum(frqbins[1:] - frqbins[:-1], 1.0), [1]))
+    D = np.subtract.outer(frqbins, np.arange(0, n_chroma, dtype="d")).T
+    n_chroma2 = np.round(float(n_chroma) / 2)
+    D = np.remainder(D + n_chroma2 + 10 * n_chroma, n_chroma) - n_chroma2
+    wts = np.exp(-0.5 * (2 * D / np.tile(binwidthbins, (n_chroma, 1))) ** 2)
+    if norm is not None:
+        wts = _row_normalize(wts.T, norm).T  # each column (FFT bin) to unit norm
+    if octwidth is not None:
+        wts *= np.tile(np.exp(-0.5 * (((frqbins / n_chroma - ctroct) / octwidth) ** 2)), (n_chroma, 1))
+    if base_c:
+        wts = np.roll(wts, -3 * (n_chroma // 12), axis=0)
+    return B.frozen(np.ascontiguousarray(wts[:, : int(1 + n_fft / 2)], dtype=dtype))
+
+
+@capabilities(librosa="librosa.filters.chroma", torch=False, batch=False)
+def chroma(
+    *,
+    sr: float,
+    n_fft: int,
+    n_chroma: int = 12,
+    tuning: float = 0.0,
+    ctroct: float = 5.0,
+    octwidth: float | None = 2,
+    norm: float | None = 2,
+    base_c: bool = True,
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """A chroma filterbank: maps the bins of an STFT onto ``n_chroma`` pitch classes.
+
+    Each FFT bin's frequency is converted to a (fractional) pitch class; a Gaussian bump around each chroma
+    bin, as wide as the FFT bin's spacing in chroma bins, weighs it (Dan Ellis's ``fft2chromamx``, as in
+    librosa). Columns are normalised to unit ``norm``, then weighted by a Gaussian over octaves centred on
+    octave ``ctroct`` (``octwidth`` octaves wide).
+
+    Parameters
+    ----------
+    sr : float
+        Sample rate (Hz).
+    n_fft : int
+        FFT size; the filterbank has ``1 + n_fft // 2`` columns.
+    n_chroma : int
+        Number of chroma bins per octave.
+    tuning : float
+        Deviation from A440 tuning in fractions of a chroma bin.
+    ctroct : float
+        Centre of the Gaussian octave weighting, in octaves above A0 (27.5 Hz): 5 is 880 Hz.
+    octwidth : float or None
+        Half-width of the octave weighting, in octaves; ``None`` (or 0, as in ``fft2chromamx``) weighs all
+        octaves alike.
+    norm : float or None
+        Norm of each column (``np.inf``, a p > 0, or None).
+    base_c : bool
+        Start the filterbank at C (True) or at A (False).
+    dtype : numpy dtype
+        Output dtype.
+
+    Returns
+    -------
+    np.ndarray, shape (n_chroma, 1 + n_fft // 2)
+
+    Raises
+    ------
+    ParameterError
+        A non-positive sr, n_fft or n_chroma, a non-finite tuning, or an unknown norm.
+
+    Examples
+    --------
+    >>> import audiofeat
+    >>> audiofeat.filters.chroma(sr=22050, n_fft=4096).shape
+    (12, 2049)
+    """
+    return _chroma_basis(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning, ctroct=ctroct,
+                         octwidth=octwidth, norm=norm, base_c=base_c, dtype=dtype).copy()
+
+
+def _chroma_basis(*, sr, n_fft, n_chroma=12, tuning=0.0, ctroct=5.0, octwidth=2, norm=2, base_c=True,
+                  dtype=np.float32) -> np.ndarray:
+    """Validated, cached (read-only) chroma filterbank: the internal form of :func:`chroma`."""
+    sr = check_positive("sr", sr)
+    n_fft = check_int("n_fft", n_fft)
+    n_chroma = check_int("n_chroma", n_chroma)
+    tuning = check_number("tuning", tuning)
+    ctroct = check_number("ctroct", ctroct)
+    if octwidth is not None:
+        octwidth = check_number("octwidth", octwidth)
+        if octwidth == 0:
+            octwidth = None  # fft2chromamx: 0 means no octave weighting (librosa would divide by zero)
+    if norm is not None:
+        if isinstance(norm, (bool, str)) or not isinstance(norm, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"unsupported norm={norm!r}: expected None, inf, -inf, 0 or p > 0")
+        norm = float(norm)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise ParameterError(f"dtype={dtype!r} is not a numpy dtype") from exc
+    return _chroma_cached(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm, bool(base_c), dtype)
 
 
 @cached
