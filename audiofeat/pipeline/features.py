@@ -5,6 +5,15 @@ function takes it keyword-only, ``sr`` only when it takes one). Registering it i
 
     register_feature("mfcc", spectral.mfcc)
     register_feature("loudness", lufs.loudness, kind="scalar")
+    # frequency content (descriptors.py)
+    from .. import descriptors as d
+
+    for fn in (d.spectral_centroid, d.spectral_bandwidth, d.spectral_rolloff, d.spectral_flatness,
+               d.spectral_contrast, d.poly_features):
+        register_feature(fn.__name__, fn)
+    # tuning=None estimates the tuning from the whole signal; a given tuning makes chroma frame-local
+    register_feature("chroma_stft", d.chroma_stft, streamable=lambda p: p.get("tuning") is not None)
+    register_feature("tonnetz", d.tonnetz, streamable=False)
 
 ``kind`` says what one call returns for a mono signal:
 
@@ -41,7 +50,7 @@ class Feature:
     name: str
     fn: Callable
     kind: str = "frames"
-    streamable: bool = True
+    streamable: bool | Callable[[dict], bool] = True  # or a test of the parameters
     transform: Callable[[np.ndarray], np.ndarray] | None = None  # applied to the output (e.g. |STFT|)
     defaults: dict = field(default_factory=dict)  # parameters that differ from the function's defaults
     description: str = ""
@@ -75,7 +84,9 @@ class Feature:
 
     def framing(self, params: dict) -> tuple[int, int, bool] | None:
         """``(frame_length, hop_length, center)`` when blocks of the signal give the whole signal's frames."""
-        if self.kind != "frames" or not self.streamable:
+        if self.kind != "frames":
+            return None
+        if not (self.streamable(params) if callable(self.streamable) else self.streamable):
             return None
         length = params.get("n_fft", params.get("frame_length"))
         if length is None or "center" not in params or "hop_length" not in params:
@@ -147,8 +158,9 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
         A core function taking the signal as ``y`` (and ``sr`` if it needs one).
     kind : {'frames', 'scalar', 'vector'}
         What one call returns (see the module docstring).
-    streamable : bool
-        Whether each frame depends only on its own samples (long files are then processed in blocks).
+    streamable : bool or callable
+        Whether each frame depends only on its own samples (long files are then processed in blocks); a callable
+        decides from the parameters (e.g. chroma is frame-local only when ``tuning`` is given).
     transform : callable, optional
         Applied to the output, e.g. ``np.abs`` to store an STFT's magnitude.
     defaults : dict, optional
@@ -232,6 +244,15 @@ def _register_core() -> None:
     register_feature("mfcc", spectral.mfcc, defaults=MEL_PARAMS,
                      stage=lambda y, sr, p: _mel_stage(y, sr, p, "mel_norm"), finish=mfcc_finish)
     register_feature("loudness", lufs.loudness, kind="scalar")
+    # frequency content (descriptors.py)
+    from .. import descriptors as d
+
+    for fn in (d.spectral_centroid, d.spectral_bandwidth, d.spectral_rolloff, d.spectral_flatness,
+               d.spectral_contrast, d.poly_features):
+        register_feature(fn.__name__, fn)
+    # tuning=None estimates the tuning from the whole signal; a given tuning makes chroma frame-local
+    register_feature("chroma_stft", d.chroma_stft, streamable=lambda p: p.get("tuning") is not None)
+    register_feature("tonnetz", d.tonnetz, streamable=False)
     register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False)
     register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False)
 
