@@ -689,8 +689,9 @@ def A_weighting(frequencies: Any, *, min_db: float | None = -80.0) -> Any:  # no
     f, scalar, xp = _float_input(frequencies, "frequencies")
     f_sq = f**2
     c = [v**2 for v in (_F4, _F1, _F2, _F3)]
-    w = 2.0 + 20.0 * (math.log10(c[0]) + 2 * xp.log10(f_sq) - xp.log10(f_sq + c[0]) - xp.log10(f_sq + c[1])
-                      - 0.5 * xp.log10(f_sq + c[2]) - 0.5 * xp.log10(f_sq + c[3]))
+    # librosa's sum of logs, regrouped into logs of ratios in (0, 1]: no cancellation in float32
+    w = 2.0 + 20.0 * (xp.log10(c[0] / (f_sq + c[0])) + xp.log10(f_sq / (f_sq + c[1]))
+                      + 0.5 * xp.log10(f_sq / (f_sq + c[2])) + 0.5 * xp.log10(f_sq / (f_sq + c[3])))
     return _unwrap_scalar(_clip_db(xp, w, min_db), scalar)
 
 
@@ -718,8 +719,8 @@ def B_weighting(frequencies: Any, *, min_db: float | None = -80.0) -> Any:  # no
     f, scalar, xp = _float_input(frequencies, "frequencies")
     f_sq = f**2
     c = [v**2 for v in (_F4, _F1, _F5)]
-    w = 0.17 + 20.0 * (math.log10(c[0]) + 1.5 * xp.log10(f_sq) - xp.log10(f_sq + c[0]) - xp.log10(f_sq + c[1])
-                       - 0.5 * xp.log10(f_sq + c[2]))
+    w = 0.17 + 20.0 * (xp.log10(c[0] / (f_sq + c[0])) + xp.log10(f_sq / (f_sq + c[1]))
+                       + 0.5 * xp.log10(f_sq / (f_sq + c[2])))
     return _unwrap_scalar(_clip_db(xp, w, min_db), scalar)
 
 
@@ -747,7 +748,7 @@ def C_weighting(frequencies: Any, *, min_db: float | None = -80.0) -> Any:  # no
     f, scalar, xp = _float_input(frequencies, "frequencies")
     f_sq = f**2
     c = [v**2 for v in (_F4, _F1)]
-    w = 0.062 + 20.0 * (math.log10(c[0]) + xp.log10(f_sq) - xp.log10(f_sq + c[0]) - xp.log10(f_sq + c[1]))
+    w = 0.062 + 20.0 * (xp.log10(c[0] / (f_sq + c[0])) + xp.log10(f_sq / (f_sq + c[1])))
     return _unwrap_scalar(_clip_db(xp, w, min_db), scalar)
 
 
@@ -775,9 +776,8 @@ def D_weighting(frequencies: Any, *, min_db: float | None = -80.0) -> Any:  # no
     f, scalar, xp = _float_input(frequencies, "frequencies")
     f_sq = f**2
     c = [v**2 for v in (8.3046305e-3, 1018.7, 1039.6, 3136.5, 3424, 282.7, 1160)]
-    w = 20.0 * (0.5 * xp.log10(f_sq) - math.log10(c[0])
-                + 0.5 * (xp.log10((c[1] - f_sq) ** 2 + c[2] * f_sq) - xp.log10((c[3] - f_sq) ** 2 + c[4] * f_sq)
-                         - xp.log10(c[5] + f_sq) - xp.log10(c[6] + f_sq)))
+    w = 10.0 * (xp.log10(f_sq / (c[5] + f_sq)) - xp.log10(c[6] + f_sq) - 2.0 * math.log10(c[0])
+                + xp.log10(((c[1] - f_sq) ** 2 + c[2] * f_sq) / ((c[3] - f_sq) ** 2 + c[4] * f_sq)))
     return _unwrap_scalar(_clip_db(xp, w, min_db), scalar)
 
 
@@ -880,7 +880,7 @@ def multi_frequency_weighting(frequencies: Any, *, kinds: Iterable[str] = "ZAC",
     return xp.stack([B.as_array(r) for r in rows], axis=0)
 
 
-@capabilities(librosa="librosa.perceptual_weighting")
+@capabilities(librosa="librosa.perceptual_weighting", compile=False)
 def perceptual_weighting(S: Any, frequencies: Any, *, kind: str | None = "A", **kwargs: Any) -> Any:
     """Perceptual weighting of a power spectrogram: ``frequency_weighting(f, kind) + power_to_db(S)``.
 
@@ -921,7 +921,8 @@ def perceptual_weighting(S: Any, frequencies: Any, *, kind: str | None = "A", **
     if freqs.shape[0] != S.shape[-2]:
         raise ParameterError(f"frequencies has {freqs.shape[0]} values for the {S.shape[-2]} rows of S")
     S_db = power_to_db(S, **kwargs)
-    offset = np.asarray(frequency_weighting(freqs, kind=kind), dtype=np.float64).reshape(-1, 1)
+    with np.errstate(divide="ignore"):  # a 0 Hz row weighs log10(0) = -inf, clipped at min_db
+        offset = np.asarray(frequency_weighting(freqs, kind=kind), dtype=np.float64).reshape(-1, 1)
     return S_db + B.from_numpy(offset, S_db)
 
 
