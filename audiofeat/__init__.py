@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import errors, filters, wavelet
+from . import errors, filters, wavelets
 from ._librosa import missing_attribute as _missing_attribute
 from ._ops import get_fft_backend, set_fft_backend
 from ._parallel import get_num_threads, set_num_threads
@@ -64,7 +64,7 @@ from .spectral import (
     power_to_db,
 )
 from .shorttime import fft_frequencies, get_window, istft, magphase, stft
-from .wavelet import cwt
+from .wavelets import cwt
 from .temporal import (
     delta,
     frame,
@@ -142,7 +142,7 @@ __all__ = [
     "weighting_filter",
     # time-frequency
     "cwt",
-    "wavelet",
+    "wavelets",
     # spectral features
     "melspectrogram",
     "mfcc",

@@ -306,4 +306,7 @@ def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.nd
 # the Bark and gammatone (ERB) filterbanks live in psychoacoustics.py with their scales; handed on here
 from .psychoacoustics import bark, gammatone  # noqa: E402
 
+#: audiofeat's additions to librosa.filters' names
+EXTENSIONS = frozenset({"gammatone", "bark"})
+
 __getattr__ = missing_attribute(__name__, "filters")

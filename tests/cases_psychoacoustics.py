@@ -1,5 +1,5 @@
 """Registry cases (tests/test_registry.py) for psychoacoustics.py (Bark/ERB scales, gammatone and Bark
-filterbanks, frequency weighting) and wavelet.py (the CWT)."""
+filterbanks, frequency weighting) and wavelets.py (the CWT)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ CASES = {
     "psychoacoustics.gtcc": Case(_signal, lambda f, x: f(y=x, n_gtcc=13, n_bands=32, **SPEECH)),
     # real and imaginary parts, linearly (|W| is not differentiable where a band is silent, which the
     # gradient check would trip on)
-    "wavelet.cwt": Case(_tones, lambda f, x: _parts(f(x, sr=16000, freqs=[100.0, 400.0, 1600.0, 3000.0],
+    "wavelets.cwt": Case(_tones, lambda f, x: _parts(f(x, sr=16000, freqs=[100.0, 400.0, 1600.0, 3000.0],
                                                       hop_length=8))),
 }
 

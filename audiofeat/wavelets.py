@@ -62,7 +62,7 @@ def morlet_parameters(wavelet: str) -> tuple[float, float]:
     Examples
     --------
     >>> import audiofeat
-    >>> audiofeat.wavelet.morlet_parameters("cmor1.5-1.0")
+    >>> audiofeat.wavelets.morlet_parameters("cmor1.5-1.0")
     (1.5, 1.0)
     """
     if not isinstance(wavelet, str):
