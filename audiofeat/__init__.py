@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import errors, filters
+from . import errors, filters, wavelets
 from ._librosa import missing_attribute as _missing_attribute
 from ._ops import get_fft_backend, set_fft_backend
 from ._parallel import get_num_threads, set_num_threads
@@ -45,6 +45,27 @@ from .functionals import functional_names, functionals
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
+from .psychoacoustics import (
+    A_weighting,
+    B_weighting,
+    C_weighting,
+    D_weighting,
+    Z_weighting,
+    bark_frequencies,
+    bark_to_hz,
+    barkspectrogram,
+    erb_bandwidth,
+    erb_frequencies,
+    erb_to_hz,
+    frequency_weighting,
+    gammatonegram,
+    gtcc,
+    hz_to_bark,
+    hz_to_erb,
+    multi_frequency_weighting,
+    perceptual_weighting,
+    weighting_filter,
+)
 from .resampling import resample
 from .spectral import (
     amplitude_to_db,
@@ -55,6 +76,7 @@ from .spectral import (
     power_to_db,
 )
 from .shorttime import fft_frequencies, get_window, istft, magphase, stft
+from .wavelets import cwt
 from .temporal import (
     delta,
     frame,
@@ -111,6 +133,28 @@ __all__ = [
     "hz_to_mel",
     "mel_to_hz",
     "mel_frequencies",
+    "hz_to_bark",
+    "bark_to_hz",
+    "hz_to_erb",
+    "erb_to_hz",
+    "erb_bandwidth",
+    "bark_frequencies",
+    "erb_frequencies",
+    "barkspectrogram",
+    "gammatonegram",
+    "gtcc",
+    "A_weighting",
+    "B_weighting",
+    "C_weighting",
+    "D_weighting",
+    "Z_weighting",
+    "frequency_weighting",
+    "multi_frequency_weighting",
+    "perceptual_weighting",
+    "weighting_filter",
+    # time-frequency
+    "cwt",
+    "wavelets",
     # spectral features
     "melspectrogram",
     "mfcc",

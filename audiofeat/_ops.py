@@ -26,7 +26,7 @@ from ._namespace import device, is_torch, namespace, to_numpy
 from ._parallel import SMALL_GEMM, block_frames, get_num_threads, parallel_for
 from .errors import ParameterError
 
-__all__ = ["set_fft_backend", "get_fft_backend", "frames", "pad", "rfft", "irfft", "abs2", "overlap_add", "filterbank_bands", "cached_bands",
+__all__ = ["set_fft_backend", "get_fft_backend", "frames", "pad", "rfft", "irfft", "ifft", "abs2", "overlap_add", "filterbank_bands", "cached_bands",
            "apply_filterbank", "filterbank_over_time"]
 
 
@@ -166,6 +166,11 @@ def rfft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
 def irfft(x: Any, n: int, workers: int | None = None) -> Any:
     """Inverse real FFT along the last axis, output length ``n``."""
     return _fft("irfft", x, n, workers, (np.complex64, np.complex128))
+
+
+def ifft(x: Any, n: int | None = None, workers: int | None = None) -> Any:
+    """Inverse complex FFT along the last axis; complex64 stays complex64 on both backends."""
+    return _fft("ifft", x, n, workers, (np.complex64, np.complex128))
 
 
 def abs2(x: Any) -> Any:

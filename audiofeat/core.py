@@ -9,6 +9,16 @@ from .descriptors import pcen
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import load, stream
 from .phase import phase_vocoder
+from .psychoacoustics import (
+    A_weighting,
+    B_weighting,
+    C_weighting,
+    D_weighting,
+    Z_weighting,
+    frequency_weighting,
+    multi_frequency_weighting,
+    perceptual_weighting,
+)
 from .resampling import resample
 from .shorttime import fft_frequencies, istft, magphase, stft
 from .spectral import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
@@ -21,5 +31,5 @@ from .temporal import (
     time_to_samples,
 )
 
-__all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "pcen", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
+__all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "pcen", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples", "A_weighting", "B_weighting", "C_weighting", "D_weighting", "Z_weighting", "frequency_weighting", "multi_frequency_weighting", "perceptual_weighting"]
 __getattr__ = missing_attribute(__name__, "core")

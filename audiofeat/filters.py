@@ -25,7 +25,7 @@ from ._checks import check_int, check_number, check_positive, warn_user
 from .errors import ParameterError
 from .shorttime import fft_frequencies, get_window  # noqa: F401  (librosa has filters.get_window)
 
-__all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "chroma", "dct", "get_window"]
+__all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel", "chroma", "dct", "get_window", "gammatone", "bark"]
 
 # Slaney's mel scale: linear up to 1 kHz (200/3 Hz per mel), logarithmic above.
 _F_SP = 200.0 / 3
@@ -409,5 +409,11 @@ def _dct_basis(n_out, n_in, dct_type=2, norm="ortho", dtype=np.float32) -> np.nd
         raise ParameterError("a type-1 DCT needs at least 2 input bands")
     return _dct_cached(int(n_out), int(n_in), int(dct_type), norm, np.dtype(dtype))
 
+
+# the Bark and gammatone (ERB) filterbanks live in psychoacoustics.py with their scales; handed on here
+from .psychoacoustics import bark, gammatone  # noqa: E402
+
+#: audiofeat's additions to librosa.filters' names
+EXTENSIONS = frozenset({"gammatone", "bark"})
 
 __getattr__ = missing_attribute(__name__, "filters")
