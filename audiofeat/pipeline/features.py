@@ -14,6 +14,15 @@ function takes it keyword-only, ``sr`` only when it takes one). Registering it i
     # tuning=None estimates the tuning from the whole signal; a given tuning makes chroma frame-local
     register_feature("chroma_stft", d.chroma_stft, streamable=lambda p: p.get("tuning") is not None)
     register_feature("tonnetz", d.tonnetz, streamable=False)
+    # psychoacoustic scales (psychoacoustics.py) and wavelets
+    from .. import psychoacoustics as pa, wavelets
+
+    register_feature("gammatonegram", pa.gammatonegram, params_from=pa.gammatone)
+    register_feature("barkspectrogram", pa.barkspectrogram, params_from=pa.bark)
+    # gtcc clips its log energies at top_db below the whole signal's peak, like MFCC
+    register_feature("gtcc", pa.gtcc, params_from=(pa.gammatonegram, pa.gammatone), streamable=False)
+    register_feature("cwt", wavelets.cwt, transform=np.abs, defaults={"hop_length": 512},
+                     description="Magnitude of the continuous (Morlet) wavelet transform, (n_freqs, frames).")
 
 ``kind`` says what one call returns for a mono signal:
 
@@ -57,6 +66,7 @@ class Feature:
     # for long files: (frames of one block with center=False, finish on the whole frame matrix)
     stage: Callable | None = None
     finish: Callable | None = None
+    params_from: tuple = ()  # functions whose keyword defaults fn's **kwargs passes on (e.g. a filterbank)
 
     @property
     def signature(self) -> inspect.Signature:
@@ -65,11 +75,12 @@ class Feature:
     def parameters(self) -> dict[str, Any]:
         """Every keyword parameter with its default as the pipeline uses it (the function's, or ours)."""
         out = {}
-        for p in self.signature.parameters.values():
-            if p.name in ("y", "sr", "S", "out", "dtype") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
-                continue
-            if p.default is not inspect.Parameter.empty:
-                out[p.name] = p.default
+        for fn in (self.fn, *self.params_from):
+            for p in inspect.signature(fn).parameters.values():
+                if p.name in ("y", "sr", "S", "out", "dtype") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    continue
+                if p.default is not inspect.Parameter.empty:
+                    out.setdefault(p.name, p.default)
         out.update(self.defaults)
         return out
 
@@ -147,7 +158,7 @@ FEATURES: dict[str, Feature] = {}
 def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamable: bool = True,
                      transform: Callable | None = None, defaults: dict | None = None,
                      description: str | None = None, stage: Callable | None = None,
-                     finish: Callable | None = None) -> Feature:
+                     finish: Callable | None = None, params_from: Callable | tuple = ()) -> Feature:
     """Make ``fn`` extractable by the pipeline and the command line under ``name``.
 
     Parameters
@@ -172,6 +183,9 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
         whole signal's maximum): ``stage(y, sr, params)`` gives frame-local frames of a block
         (``params['center']`` is False) and ``finish(frames, sr, params)`` the feature from all of them.
         By default the stage is ``fn`` itself with ``center=False`` and the finish is nothing.
+    params_from : callable or tuple of callables, optional
+        Functions whose keyword defaults ``fn``'s ``**kwargs`` passes on (e.g. the filterbank of a spectrogram),
+        so they are listed and checked as the feature's parameters.
 
     Returns
     -------
@@ -194,7 +208,10 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
         raise ParameterError(f"{fn.__name__} takes no 'y': a feature is computed from the signal")
     if description is None:
         description = (inspect.getdoc(fn) or "").split("\n", 1)[0]
-    feature = Feature(name, fn, kind, streamable, transform, dict(defaults or {}), description, stage, finish)
+    if callable(params_from):
+        params_from = (params_from,)
+    feature = Feature(name, fn, kind, streamable, transform, dict(defaults or {}), description, stage, finish,
+                      tuple(params_from))
     FEATURES[name] = feature
     return feature
 
@@ -253,6 +270,15 @@ def _register_core() -> None:
     # tuning=None estimates the tuning from the whole signal; a given tuning makes chroma frame-local
     register_feature("chroma_stft", d.chroma_stft, streamable=lambda p: p.get("tuning") is not None)
     register_feature("tonnetz", d.tonnetz, streamable=False)
+    # psychoacoustic scales (psychoacoustics.py) and wavelets
+    from .. import psychoacoustics as pa, wavelets
+
+    register_feature("gammatonegram", pa.gammatonegram, params_from=pa.gammatone)
+    register_feature("barkspectrogram", pa.barkspectrogram, params_from=pa.bark)
+    # gtcc clips its log energies at top_db below the whole signal's peak, like MFCC
+    register_feature("gtcc", pa.gtcc, params_from=(pa.gammatonegram, pa.gammatone), streamable=False)
+    register_feature("cwt", wavelets.cwt, transform=np.abs, defaults={"hop_length": 512},
+                     description="Magnitude of the continuous (Morlet) wavelet transform, (n_freqs, frames).")
     register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False)
     register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False)
 
