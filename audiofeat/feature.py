@@ -5,8 +5,11 @@ for ``librosa.feature`` runs with ``import audiofeat as librosa``. See :mod:`aud
 """
 
 from ._librosa import missing_attribute
+from .energy import rms
+from .rhythm import fourier_tempogram, tempo, tempogram
 from .spectral import melspectrogram, mfcc
-from .temporal import delta, stack_memory
+from .temporal import delta, stack_memory, zero_crossing_rate
 
-__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory"]
+__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "rms", "zero_crossing_rate", "tempo", "tempogram",
+           "fourier_tempogram"]
 __getattr__ = missing_attribute(__name__, "feature")

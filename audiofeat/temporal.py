@@ -28,6 +28,7 @@ __all__ = [
     "time_to_samples",
     "delta",
     "stack_memory",
+    "zero_crossing_rate",
 ]
 
 
@@ -418,3 +419,87 @@ def stack_memory(data: Any, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) 
         start = (n_steps - 1 - step) * delay if delay > 0 else step * -delay
         blocks.append(padded[..., start : start + t])
     return xp.concat(blocks, axis=-2)
+
+
+# --------------------------------------------------------------------------------------------------
+# zero-crossing rate
+# --------------------------------------------------------------------------------------------------
+@capabilities(librosa="librosa.feature.zero_crossing_rate", autograd=False,
+              note="A count of sign changes: piecewise constant, so no useful gradient.")
+def zero_crossing_rate(
+    y: Any,
+    *,
+    frame_length: int = 2048,
+    hop_length: int = 512,
+    center: bool = True,
+    threshold: float = 1e-10,
+    ref_magnitude: Any = None,
+    zero_pos: bool = True,
+) -> Any:
+    """Fraction of consecutive samples in each frame whose signs differ (librosa-compatible).
+
+    High for noise and fricatives, low for voiced sounds and tones: a cheap noisiness cue along time.
+    Samples with ``|y| <= threshold`` count as zero; ``zero_pos=True`` counts zero as positive.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n)
+        Audio.
+    frame_length, hop_length : int
+        Frame size and step.
+    center : bool
+        Pad ``frame_length // 2`` samples (edge values) on both sides.
+    threshold : float
+        Magnitudes at or below this count as zero (scaled by ``ref_magnitude`` if given).
+    ref_magnitude : float or callable, optional
+        Reference for ``threshold``; a callable is applied to ``|y|`` (e.g. ``np.max``).
+    zero_pos : bool
+        Zero counts as positive (True) or as its own sign class (False).
+
+    Returns
+    -------
+    zcr : shape (..., 1, t)
+        In the input's float dtype (librosa returns float64 always).
+
+    Raises
+    ------
+    ParameterError
+        Sizes < 1, a signal shorter than a frame with ``center=False``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.tile(np.array([1.0, -1.0], dtype=np.float32), 2048)
+    >>> float(audiofeat.feature.zero_crossing_rate(y)[0, 4])
+    0.99951171875
+    """
+    y = B.as_float_signal(y)
+    xp = B.namespace(y)
+    frame_length = check_int("frame_length", frame_length)
+    hop_length = check_int("hop_length", hop_length)
+    if callable(ref_magnitude):
+        threshold = threshold * float(B.to_numpy(ref_magnitude(B.to_numpy(xp.abs(y)))))
+    elif ref_magnitude is not None:
+        threshold = threshold * float(ref_magnitude)
+    if center:
+        y = B.pad(y, frame_length // 2, frame_length // 2, mode="edge")
+    n = y.shape[-1]
+    if n < frame_length:
+        raise ParameterError(f"input is too short (n={n}) for frame_length={frame_length}")
+    n_frames = 1 + (n - frame_length) // hop_length
+    small = xp.abs(y) <= threshold
+    if zero_pos:
+        sign = xp.where(small, xp.zeros_like(y), y) < 0  # signbit of the thresholded signal
+        # signbit(-0.0) is True in numpy; thresholded zeros are +0 and values below -threshold are negative
+        sign = xp.where(small, xp.zeros_like(sign), sign)
+        sign = xp.astype(sign, xp.int8)
+    else:
+        sign = xp.astype(xp.sign(xp.where(small, xp.zeros_like(y), y)), xp.int8)
+    change = xp.astype(sign[..., 1:] != sign[..., :-1], xp.int32)
+    # a crossing between samples i-1 and i counts for the frames holding both
+    csum = xp.cumsum(B.pad(change, 1, 0), axis=-1)
+    starts = np.arange(n_frames) * hop_length
+    idx_hi = B.from_numpy(starts + frame_length - 1, csum)
+    idx_lo = B.from_numpy(starts, csum)
+    counts = xp.take(csum, idx_hi, axis=-1) - xp.take(csum, idx_lo, axis=-1)
+    return (xp.astype(counts, y.dtype) / frame_length)[..., None, :]
