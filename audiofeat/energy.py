@@ -61,6 +61,18 @@ def _frame_sums(x: Any, frame_length: int, hop_length: int, n_frames: int) -> An
     return xp.sum(B.frames(x, frame_length, hop_length)[..., :n_frames, :], axis=-1)
 
 
+def _block_sumsq(x: Any, hop: int) -> Any:
+    """Sum of squares of consecutive blocks of ``hop`` samples (``x.shape[-1]`` a multiple of ``hop``).
+
+    numpy: one ``einsum`` pass with no squared temporary (2x faster than ``(x * x).sum`` on a 60 s signal,
+    benchmarks/bench_rhythm.py); torch: the plain product, differentiable.
+    """
+    blocks = x.reshape(*x.shape[:-1], x.shape[-1] // hop, hop)
+    if B.is_torch(x):
+        return (blocks * blocks).sum(-1)
+    return np.einsum("...i,...i->...", blocks, blocks)
+
+
 def _center_pad(y: Any, frame_length: int, center: bool, pad_mode: str) -> Any:
     if center:
         return B.pad(y, frame_length // 2, frame_length // 2, mode=pad_mode)
@@ -155,10 +167,28 @@ def _frame_power(y: Any, S: Any, frame_length: int, hop_length: int, center: boo
     if y is not None:
         y = B.as_float_signal(y)
         xp = B.namespace(y)
-        yp = _center_pad(y, frame_length, center, pad_mode)
-        n_frames = _n_frames(yp.shape[-1], frame_length, hop_length)
-        power = _frame_sums(yp * yp, frame_length, hop_length, n_frames) / frame_length
-        power = xp.clip(power, min=0.0)[..., None, :]
+        p = frame_length // 2 if center else 0
+        m, k0 = frame_length // hop_length, p // hop_length
+        n_frames = _n_frames(y.shape[-1] + 2 * p, frame_length, hop_length)
+        if frame_length % hop_length == 0 and p % hop_length == 0 and m <= 16 and (p == 0 or pad_mode == "constant"):
+            # per-hop block energies of y itself, zero blocks for the constant padding: no padded copy
+            n_blocks = n_frames - 1 + m
+            full = min(n_blocks - k0, y.shape[-1] // hop_length)
+            parts = [_block_sumsq(y[..., : full * hop_length], hop_length)]
+            rest = n_blocks - k0 - full
+            if rest > 0:
+                tail = B.pad(y[..., full * hop_length:], 0, rest * hop_length - (y.shape[-1] - full * hop_length))
+                parts.append(_block_sumsq(tail[..., : rest * hop_length], hop_length))
+            if k0:
+                parts.insert(0, xp.zeros((*y.shape[:-1], k0), dtype=y.dtype, device=B.device(y)))
+            blocks = xp.concat(parts, axis=-1) if len(parts) > 1 else parts[0]
+            sums = blocks[..., 0:n_frames]
+            for j in range(1, m):
+                sums = sums + blocks[..., j:j + n_frames]
+        else:
+            yp = _center_pad(y, frame_length, center, pad_mode)
+            sums = _frame_sums(yp * yp, frame_length, hop_length, n_frames)
+        power = xp.clip(sums / frame_length, min=0.0)[..., None, :]
     elif S is not None:
         S = check_spectrogram(S)
         xp = B.namespace(S)

@@ -481,25 +481,25 @@ def zero_crossing_rate(
         threshold = threshold * float(B.to_numpy(ref_magnitude(B.to_numpy(xp.abs(y)))))
     elif ref_magnitude is not None:
         threshold = threshold * float(ref_magnitude)
-    if center:
-        y = B.pad(y, frame_length // 2, frame_length // 2, mode="edge")
-    n = y.shape[-1]
+    from .energy import _frame_sums
+
+    n = y.shape[-1] + (2 * (frame_length // 2) if center else 0)
     if n < frame_length:
         raise ParameterError(f"input is too short (n={n}) for frame_length={frame_length}")
     n_frames = 1 + (n - frame_length) // hop_length
-    small = xp.abs(y) <= threshold
+    # |y| <= threshold counts as 0; with zero_pos the sign classes are "negative" and "zero or positive"
     if zero_pos:
-        sign = xp.where(small, xp.zeros_like(y), y) < 0  # signbit of the thresholded signal
-        # signbit(-0.0) is True in numpy; thresholded zeros are +0 and values below -threshold are negative
-        sign = xp.where(small, xp.zeros_like(sign), sign)
-        sign = xp.astype(sign, xp.int8)
+        sign = y < -threshold
     else:
-        sign = xp.astype(xp.sign(xp.where(small, xp.zeros_like(y), y)), xp.int8)
-    change = xp.astype(sign[..., 1:] != sign[..., :-1], xp.int32)
-    # a crossing between samples i-1 and i counts for the frames holding both
-    csum = xp.cumsum(B.pad(change, 1, 0), axis=-1)
-    starts = np.arange(n_frames) * hop_length
-    idx_hi = B.from_numpy(starts + frame_length - 1, csum)
-    idx_lo = B.from_numpy(starts, csum)
-    counts = xp.take(csum, idx_hi, axis=-1) - xp.take(csum, idx_lo, axis=-1)
-    return (xp.astype(counts, y.dtype) / frame_length)[..., None, :]
+        sign = xp.astype(y > threshold, xp.int8) - xp.astype(y < -threshold, xp.int8)
+    # change[j] marks a crossing between samples j and j + 1. Edge padding (center=True) repeats the end
+    # samples, which adds no crossing: pad `change` with zeros instead of padding the signal.
+    change = xp.astype(sign[..., 1:] != sign[..., :-1], y.dtype)
+    p = frame_length // 2 if center else 0
+    change = B.pad(change, p, p + 1)
+    # frame [s, s + L) holds the pairs s .. s + L - 2: the frame sum of `change` over [s, s + L) less its last
+    # element (exact in floating point: counts < 2**24)
+    counts = _frame_sums(change, frame_length, hop_length, n_frames)
+    last = B.from_numpy(np.arange(n_frames) * hop_length + frame_length - 1, change, dtype=xp.int64)
+    counts = counts - xp.take(change, last, axis=-1)
+    return (counts / frame_length)[..., None, :]
