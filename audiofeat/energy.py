@@ -647,7 +647,9 @@ def energy_onset_strength(
     detrend : bool
         Remove the envelope's DC as :func:`onset_strength` does.
     center, pad_mode :
-        Framing as in :func:`rms`; frame ``t`` of the envelope lines up with frame ``t`` of ``rms``.
+        Framing as in :func:`rms`. With ``center=True`` the envelope is delayed by
+        ``frame_length // (2 * hop_length)`` frames (as :func:`onset_strength` delays by
+        ``n_fft // (2 * hop_length)``), so its peaks fall on the attacks rather than half a window before.
 
     Returns
     -------
@@ -675,10 +677,13 @@ def energy_onset_strength(
     env = xp.clip(E[..., lag:] - E[..., :-lag], min=0.0)
     if relative:
         env = env / (E[..., lag:] + E[..., :-lag] + 1e-10)
-    env = B.pad(env, lag, 0)
+    # as onset_strength does: frame t's rise starts as soon as an attack enters its window, half a window
+    # before the attack reaches the frame's centre, so with center=True the envelope is delayed by that much
+    shift = frame_length // (2 * hop_length) if center else 0
+    env = B.pad(env, lag + shift, 0)
     if detrend:
         env = _detrend(env)
-    return env
+    return env[..., : E.shape[-1]]
 
 
 # --------------------------------------------------------------------------------------------------
