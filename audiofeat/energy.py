@@ -595,7 +595,7 @@ def onset_strength(
     >>> y = np.zeros(22050, dtype=np.float32); y[11025] = 1.0
     >>> env = audiofeat.onset.onset_strength(y=y, sr=22050)
     >>> env.shape, int(env.argmax())
-    ((44,), 20)
+    ((44,), 22)
     """
     if aggregate is False:
         raise ParameterError("aggregate parameter cannot be False when computing full-spectrum onset strength.")
@@ -798,7 +798,7 @@ def onset_detect(
     >>> y = np.zeros(2 * 22050, dtype=np.float32)
     >>> y[[11025, 22050, 33075]] = 1.0
     >>> audiofeat.onset.onset_detect(y=y, sr=22050, units="time").round(2)
-    array([0.5 , 1.  , 1.49])
+    array([0.51, 1.02, 1.51])
     """
     if units not in _UNITS:
         raise ParameterError(f"Invalid unit type: {units}")
@@ -908,7 +908,7 @@ def trim(
     >>> y = np.concatenate([np.zeros(22050), np.ones(22050), np.zeros(22050)]).astype(np.float32)
     >>> yt, index = audiofeat.effects.trim(y)
     >>> index
-    array([20992, 45056])
+    array([21504, 45568])
     """
     y = B.as_float_signal(y)
     non_silent = _nonsilent(y, frame_length, hop_length, top_db, ref, aggregate)
@@ -958,7 +958,7 @@ def split(
     >>> y = np.concatenate([np.ones(22050), np.zeros(22050), np.ones(22050)]).astype(np.float32)
     >>> audiofeat.effects.split(y)
     array([[    0, 23552],
-           [43008, 66150]])
+           [43520, 66150]])
     """
     y = B.as_float_signal(y)
     non_silent = _nonsilent(y, frame_length, hop_length, top_db, ref, aggregate)
@@ -1080,7 +1080,7 @@ def voice_activity(
     >>> tone = np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t))   # a voiced-like burst
     >>> y = 0.01 * rng.standard_normal(3 * sr); y[sr:2 * sr] += 0.3 * tone
     >>> audiofeat.effects.voice_activity(y.astype(np.float32), sr).round(1)
-    array([[1., 2.]])
+    array([[1. , 2.1]])
     """
     from .spectral import melspectrogram
 
