@@ -387,17 +387,29 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
         dmax = int(math.ceil(2 * f + 1)) - 1
         d = np.arange(dmin, dmax + 1)
         pen = tight * (np.log(d) - np.log(f)) ** 2
-        for b in range(0, n, dmin):
+        base = np.arange(dmin)[:, None] - d[None, :]
+        rows = np.arange(dmin)
+        ls64 = localscore.astype(np.float64, copy=False)
+        steady = -(-dmax // dmin) * dmin  # from here on every candidate lies inside the signal
+        for b in range(0, min(steady, n), dmin):
             idx = np.arange(b, min(b + dmin, n))
             loc = idx[:, None] - d[None, :]
             valid = loc >= 0
             scores = np.where(valid, cumscore[np.maximum(loc, 0)].astype(np.float64) - pen, -np.inf)
             j = np.argmax(scores, axis=1)
-            rows = np.arange(idx.size)
+            rr = rows[:idx.size]
             has = valid[:, 0]
-            best = scores[rows, j]
-            cumscore[idx] = np.where(has, localscore[idx].astype(np.float64) + best, localscore[idx])
-            backlink[idx] = np.where(has, loc[rows, j], -1)
+            best = scores[rr, j]
+            cumscore[idx] = np.where(has, ls64[idx] + best, localscore[idx])
+            backlink[idx] = np.where(has, loc[rr, j], -1)
+        for b in range(min(steady, n), n, dmin):
+            m = min(dmin, n - b)
+            loc = base[:m] + b
+            scores = cumscore[loc] - pen
+            j = np.argmax(scores, axis=1)
+            r = rows[:m]
+            cumscore[b:b + m] = ls64[b:b + m] + scores[r, j]
+            backlink[b:b + m] = loc[r, j]
     else:
         for i in range(n):
             f = float(fpb[0] if fpb.shape[0] == 1 else fpb[i])
