@@ -40,6 +40,18 @@ from .descriptors import (
     tonnetz,
 )
 from .effects_impl import deemphasis, preemphasis, speed
+from .energy import (
+    energy_onset_strength,
+    onset_backtrack,
+    onset_detect,
+    onset_strength,
+    onset_strength_multi,
+    peak_pick,
+    rms,
+    split,
+    trim,
+    voice_activity,
+)
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .functionals import functional_names, functionals
 from .io import info, load, save, stream
@@ -67,6 +79,7 @@ from .psychoacoustics import (
     weighting_filter,
 )
 from .resampling import resample
+from .rhythm import beat_track, fourier_tempo_frequencies, fourier_tempogram, plp, tempo, tempo_frequencies, tempogram
 from .spectral import (
     amplitude_to_db,
     db_to_amplitude,
@@ -87,6 +100,7 @@ from .temporal import (
     stack_memory,
     time_to_frames,
     time_to_samples,
+    zero_crossing_rate,
 )
 
 # librosa-named namespaces (after the functions they hand on)
@@ -196,6 +210,26 @@ __all__ = [
     "samples_to_frames",
     "samples_to_time",
     "time_to_samples",
+    "zero_crossing_rate",
+    # energy distribution: energy, onsets, endpoints, voice activity
+    "rms",
+    "peak_pick",
+    "onset_strength",
+    "onset_strength_multi",
+    "onset_detect",
+    "onset_backtrack",
+    "energy_onset_strength",
+    "trim",
+    "split",
+    "voice_activity",
+    # rhythm
+    "tempo",
+    "beat_track",
+    "tempogram",
+    "fourier_tempogram",
+    "plp",
+    "tempo_frequencies",
+    "fourier_tempo_frequencies",
 ]
 
 

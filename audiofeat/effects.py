@@ -8,9 +8,10 @@ counterpart) in :mod:`audiofeat.effects_impl`.
 
 from ._librosa import missing_attribute
 from .effects_impl import deemphasis, preemphasis, speed
+from .energy import split, trim, voice_activity
 from .phase import pitch_shift, time_stretch
 
-__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis", "speed"]
+__all__ = ["time_stretch", "pitch_shift", "preemphasis", "deemphasis", "speed", "trim", "split", "voice_activity"]
 #: names here that librosa.effects does not have (audiofeat's own)
-EXTENSIONS = frozenset({"speed"})
+EXTENSIONS = frozenset({"speed", "voice_activity"})
 __getattr__ = missing_attribute(__name__, "effects")

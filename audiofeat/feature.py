@@ -15,10 +15,10 @@ from .descriptors import (
     spectral_rolloff,
     tonnetz,
 )
+from .energy import rms
+from .rhythm import fourier_tempogram, tempo, tempogram
 from .spectral import melspectrogram, mfcc
-from .temporal import delta, stack_memory
+from .temporal import delta, stack_memory, zero_crossing_rate
 
-__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "spectral_centroid", "spectral_bandwidth",
-           "spectral_rolloff", "spectral_flatness", "spectral_contrast", "poly_features", "chroma_stft",
-           "tonnetz"]
+__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff", "spectral_flatness", "spectral_contrast", "poly_features", "chroma_stft", "tonnetz", "rms", "zero_crossing_rate", "tempo", "tempogram", "fourier_tempogram"]
 __getattr__ = missing_attribute(__name__, "feature")

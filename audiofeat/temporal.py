@@ -28,6 +28,7 @@ __all__ = [
     "time_to_samples",
     "delta",
     "stack_memory",
+    "zero_crossing_rate",
 ]
 
 
@@ -418,3 +419,87 @@ def stack_memory(data: Any, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) 
         start = (n_steps - 1 - step) * delay if delay > 0 else step * -delay
         blocks.append(padded[..., start : start + t])
     return xp.concat(blocks, axis=-2)
+
+
+# --------------------------------------------------------------------------------------------------
+# zero-crossing rate
+# --------------------------------------------------------------------------------------------------
+@capabilities(librosa="librosa.feature.zero_crossing_rate", autograd=False,
+              note="A count of sign changes: piecewise constant, so no useful gradient.")
+def zero_crossing_rate(
+    y: Any,
+    *,
+    frame_length: int = 2048,
+    hop_length: int = 512,
+    center: bool = True,
+    threshold: float = 1e-10,
+    ref_magnitude: Any = None,
+    zero_pos: bool = True,
+) -> Any:
+    """Fraction of consecutive samples in each frame whose signs differ (librosa-compatible).
+
+    High for noise and fricatives, low for voiced sounds and tones: a cheap noisiness cue along time.
+    Samples with ``|y| <= threshold`` count as zero; ``zero_pos=True`` counts zero as positive.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor, shape (..., n)
+        Audio.
+    frame_length, hop_length : int
+        Frame size and step.
+    center : bool
+        Pad ``frame_length // 2`` samples (edge values) on both sides.
+    threshold : float
+        Magnitudes at or below this count as zero (scaled by ``ref_magnitude`` if given).
+    ref_magnitude : float or callable, optional
+        Reference for ``threshold``; a callable is applied to ``|y|`` (e.g. ``np.max``).
+    zero_pos : bool
+        Zero counts as positive (True) or as its own sign class (False).
+
+    Returns
+    -------
+    zcr : shape (..., 1, t)
+        In the input's float dtype (librosa returns float64 always).
+
+    Raises
+    ------
+    ParameterError
+        Sizes < 1, a signal shorter than a frame with ``center=False``.
+
+    Examples
+    --------
+    >>> import numpy as np, audiofeat
+    >>> y = np.tile(np.array([1.0, -1.0], dtype=np.float32), 2048)
+    >>> float(audiofeat.feature.zero_crossing_rate(y)[0, 4])
+    0.99951171875
+    """
+    y = B.as_float_signal(y)
+    xp = B.namespace(y)
+    frame_length = check_int("frame_length", frame_length)
+    hop_length = check_int("hop_length", hop_length)
+    if callable(ref_magnitude):
+        threshold = threshold * float(B.to_numpy(ref_magnitude(B.to_numpy(xp.abs(y)))))
+    elif ref_magnitude is not None:
+        threshold = threshold * float(ref_magnitude)
+    from .energy import _frame_sums
+
+    n = y.shape[-1] + (2 * (frame_length // 2) if center else 0)
+    if n < frame_length:
+        raise ParameterError(f"input is too short (n={n}) for frame_length={frame_length}")
+    n_frames = 1 + (n - frame_length) // hop_length
+    # |y| <= threshold counts as 0; with zero_pos the sign classes are "negative" and "zero or positive"
+    if zero_pos:
+        sign = y < -threshold
+    else:
+        sign = xp.astype(y > threshold, xp.int8) - xp.astype(y < -threshold, xp.int8)
+    # change[j] marks a crossing between samples j and j + 1. Edge padding (center=True) repeats the end
+    # samples, which adds no crossing: pad `change` with zeros instead of padding the signal.
+    change = xp.astype(sign[..., 1:] != sign[..., :-1], y.dtype)
+    p = frame_length // 2 if center else 0
+    change = B.pad(change, p, p + 1)
+    # frame [s, s + L) holds the pairs s .. s + L - 2: the frame sum of `change` over [s, s + L) less its last
+    # element (exact in floating point: counts < 2**24)
+    counts = _frame_sums(change, frame_length, hop_length, n_frames)
+    last = B.from_numpy(np.arange(n_frames) * hop_length + frame_length - 1, change, dtype=xp.int64)
+    counts = counts - xp.take(change, last, axis=-1)
+    return (counts / frame_length)[..., None, :]

@@ -5,7 +5,8 @@ for ``librosa.util`` runs with ``import audiofeat as librosa``. See :mod:`audiof
 """
 
 from ._librosa import missing_attribute
+from .energy import peak_pick
 from .temporal import frame
 
-__all__ = ["frame"]
+__all__ = ["frame", "peak_pick"]
 __getattr__ = missing_attribute(__name__, "util")
