@@ -33,6 +33,9 @@ from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
+from .phase_analysis import griffinlim, group_delay, reassigned_spectrogram, unwrap
+from .noise import add_noise, estimate_snr, formants, lpc, lpc_envelope, snr, spectral_gate, wiener
+from .align import pool_segments, resample_frames
 from .resampling import resample
 from .spectral import (
     amplitude_to_db,
@@ -117,6 +120,23 @@ __all__ = [
     "preemphasis",
     "deemphasis",
     "speed",
+    # phase analysis
+    "unwrap",
+    "reassigned_spectrogram",
+    "group_delay",
+    "griffinlim",
+    # noise sensitivity
+    "snr",
+    "estimate_snr",
+    "add_noise",
+    "spectral_gate",
+    "wiener",
+    "lpc",
+    "lpc_envelope",
+    "formants",
+    # multimodal alignment
+    "resample_frames",
+    "pool_segments",
     # temporal
     "frame",
     "delta",

@@ -208,6 +208,8 @@ def add_noise(y: Any, noise: Any, snr_db: Any) -> Any:
     noise = check_audio(noise, "noise")
     xp = B.namespace(y, noise)
     n, m = y.shape[-1], noise.shape[-1]
+    if m == 0:
+        raise ParameterError("noise is empty (no samples on its last axis)")
     if m < n:
         noise = xp.concat([noise] * (-(-n // m)), axis=-1)
     noise = noise[..., :n]
