@@ -195,7 +195,7 @@ def pool_segments(
     >>> import numpy as np, audiofeat
     >>> F = np.arange(10.0)[None]  # frame k at k * 160 / 16000 = 10 ms * k
     >>> audiofeat.pool_segments(F, [[0.0, 0.03], [0.05, 0.1], [0.061, 0.062]], sr=16000, hop_length=160)
-    array([[1. , 7. , 6. ]])
+    array([[1., 7., 6.]])
     """
     F = _features(F)
     seg = _segments(segments)
