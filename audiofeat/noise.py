@@ -295,7 +295,8 @@ def _running_floor(P: Any, width: int) -> Any:
     return mid[..., idx]
 
 
-@capabilities(compile=False)
+@capabilities(compile=False, autograd=False,
+              note="The gate's open/closed decisions are steps: no useful gradient with respect to y.")
 def spectral_gate(
     y: Any,
     sr: float,
