@@ -152,7 +152,7 @@ def _segments(segments: Any) -> np.ndarray:
     return seg
 
 
-@capabilities(compile=False, note="Statistics other than mean/sum/std loop over segments.")
+@capabilities(compile=False, note="Statistics other than mean and sum loop over segments.")
 def pool_segments(
     F: Any,
     segments: Any,

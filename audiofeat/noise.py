@@ -123,7 +123,7 @@ def _default_n_fft(sr: float) -> int:
     return int(2 ** max(6, round(math.log2(0.032 * sr))))
 
 
-@capabilities(autograd=False, note="Blind: a noise-floor method (per-bin 10th percentile of the power).")
+@capabilities(autograd=False, compile=False, note="Blind: a noise floor from the quietest frames.")
 def estimate_snr(y: Any, sr: float, *, n_fft: int | None = None, hop_length: int | None = None) -> Any:
     """Blind SNR estimate (dB) of speech (or any signal with pauses) in stationary noise.
 
@@ -176,7 +176,7 @@ def estimate_snr(y: Any, sr: float, *, n_fft: int | None = None, hop_length: int
 # --------------------------------------------------------------------------------------------------
 # mixing
 # --------------------------------------------------------------------------------------------------
-@capabilities()
+@capabilities(compile=False, note="Checks for silent noise (a host sync), so not inside torch.compile.")
 def add_noise(y: Any, noise: Any, snr_db: Any) -> Any:
     """Mix ``noise`` into ``y`` at exactly ``snr_db``: ``y + g * noise`` with ``g`` such that
     ``snr(y, y + g * noise) == snr_db``.
