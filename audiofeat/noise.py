@@ -54,7 +54,7 @@ def _mean_square(x: Any) -> Any:
 # --------------------------------------------------------------------------------------------------
 # SNR
 # --------------------------------------------------------------------------------------------------
-@capabilities()
+@capabilities(compile=False)
 def snr(clean: Any, noisy: Any) -> Any:
     """Signal-to-noise ratio (dB) of ``noisy`` against the reference ``clean``: ``10 log10(sum clean**2 /
     sum (noisy - clean)**2)`` per signal.
