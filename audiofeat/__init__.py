@@ -78,6 +78,9 @@ from .psychoacoustics import (
     perceptual_weighting,
     weighting_filter,
 )
+from .phase_analysis import griffinlim, group_delay, reassigned_spectrogram, unwrap
+from .noise import add_noise, estimate_snr, formants, lpc, lpc_envelope, snr, spectral_gate, wiener
+from .align import pool_segments, resample_frames
 from .resampling import resample
 from .rhythm import beat_track, fourier_tempo_frequencies, fourier_tempogram, plp, tempo, tempo_frequencies, tempogram
 from .spectral import (
@@ -200,6 +203,23 @@ __all__ = [
     "preemphasis",
     "deemphasis",
     "speed",
+    # phase analysis
+    "unwrap",
+    "reassigned_spectrogram",
+    "group_delay",
+    "griffinlim",
+    # noise sensitivity
+    "snr",
+    "estimate_snr",
+    "add_noise",
+    "spectral_gate",
+    "wiener",
+    "lpc",
+    "lpc_envelope",
+    "formants",
+    # multimodal alignment
+    "resample_frames",
+    "pool_segments",
     # temporal
     "frame",
     "delta",

@@ -8,6 +8,7 @@ from ._librosa import missing_attribute
 from .descriptors import pcen
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import load, stream
+from .noise import lpc
 from .phase import phase_vocoder
 from .psychoacoustics import (
     A_weighting,
@@ -19,6 +20,7 @@ from .psychoacoustics import (
     multi_frequency_weighting,
     perceptual_weighting,
 )
+from .phase_analysis import griffinlim, reassigned_spectrogram
 from .resampling import resample
 from .rhythm import fourier_tempo_frequencies, tempo_frequencies
 from .shorttime import fft_frequencies, istft, magphase, stft
@@ -35,4 +37,5 @@ from .temporal import (
 __all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "pcen", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples", "A_weighting", "B_weighting", "C_weighting", "D_weighting", "Z_weighting", "frequency_weighting", "multi_frequency_weighting", "perceptual_weighting"]
 __all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples",
            "tempo_frequencies", "fourier_tempo_frequencies"]
+__all__ = ["phase_vocoder", "griffinlim", "reassigned_spectrogram", "lpc", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
 __getattr__ = missing_attribute(__name__, "core")
