@@ -33,6 +33,7 @@ from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
+from .pitch import autocorrelate, estimate_tuning, hnr, piptrack, pitch_tuning, pyin, yin
 from .resampling import resample
 from .spectral import (
     amplitude_to_db,
@@ -117,6 +118,14 @@ __all__ = [
     "preemphasis",
     "deemphasis",
     "speed",
+    # periodicity
+    "autocorrelate",
+    "yin",
+    "pyin",
+    "piptrack",
+    "estimate_tuning",
+    "pitch_tuning",
+    "hnr",
     # temporal
     "frame",
     "delta",

@@ -8,6 +8,7 @@ from ._librosa import missing_attribute
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .io import load, stream
 from .phase import phase_vocoder
+from .pitch import autocorrelate, estimate_tuning, piptrack, pitch_tuning, pyin, yin
 from .resampling import resample
 from .shorttime import fft_frequencies, istft, magphase, stft
 from .spectral import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
@@ -20,5 +21,5 @@ from .temporal import (
     time_to_samples,
 )
 
-__all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
+__all__ = ["phase_vocoder", "autocorrelate", "estimate_tuning", "piptrack", "pitch_tuning", "pyin", "yin", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
 __getattr__ = missing_attribute(__name__, "core")
