@@ -435,12 +435,11 @@ def pyin(
     voiced_prob = np.clip(obs_v.sum(axis=-1), 0, 1)
     lp_u = np.log((1 - voiced_prob) / n_bins + np.finfo(np.float64).tiny)
 
-    from .sequence import _viterbi_pyin, transition_local
+    from .sequence import _viterbi_pyin
 
     max_semitones = round(max_transition_rate * 12 * hop_length / sr)
     width = max_semitones * bins_per_semitone + 1
-    local = transition_local(n_bins, width, window="triangle", wrap=False)
-    states = _viterbi_pyin(obs_v, lp_u, local, float(switch_prob))
+    states = _viterbi_pyin(obs_v, lp_u, n_bins, width, float(switch_prob))
 
     freqs = fmin * 2 ** (np.arange(n_bins) / (12 * bins_per_semitone))
     f0 = freqs[states % n_bins]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _backend as B
+from ._cache import cached
 from ._checks import check_int
 from ._librosa import missing_attribute
 from ._registry import capabilities
@@ -481,54 +482,63 @@ def viterbi_binary(prob: Any, transition: Any, *, p_state: Any = None, p_init: A
 _PRUNE = 600.0  # a voiced source more than this far below the best state cannot win (see _viterbi_pyin)
 
 
-def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, local: np.ndarray, switch_prob: float) -> np.ndarray:
+@cached
+def _pyin_constants(n_bins: int, width: int, switch_prob: float) -> tuple:
+    """Parameter-keyed constants of pYIN's decoder: the local transition matrix and its bands."""
+    local = transition_local(n_bins, width, window="triangle", wrap=False)
+    nz = local > 0
+    rows, cols = np.nonzero(nz)
+    half = int(np.abs(rows - cols).max()) if rows.size else 0
+    w = 2 * half + 1
+    logT = np.full((n_bins, n_bins), -np.inf)
+    logT[nz] = np.log(local[nz])
+    idx = np.arange(n_bins)[:, None] + np.arange(w)[None, :] - half
+    ok = (idx >= 0) & (idx < n_bins)
+    # into[j, b] = log local[b + j - half, b]: the sources of target b (offset-major, so the band reduction
+    # is an elementwise maximum of w shifted rows); out[k, j] = log local[k, k + j - half]
+    into = np.full((n_bins, w), -np.inf)
+    into[ok] = logT[idx[ok], np.nonzero(ok)[0]]
+    into = np.ascontiguousarray(into.T)
+    out = np.full((n_bins, w), -np.inf)
+    out[ok] = logT[np.nonzero(ok)[0], idx[ok]]
+    tsw = transition_loop(2, 1.0 - switch_prob)
+    return tuple(B.frozen(a) for a in (local, into, out, tsw)) + (half,)
+
+
+def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, n_bins: int, width: int, switch_prob: float) -> np.ndarray:
     """pYIN's Viterbi decoding over ``2 * n`` states (voiced pitch bins, then unvoiced pitch bins).
 
-    The transition matrix is librosa's ``kron(transition_loop(2, 1 - switch_prob), local)``, with ``local`` a
-    banded (``transition_local``) matrix of half-width ``h``. Instead of the dense O((2n)^2) max-product
-    per step this uses its structure:
+    The transition matrix is librosa's ``kron(transition_loop(2, 1 - switch_prob), local)``, with ``local``
+    the banded ``transition_local(n, width)``. Instead of the dense O((2n)^2) max-product per step this
+    uses its structure:
 
-    * a transition is a voicing factor times a local pitch factor, so each half's sources are reduced once
-      over the band (O(n * (2h + 1)));
+    * a transition is a voicing factor times a local pitch factor, so the unvoiced half is reduced once
+      over the band (O(n * width)) for both target halves;
     * voiced observation likelihoods are zero except at a frame's few pitch candidates, so voiced states
-      elsewhere sit about 708 (= -log(tiny)) below the best path and never win; only voiced sources within
-      ``_PRUNE`` of the best are reduced, and only candidate voiced targets are stored;
-    * transitions outside the band (probability 0, log(tiny) after librosa's epsilon) are one constant
+      elsewhere sit about 708 (= -log(tiny), librosa's epsilon) below the best path and never win: only
+      voiced sources within ``_PRUNE`` of the best are reduced (a handful per frame), and only candidate
+      voiced targets are stored;
+    * transitions outside the band (probability 0, log(tiny) after librosa's epsilon) are one constant,
       ``max + log(tiny)``;
     * the forward pass keeps only values; the back-pointers of the decoded path are recomputed exactly
-      (librosa's log(transition + tiny) column, ties to the lowest state) on the way back.
+      (librosa's ``log(transition + tiny)`` column, ties to the lowest state) on the way back.
 
     Parameters: ``obs_v (items, T, n)`` voiced observation probabilities, ``lp_u (items, T)`` the log of the
-    unvoiced one (the same for every unvoiced bin), ``local (n, n)``. Returns states ``(items, T)`` int64.
+    unvoiced one (the same for every unvoiced bin). Returns states ``(items, T)`` int64.
     """
     items, n_steps, n = obs_v.shape
+    local, into, out, tsw, half = _pyin_constants(n_bins, width, float(switch_prob))
+    w = 2 * half + 1
     tiny = float(np.finfo(np.float64).tiny)
     log_tiny = float(np.log(tiny))
-    tsw = transition_loop(2, 1.0 - switch_prob)
     ls = np.log(tsw)
-    nz = local > 0
-    half = 0
-    rows, cols = np.nonzero(nz)
-    if rows.size:
-        half = int(np.abs(rows - cols).max())
-    width = 2 * half + 1
-    logT = np.full((n, n), -np.inf)
-    logT[nz] = np.log(local[nz])
-    # band[b, j] = log local[b + j - half, b] (sources of target b), -inf outside
-    src = np.arange(n)[:, None] + np.arange(width)[None, :] - half
-    ok = (src >= 0) & (src < n)
-    band = np.full((n, width), -np.inf)
-    band[ok] = logT[src[ok], np.nonzero(ok)[0]]
-    # out[k, j] = log local[k, k + j - half] (targets of source k), -inf outside
-    tgt = np.arange(n)[:, None] + np.arange(width)[None, :] - half
-    okt = (tgt >= 0) & (tgt < n)
-    out_band = np.full((n, width), -np.inf)
-    out_band[okt] = logT[np.nonzero(okt)[0], tgt[okt]]
+    uu, vu, uv, vv_ = float(ls[1, 1]), float(ls[0, 1]), float(ls[1, 0]), float(ls[0, 0])
     log_init = float(np.log(1.0 / (2 * n) + tiny))
     states = np.empty((items, n_steps), dtype=np.int64)
     pad_u = np.full(n + 2 * half, -np.inf)
-    win_u = np.lib.stride_tricks.sliding_window_view(pad_u, width)
-    acc_v = np.full(n + 2 * half, -np.inf)
+    win_u = np.lib.stride_tricks.sliding_window_view(pad_u, w).T  # win_u[j, b] = pad_u[b + j]
+    buf = np.empty((w, n))
+    offs = np.arange(w)
     for item in range(items):
         ov = obs_v[item]
         V = np.full((n_steps, 2 * n), -np.inf)
@@ -540,22 +550,28 @@ def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, local: np.ndarray, switch
             vmax = prev.max()
             floor = vmax + log_tiny
             pad_u[half:half + n] = prev[n:]
-            Au = (win_u + band).max(axis=1)
-            acc_v.fill(-np.inf)
+            np.add(win_u, into, out=buf)
+            Au = buf.max(axis=0)
             vv = prev[:n]
-            src_live = np.flatnonzero(vv > vmax - _PRUNE)
-            for k in src_live:
-                seg = acc_v[k:k + width]
-                np.maximum(seg, vv[k] + out_band[k], out=seg)
-            Av = acc_v[half:half + n]
+            src = np.flatnonzero(vv > vmax - _PRUNE)
             cur = V[t]
-            np.maximum(Au + ls[1, 1], Av + ls[0, 1], out=cur[n:])
-            np.maximum(cur[n:], floor, out=cur[n:])
-            cur[n:] += lp_u[item, t]
+            U = cur[n:]
+            np.add(Au, uu, out=U)
+            if src.size:
+                # the few live voiced sources, each spread over its band
+                grid = np.full((src.size, n + 2 * half), -np.inf)
+                grid[np.arange(src.size)[:, None], src[:, None] + offs] = vv[src][:, None] + out[src]
+                Av = grid[:, half:half + n].max(axis=0)
+                np.maximum(U, Av + vu, out=U)
+            np.maximum(U, floor, out=U)
             tl = np.flatnonzero(ov[t] > 0)
             if tl.size:
-                best = np.maximum(np.maximum(Au[tl] + ls[1, 0], Av[tl] + ls[0, 0]), floor)
+                best = Au[tl] + uv
+                if src.size:
+                    np.maximum(best, Av[tl] + vv_, out=best)
+                np.maximum(best, floor, out=best)
                 cur[tl] = np.log(ov[t, tl] + tiny) + best
+            U += lp_u[item, t]
         # back-tracking with librosa's exact transition column
         s = int(np.argmax(V[-1]))
         states[item, -1] = s
