@@ -125,7 +125,13 @@ def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
     xp = B.namespace(frames)
     n = frames.shape[-1]
     n_pad = scipy.fft.next_fast_len(n + max_period, real=True)
-    acf = B.irfft(B.abs2(B.rfft(frames, n_pad)), n_pad)[..., : max_period + 1]
+    if B.is_torch(frames):
+        spec = B.rfft(frames, n_pad)
+    else:  # zero-padded copy made here (the FFT would make one anyway): writable, so any FFT backend takes it
+        padded = np.zeros(frames.shape[:-1] + (n_pad,), dtype=frames.dtype)
+        padded[..., :n] = frames
+        spec = B.rfft(padded)
+    acf = B.irfft(B.abs2(spec), n_pad)[..., : max_period + 1]
     energy = xp.cumsum(frames[..., :max_period] ** 2, axis=-1)[..., 1:]  # sum_{m<=k-1}, k = 2..max_period
     zero = xp.zeros_like(acf[..., :1])
     energy = xp.concat([zero, energy], axis=-1)  # lag 1 subtracts 0 (librosa)
@@ -602,12 +608,12 @@ def pitch_tuning(frequencies: Any, *, resolution: float = 0.01, bins_per_octave:
     frequencies = frequencies[frequencies > 0]
     if not np.any(frequencies):
         warn_user("Trying to estimate tuning from empty frequency set.")
-        return 0.0
+        return np.float64(0.0)
     residual = np.mod(bins_per_octave * np.log2(frequencies / (440.0 / 16)), 1.0)
     residual[residual >= 0.5] -= 1.0
     bins = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
     counts, tuning = np.histogram(residual, bins)
-    return float(tuning[np.argmax(counts)])
+    return np.float64(tuning[np.argmax(counts)])  # a numpy scalar, as librosa
 
 
 @capabilities(librosa="librosa.estimate_tuning", torch=False, batch=False,
