@@ -479,9 +479,6 @@ def viterbi_binary(prob: Any, transition: Any, *, p_state: Any = None, p_init: A
 # --------------------------------------------------------------------------------------------------
 # pYIN's banded decoder
 # --------------------------------------------------------------------------------------------------
-_PRUNE = 600.0  # a voiced source more than this far below the best state cannot win (see _viterbi_pyin)
-
-
 @cached
 def _pyin_constants(n_bins: int, width: int, switch_prob: float) -> tuple:
     """Parameter-keyed constants of pYIN's decoder: the local transition matrix and its bands."""
@@ -512,12 +509,11 @@ def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, n_bins: int, width: int, 
     the banded ``transition_local(n, width)``. Instead of the dense O((2n)^2) max-product per step this
     uses its structure:
 
-    * a transition is a voicing factor times a local pitch factor, so the unvoiced half is reduced once
-      over the band (O(n * width)) for both target halves;
+    * a transition is a voicing factor times a local pitch factor, so both source halves are merged first
+      (``max(U + log p_uu, V + log p_vu)``) and reduced once over the band: O(n * width) per step;
     * voiced observation likelihoods are zero except at a frame's few pitch candidates, so voiced states
-      elsewhere sit about 708 (= -log(tiny), librosa's epsilon) below the best path and never win: only
-      voiced sources within ``_PRUNE`` of the best are reduced (a handful per frame), and only candidate
-      voiced targets are stored;
+      elsewhere sit about 708 (= -log(tiny), librosa's epsilon) below the best path and never win: only the
+      candidate voiced targets are evaluated (the rest are -inf);
     * transitions outside the band (probability 0, log(tiny) after librosa's epsilon) are one constant,
       ``max + log(tiny)``;
     * the forward pass keeps only values; the back-pointers of the decoded path are recomputed exactly
@@ -527,51 +523,45 @@ def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, n_bins: int, width: int, 
     unvoiced one (the same for every unvoiced bin). Returns states ``(items, T)`` int64.
     """
     items, n_steps, n = obs_v.shape
-    local, into, out, tsw, half = _pyin_constants(n_bins, width, float(switch_prob))
+    local, into, _, tsw, half = _pyin_constants(n_bins, width, float(switch_prob))
     w = 2 * half + 1
     tiny = float(np.finfo(np.float64).tiny)
     log_tiny = float(np.log(tiny))
     ls = np.log(tsw)
-    uu, vu, uv, vv_ = float(ls[1, 1]), float(ls[0, 1]), float(ls[1, 0]), float(ls[0, 0])
+    uu, vu, uv, vv = float(ls[1, 1]), float(ls[0, 1]), float(ls[1, 0]), float(ls[0, 0])
     log_init = float(np.log(1.0 / (2 * n) + tiny))
     states = np.empty((items, n_steps), dtype=np.int64)
-    pad_u = np.full(n + 2 * half, -np.inf)
-    win_u = np.lib.stride_tricks.sliding_window_view(pad_u, w).T  # win_u[j, b] = pad_u[b + j]
+    pad = np.full(n + 2 * half, -np.inf)
+    body = pad[half:half + n]
+    win = np.lib.stride_tricks.sliding_window_view(pad, w).T  # win[j, b] = pad[b + j]: sources of target b
     buf = np.empty((w, n))
     offs = np.arange(w)
+    into_t = np.ascontiguousarray(into.T)  # into_t[b, j]
     for item in range(items):
         ov = obs_v[item]
+        f_idx, b_idx = np.nonzero(ov)
+        cuts = np.searchsorted(f_idx, np.arange(n_steps + 1))
+        lp_v = np.log(ov[f_idx, b_idx] + tiny)
         V = np.full((n_steps, 2 * n), -np.inf)
-        live = ov[0] > 0
-        V[0, :n][live] = np.log(ov[0][live] + tiny) + log_init
+        tl = b_idx[cuts[0]:cuts[1]]
+        V[0, tl] = lp_v[cuts[0]:cuts[1]] + log_init
         V[0, n:] = lp_u[item, 0] + log_init
         for t in range(1, n_steps):
             prev = V[t - 1]
-            vmax = prev.max()
-            floor = vmax + log_tiny
-            pad_u[half:half + n] = prev[n:]
-            np.add(win_u, into, out=buf)
-            Au = buf.max(axis=0)
-            vv = prev[:n]
-            src = np.flatnonzero(vv > vmax - _PRUNE)
+            U, Vv = prev[n:], prev[:n]
+            floor = prev.max() + log_tiny
             cur = V[t]
-            U = cur[n:]
-            np.add(Au, uu, out=U)
-            if src.size:
-                # the few live voiced sources, each spread over its band
-                grid = np.full((src.size, n + 2 * half), -np.inf)
-                grid[np.arange(src.size)[:, None], src[:, None] + offs] = vv[src][:, None] + out[src]
-                Av = grid[:, half:half + n].max(axis=0)
-                np.maximum(U, Av + vu, out=U)
-            np.maximum(U, floor, out=U)
-            tl = np.flatnonzero(ov[t] > 0)
-            if tl.size:
-                best = Au[tl] + uv
-                if src.size:
-                    np.maximum(best, Av[tl] + vv_, out=best)
-                np.maximum(best, floor, out=best)
-                cur[tl] = np.log(ov[t, tl] + tiny) + best
-            U += lp_u[item, t]
+            tl = b_idx[cuts[t]:cuts[t + 1]]
+            if tl.size:  # voiced candidate targets: their bands of max(U + uv, V + vv)
+                np.maximum(U + uv, Vv + vv, out=body)
+                best = (pad[tl[:, None] + offs] + into_t[tl]).max(axis=1)
+                cur[tl] = lp_v[cuts[t]:cuts[t + 1]] + np.maximum(best, floor)
+            np.maximum(U + uu, Vv + vu, out=body)  # unvoiced targets: bands of max(U + uu, V + vu)
+            np.add(win, into, out=buf)
+            Un = cur[n:]
+            buf.max(axis=0, out=Un)
+            np.maximum(Un, floor, out=Un)
+            Un += lp_u[item, t]
         # back-tracking with librosa's exact transition column
         s = int(np.argmax(V[-1]))
         states[item, -1] = s
