@@ -116,6 +116,27 @@ def _frames(y: Any, frame_length: int, hop_length: int, center: bool, pad_mode: 
     return B.frames(y, frame_length, hop_length)
 
 
+def _frame_acf(frames: Any, max_lag: int) -> Any:
+    """Autocorrelation of each frame (last axis) at lags ``0..max_lag``, via an FFT of ``frame + max_lag``
+    samples (not twice the frame: longer lags are never needed).
+
+    On numpy the inverse transform of the (real, even) power spectrum is a DCT-I, which scipy computes
+    about 1.5x faster than the inverse real FFT; torch tensors use ``irfft``.
+    """
+    n = frames.shape[-1]
+    n_pad = scipy.fft.next_fast_len(n + max_lag, real=True)
+    n_pad += n_pad % 2
+    if B.is_torch(frames):
+        return B.irfft(B.abs2(B.rfft(frames, n_pad)), n_pad)[..., : max_lag + 1]
+    # zero-padded copy made here (the FFT would make one anyway): writable, so any FFT backend takes it
+    padded = np.zeros(frames.shape[:-1] + (n_pad,), dtype=frames.dtype)
+    padded[..., :n] = frames
+    power = B.abs2(B.rfft(padded))
+    acf = scipy.fft.dct(power, type=1, axis=-1, workers=B.get_num_threads())[..., : max_lag + 1]
+    acf *= 1.0 / n_pad
+    return acf
+
+
 def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
     """Cumulative mean normalised difference (librosa's formula) ``(..., n_frames, max_period - min_period + 1)``.
 
@@ -123,15 +144,7 @@ def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
     is zero), then ``d(k) / mean(d(1..k))`` for ``k`` in ``[min_period, max_period]``.
     """
     xp = B.namespace(frames)
-    n = frames.shape[-1]
-    n_pad = scipy.fft.next_fast_len(n + max_period, real=True)
-    if B.is_torch(frames):
-        spec = B.rfft(frames, n_pad)
-    else:  # zero-padded copy made here (the FFT would make one anyway): writable, so any FFT backend takes it
-        padded = np.zeros(frames.shape[:-1] + (n_pad,), dtype=frames.dtype)
-        padded[..., :n] = frames
-        spec = B.rfft(padded)
-    acf = B.irfft(B.abs2(spec), n_pad)[..., : max_period + 1]
+    acf = _frame_acf(frames, max_period)
     energy = xp.cumsum(frames[..., :max_period] ** 2, axis=-1)[..., 1:]  # sum_{m<=k-1}, k = 2..max_period
     zero = xp.zeros_like(acf[..., :1])
     energy = xp.concat([zero, energy], axis=-1)  # lag 1 subtracts 0 (librosa)
