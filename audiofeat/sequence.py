@@ -533,10 +533,16 @@ def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, n_bins: int, width: int, 
     states = np.empty((items, n_steps), dtype=np.int64)
     pad = np.full(n + 2 * half, -np.inf)
     body = pad[half:half + n]
-    win = np.lib.stride_tricks.sliding_window_view(pad, w).T  # win[j, b] = pad[b + j]: sources of target b
-    buf = np.empty((w, n))
     offs = np.arange(w)
     into_t = np.ascontiguousarray(into.T)  # into_t[b, j]
+    # the dense band reduction runs in float32 on values relative to the frame's best (each row of V is
+    # shifted so its maximum is 0, which changes no decision): rounding ~1e-6 nats, far below any margin
+    pad32 = np.full(n + 2 * half, -np.inf, dtype=np.float32)
+    body32 = pad32[half:half + n]
+    win32 = np.lib.stride_tricks.sliding_window_view(pad32, w).T  # win32[j, b] = pad32[b + j]
+    into32 = into.astype(np.float32)
+    buf = np.empty((w, n), dtype=np.float32)
+    red = np.empty(n, dtype=np.float32)
     for item in range(items):
         ov = obs_v[item]
         f_idx, b_idx = np.nonzero(ov)
@@ -546,22 +552,23 @@ def _viterbi_pyin(obs_v: np.ndarray, lp_u: np.ndarray, n_bins: int, width: int, 
         tl = b_idx[cuts[0]:cuts[1]]
         V[0, tl] = lp_v[cuts[0]:cuts[1]] + log_init
         V[0, n:] = lp_u[item, 0] + log_init
+        V[0] -= V[0].max()
         for t in range(1, n_steps):
-            prev = V[t - 1]
+            prev = V[t - 1]  # its maximum is 0
             U, Vv = prev[n:], prev[:n]
-            floor = prev.max() + log_tiny
             cur = V[t]
             tl = b_idx[cuts[t]:cuts[t + 1]]
             if tl.size:  # voiced candidate targets: their bands of max(U + uv, V + vv)
                 np.maximum(U + uv, Vv + vv, out=body)
                 best = (pad[tl[:, None] + offs] + into_t[tl]).max(axis=1)
-                cur[tl] = lp_v[cuts[t]:cuts[t + 1]] + np.maximum(best, floor)
-            np.maximum(U + uu, Vv + vu, out=body)  # unvoiced targets: bands of max(U + uu, V + vu)
-            np.add(win, into, out=buf)
+                cur[tl] = lp_v[cuts[t]:cuts[t + 1]] + np.maximum(best, log_tiny)
+            np.maximum(U + uu, Vv + vu, out=body32)  # unvoiced targets: bands of max(U + uu, V + vu)
+            np.add(win32, into32, out=buf)
+            buf.max(axis=0, out=red)
             Un = cur[n:]
-            buf.max(axis=0, out=Un)
-            np.maximum(Un, floor, out=Un)
+            np.maximum(red, log_tiny, out=Un)
             Un += lp_u[item, t]
+            cur -= cur.max()
         # back-tracking with librosa's exact transition column
         s = int(np.argmax(V[-1]))
         states[item, -1] = s
