@@ -261,13 +261,20 @@ def yin(
     xp = B.namespace(y)
     min_period, max_period = _periods(sr, fmin, fmax, frame_length)
     cmnd = _cmnd(_frames(y, frame_length, hop_length, center, pad_mode), min_period, max_period)
-    shifts = _parabolic_shift(cmnd)
     below = _troughs(cmnd) & (cmnd < trough_threshold)
     first = xp.argmax(xp.astype(below, xp.int8), axis=-1)
     idx = xp.where(xp.any(below, axis=-1), first, xp.argmin(cmnd, axis=-1))
     from .sequence import _gather
 
-    shift = _gather(shifts, idx[..., None], -1)[..., 0]
+    # the parabolic shift at the chosen lag only (librosa computes it at every lag, then picks one)
+    n_lags = cmnd.shape[-1]
+    at = idx[..., None]
+    mid = _gather(cmnd, at, -1)[..., 0]
+    left = _gather(cmnd, xp.clip(at - 1, 0, n_lags - 1), -1)[..., 0]
+    right = _gather(cmnd, xp.clip(at + 1, 0, n_lags - 1), -1)[..., 0]
+    shift = _parabolic_shift(xp.stack([left, mid, right], axis=-1))[..., 1]
+    edge = (idx == 0) | (idx == n_lags - 1)
+    shift = xp.where(edge, xp.zeros_like(shift), shift)
     period = xp.astype(idx, cmnd.dtype) + min_period + shift
     return sr / period
 
