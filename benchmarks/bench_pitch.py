@@ -11,7 +11,7 @@ Signals, 10 s at 22050 Hz (librosa's defaults otherwise; fmin = C2, fmax = C7 as
 
     real       data/samples/melody.flac and speech.wav, loaded at 22050 Hz, concatenated and tiled to 10 s
     synthetic  a harmonic tone with vibrato (220 Hz +-50 cents at 5.5 Hz), a glide, and white-noise gaps
-    batch      the real signal as a (4, n) batch (4 x 10 s), one call each (librosa supports leading axes)
+    batch      the real signal as a (2, n) batch (2 x 10 s), one call each (librosa supports leading axes)
 
     python benchmarks/bench_pitch.py                  # everything, repeat 7
     python benchmarks/bench_pitch.py --case pyin --repeat 9
@@ -103,7 +103,7 @@ def main() -> int:
     import librosa
 
     signals = {"real": real_audio(), "synthetic": synthetic_audio()}
-    signals["batch"] = np.stack([np.roll(signals["real"], k * SR) for k in range(4)])
+    signals["batch"] = np.stack([np.roll(signals["real"], k * SR) for k in range(2)])
     kw = dict(fmin=C2, fmax=C7, sr=SR)
     cases = [(f"{op}-{sig}", op, sig) for op in ("yin", "pyin") for sig in ("real", "synthetic", "batch")]
     if args.case:
