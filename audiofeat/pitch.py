@@ -308,24 +308,27 @@ def _trough_probs(cmnd: np.ndarray, thresholds: np.ndarray, beta_probs: np.ndarr
     level = np.searchsorted(thresholds[1:], cmnd, side="right")
     keep = trough & (level < n_thr)
     out = np.zeros_like(cmnd)
-    rows, cols = np.nonzero(keep)
+    rows, cols = np.nonzero(keep)  # every kept trough, frame by frame in period order (ragged, no padding)
     if rows.size:
+        lev = level[rows, cols].astype(np.int16)
         counts = np.bincount(rows, minlength=n_frames)
-        width = int(counts.max())
-        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        slot = np.arange(rows.size) - start[rows]
-        lev = np.full((n_frames, width), n_thr)
-        lev[rows, slot] = level[rows, cols]
-        below = np.arange(n_thr)[None, None, :] >= lev[:, :, None]  # (frames, troughs, thresholds)
-        pos = np.cumsum(below, axis=1) - 1
-        n_below = np.count_nonzero(below, axis=1)
+        ends = np.cumsum(counts)
+        below = np.arange(n_thr, dtype=np.int16)[None, :] >= lev[:, None]  # (troughs, thresholds)
+        run = np.cumsum(below, axis=0, dtype=np.int32)  # troughs below each threshold so far (all frames)
+        # running count at the end of the previous frame with troughs
+        last = np.maximum.accumulate(np.where(counts > 0, np.arange(n_frames), -1))
+        prev_end = np.concatenate([[-1], last[:-1]])
+        base = np.where(prev_end[:, None] >= 0, run[ends[np.maximum(prev_end, 0)] - 1], 0)  # (frames, thr)
+        n_below = np.where(counts[:, None] > 0, run[np.maximum(ends - 1, 0)] - base, 0)  # per frame and threshold
         q = math.exp(-boltzmann)
+        width = int(counts.max())
         powers = np.exp(-boltzmann * np.arange(width + 1))
         norm = np.zeros(width + 1)
         norm[1:] = (1 - q) / (1 - np.exp(-boltzmann * np.arange(1, width + 1)))
-        prior = np.where(below, powers[np.maximum(pos, 0)] * norm[n_below][:, None, :], 0.0)
-        probs = prior @ beta_probs
-        out[rows, cols] = probs[rows, slot]
+        weight = beta_probs[None, :] * norm[n_below]  # (frames, thresholds)
+        pos = run - base[rows] - 1  # rank among the frame's troughs below the threshold
+        prior = powers[np.maximum(pos, 0)] * below
+        out[rows, cols] = np.einsum("kj,kj->k", prior, weight[rows])
     # thresholds below the global minimum trough: no_trough_prob of their mass goes to it
     cum = np.concatenate([[0.0], np.cumsum(beta_probs)])
     f = np.flatnonzero(has)
