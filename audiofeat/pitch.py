@@ -145,16 +145,21 @@ def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
     """
     xp = B.namespace(frames)
     acf = _frame_acf(frames, max_period)
-    energy = xp.cumsum(frames[..., :max_period] ** 2, axis=-1)[..., 1:]  # sum_{m<=k-1}, k = 2..max_period
-    zero = xp.zeros_like(acf[..., :1])
-    energy = xp.concat([zero, energy], axis=-1)  # lag 1 subtracts 0 (librosa)
-    diff = 2 * (acf[..., :1] - acf[..., 1:]) - energy  # lags 1..max_period
+    # in-place steps: each pass over (frames x lags) allocates nothing new (both numpy and torch)
+    energy = xp.cumsum(frames[..., :max_period] ** 2, axis=-1)  # energy[k-1] = sum_{m<=k-1} y(m)^2
+    energy[..., 0] = 0  # lag 1 subtracts 0 (librosa)
+    diff = acf[..., :1] - acf[..., 1:]  # lags 1..max_period
+    diff *= 2
+    diff -= energy
     k = xp.arange(1, max_period + 1, dtype=diff.dtype)
     if B.is_torch(diff):
         k = k.to(diff.device)
-    mean = xp.cumsum(diff, axis=-1) / k
+    mean = xp.cumsum(diff, axis=-1)
+    mean /= k
     tiny = float(np.finfo(np.float32 if diff.dtype == xp.float32 else np.float64).tiny)
-    return diff[..., min_period - 1:] / (mean[..., min_period - 1:] + tiny)
+    mean = mean[..., min_period - 1:]
+    mean += tiny
+    return diff[..., min_period - 1:] / mean
 
 
 def _parabolic_shift(x: Any) -> Any:
