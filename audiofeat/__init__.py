@@ -81,6 +81,7 @@ from .psychoacoustics import (
 from .phase_analysis import griffinlim, group_delay, reassigned_spectrogram, unwrap
 from .noise import add_noise, estimate_snr, formants, lpc, lpc_envelope, snr, spectral_gate, wiener
 from .align import pool_segments, resample_frames
+from .pitch import autocorrelate, estimate_tuning, hnr, piptrack, pitch_tuning, pyin, yin
 from .resampling import resample
 from .rhythm import beat_track, fourier_tempo_frequencies, fourier_tempogram, plp, tempo, tempo_frequencies, tempogram
 from .spectral import (
@@ -220,6 +221,14 @@ __all__ = [
     # multimodal alignment
     "resample_frames",
     "pool_segments",
+    # periodicity
+    "autocorrelate",
+    "yin",
+    "pyin",
+    "piptrack",
+    "estimate_tuning",
+    "pitch_tuning",
+    "hnr",
     # temporal
     "frame",
     "delta",

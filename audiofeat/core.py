@@ -21,6 +21,7 @@ from .psychoacoustics import (
     perceptual_weighting,
 )
 from .phase_analysis import griffinlim, reassigned_spectrogram
+from .pitch import autocorrelate, estimate_tuning, piptrack, pitch_tuning, pyin, yin
 from .resampling import resample
 from .rhythm import fourier_tempo_frequencies, tempo_frequencies
 from .shorttime import fft_frequencies, istft, magphase, stft
@@ -38,4 +39,5 @@ __all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magp
 __all__ = ["phase_vocoder", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples",
            "tempo_frequencies", "fourier_tempo_frequencies"]
 __all__ = ["phase_vocoder", "griffinlim", "reassigned_spectrogram", "lpc", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
+__all__ = ["phase_vocoder", "autocorrelate", "estimate_tuning", "piptrack", "pitch_tuning", "pyin", "yin", "load", "stream", "resample", "stft", "istft", "magphase", "fft_frequencies", "mel_frequencies", "hz_to_mel", "mel_to_hz", "amplitude_to_db", "db_to_amplitude", "power_to_db", "db_to_power", "frames_to_samples", "frames_to_time", "samples_to_frames", "samples_to_time", "time_to_frames", "time_to_samples"]
 __getattr__ = missing_attribute(__name__, "core")
