@@ -54,6 +54,7 @@ from .energy import (
 )
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .functionals import functional_names, functionals
+from .featureset import extract_features, feature_names
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
@@ -180,9 +181,11 @@ __all__ = [
     "amplitude_to_db",
     "db_to_power",
     "db_to_amplitude",
-    # functionals (fixed-length summaries)
+    # functionals (fixed-length summaries) and the named feature set
     "functionals",
     "functional_names",
+    "extract_features",
+    "feature_names",
     "pcen",
     # frequency-content descriptors
     "spectral_centroid",

@@ -67,6 +67,7 @@ FEATURE_SETS: dict[str, FeatureSet] = {
 }
 
 
+@capabilities(torch=False, autograd=False, compile=False, batch=False, note="Returns names, not arrays.")
 def feature_names(feature_set: str = "default") -> list[str]:
     """The column names of ``feature_set``, in the order :func:`extract_features` returns them.
 
@@ -98,7 +99,7 @@ def _cv(x: np.ndarray) -> float:
 def _stats(x: np.ndarray, percentiles: bool = False) -> list[float]:
     x = x[np.isfinite(x)]
     if x.size == 0:
-        return [0.0] * (8 if percentiles else 2)
+        return [0.0] * (6 if percentiles else 2)
     out = [float(np.mean(x)), _cv(x)]
     if percentiles:
         p20, p50, p80 = np.percentile(x, [20, 50, 80])

@@ -182,9 +182,13 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
     """The feature columns of one row: frame arrays and/or named functionals, scalars, vectors."""
     row: dict[str, Any] = {}
     kinds = {}
+    labels = {}
     for fs in spec.features:
-        kind = get_feature(fs.name).kind
+        feature = get_feature(fs.name)
+        kind = feature.kind
         kinds[fs.name] = kind
+        if feature.names is not None:
+            labels[fs.name] = list(feature.names(fs.full_params))
         for d in fs.deltas:
             kinds[f"{fs.name}_delta" if d == 1 else f"{fs.name}_delta{d}"] = kind
     for name, value in features.items():
@@ -199,6 +203,9 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
                     row[col] = float(v)
         elif value.ndim == 0:
             row[name] = float(value)
+        elif name in labels and value.ndim == 1 and len(labels[name]) == value.shape[0]:
+            for label, v in zip(labels[name], value):
+                row[f"{name}_{label}"] = float(v)
         else:
             for col, v in zip(functional_names(name, value.shape, ["value"]), value.reshape(-1)):
                 row[col[: -len("_value")]] = float(v)

@@ -5,24 +5,6 @@ function takes it keyword-only, ``sr`` only when it takes one). Registering it i
 
     register_feature("mfcc", spectral.mfcc)
     register_feature("loudness", lufs.loudness, kind="scalar")
-    # frequency content (descriptors.py)
-    from .. import descriptors as d
-
-    for fn in (d.spectral_centroid, d.spectral_bandwidth, d.spectral_rolloff, d.spectral_flatness,
-               d.spectral_contrast, d.poly_features):
-        register_feature(fn.__name__, fn)
-    # tuning=None estimates the tuning from the whole signal; a given tuning makes chroma frame-local
-    register_feature("chroma_stft", d.chroma_stft, streamable=lambda p: p.get("tuning") is not None)
-    register_feature("tonnetz", d.tonnetz, streamable=False)
-    # psychoacoustic scales (psychoacoustics.py) and wavelets
-    from .. import psychoacoustics as pa, wavelets
-
-    register_feature("gammatonegram", pa.gammatonegram, params_from=pa.gammatone)
-    register_feature("barkspectrogram", pa.barkspectrogram, params_from=pa.bark)
-    # gtcc clips its log energies at top_db below the whole signal's peak, like MFCC
-    register_feature("gtcc", pa.gtcc, params_from=(pa.gammatonegram, pa.gammatone), streamable=False)
-    register_feature("cwt", wavelets.cwt, transform=np.abs, defaults={"hop_length": 512},
-                     description="Magnitude of the continuous (Morlet) wavelet transform, (n_freqs, frames).")
 
 ``kind`` says what one call returns for a mono signal:
 
@@ -67,6 +49,7 @@ class Feature:
     stage: Callable | None = None
     finish: Callable | None = None
     params_from: tuple = ()  # functions whose keyword defaults fn's **kwargs passes on (e.g. a filterbank)
+    names: Callable[[dict], list] | None = None  # for kind='vector': the column names, from the parameters
 
     @property
     def signature(self) -> inspect.Signature:
@@ -158,7 +141,8 @@ FEATURES: dict[str, Feature] = {}
 def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamable: bool = True,
                      transform: Callable | None = None, defaults: dict | None = None,
                      description: str | None = None, stage: Callable | None = None,
-                     finish: Callable | None = None, params_from: Callable | tuple = ()) -> Feature:
+                     finish: Callable | None = None, params_from: Callable | tuple = (),
+                     names: Callable[[dict], list] | None = None) -> Feature:
     """Make ``fn`` extractable by the pipeline and the command line under ``name``.
 
     Parameters
@@ -186,6 +170,9 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
     params_from : callable or tuple of callables, optional
         Functions whose keyword defaults ``fn``'s ``**kwargs`` passes on (e.g. the filterbank of a spectrogram),
         so they are listed and checked as the feature's parameters.
+    names : callable, optional
+        For ``kind='vector'``: ``names(params)`` gives the vector's column names (``<feature>_<name>``); by
+        default the columns are numbered.
 
     Returns
     -------
@@ -211,7 +198,7 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
     if callable(params_from):
         params_from = (params_from,)
     feature = Feature(name, fn, kind, streamable, transform, dict(defaults or {}), description, stage, finish,
-                      tuple(params_from))
+                      tuple(params_from), names)
     FEATURES[name] = feature
     return feature
 
@@ -279,6 +266,40 @@ def _register_core() -> None:
     register_feature("gtcc", pa.gtcc, params_from=(pa.gammatonegram, pa.gammatone), streamable=False)
     register_feature("cwt", wavelets.cwt, transform=np.abs, defaults={"hop_length": 512},
                      description="Magnitude of the continuous (Morlet) wavelet transform, (n_freqs, frames).")
+    # energy, onsets, rhythm (energy.py, temporal.py, rhythm.py)
+    from .. import energy, featureset, filters, noise, pitch, rhythm, temporal
+
+    register_feature("rms", energy.rms)
+    register_feature("zero_crossing_rate", temporal.zero_crossing_rate, streamable=False)  # edge padding
+    mel_params = (spectral.melspectrogram, filters.mel)
+    register_feature("onset_strength", energy.onset_strength, streamable=False, params_from=mel_params)
+    register_feature("energy_onset_strength", energy.energy_onset_strength, streamable=False)
+    register_feature("tempogram", rhythm.tempogram, streamable=False)
+    register_feature("fourier_tempogram", rhythm.fourier_tempogram, streamable=False, transform=np.abs)
+    register_feature("plp", rhythm.plp, streamable=False)
+    register_feature("tempo", rhythm.tempo, kind="vector", names=lambda p: ["bpm"])
+    # periodicity (pitch.py): f0 is NaN where unvoiced (functionals leave those frames out)
+    pitch_range = {"fmin": 65.40639132514966, "fmax": 2093.004522404789}  # C2..C7, librosa's examples
+
+    def f0_pyin(y, *, sr=22050, **kwargs):
+        """Fundamental frequency (Hz) per frame by pYIN, NaN where unvoiced."""
+        return pitch.pyin(y, sr=sr, **kwargs)[0]
+
+    def voiced_prob(y, *, sr=22050, **kwargs):
+        """pYIN's probability that each frame is voiced."""
+        return pitch.pyin(y, sr=sr, **kwargs)[2]
+
+    for fn in (f0_pyin, voiced_prob):
+        register_feature(fn.__name__, fn, streamable=False, params_from=pitch.pyin, defaults=pitch_range)
+    register_feature("f0_yin", pitch.yin, streamable=False, defaults=pitch_range,
+                     description="Fundamental frequency (Hz) per frame by YIN.")
+    register_feature("hnr", pitch.hnr)
+    # noise and the named feature set
+    register_feature("estimate_snr", noise.estimate_snr, kind="scalar")
+    register_feature("egemaps", featureset.extract_features, kind="vector",
+                     names=lambda p: featureset.feature_names(p["feature_set"]),
+                     description="The named feature set (eGeMAPS-style voice and spectral parameters, "
+                                 "docs/featureset.md).")
     register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False)
     register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False)
 

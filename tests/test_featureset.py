@@ -1,0 +1,119 @@
+"""The named feature set: names line up, values meet ground truth, finite on hostile inputs, deterministic,
+batch = loop, numpy = torch, typed errors, and available to the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import audiofeat as af
+from audiofeat.errors import ParameterError
+
+SR = 16000
+NAMES = af.feature_names()
+
+
+def _features(y, sr=SR):
+    return dict(zip(NAMES, af.extract_features(y, sr)))
+
+
+def _tone(f0=220.0, seconds=1.0, amp=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return amp * np.sin(2 * np.pi * f0 * t)
+
+
+def test_names_line_up_with_values():
+    v = af.extract_features(_tone(), SR)
+    assert v.shape == (len(NAMES),) == (53,) and len(set(NAMES)) == len(NAMES)
+    assert af.feature_names("default") == NAMES
+
+
+def test_tone_ground_truth():
+    d = _features(_tone(220.0))
+    assert d["F0semitone_p50"] == pytest.approx(12 * np.log2(220 / 27.5), abs=0.2)
+    assert d["F0semitone_range20_80"] < 0.2 and d["F0semitone_cv"] < 0.01
+    assert d["voiced_segments_per_sec"] == pytest.approx(1.0, abs=0.01)
+    assert d["equivalent_sound_level_dB"] == pytest.approx(10 * np.log10(0.3 ** 2 / 2), abs=0.1)
+    assert d["HNR_mean"] > 30
+    octave = _features(_tone(440.0))
+    assert octave["F0semitone_p50"] - d["F0semitone_p50"] == pytest.approx(12.0, abs=0.2)
+
+
+def test_noise_is_unvoiced_and_not_harmonic():
+    d = _features(0.1 * np.random.default_rng(0).standard_normal(SR))
+    assert d["HNR_mean"] < 10 and d["voiced_segments_per_sec"] <= 2
+    assert abs(d["alpha_ratio_mean"]) < 15
+
+
+def test_vowel_formants():
+    """An impulse train at 120 Hz through resonators at 700, 1220 and 2600 Hz (an /a/-like vowel)."""
+    n = SR
+    src = np.zeros(n)
+    src[:: SR // 120] = 1.0
+    y = src
+    for f, bw in ((700, 80), (1220, 90), (2600, 120)):
+        r = np.exp(-np.pi * bw / SR)
+        y = scipy.signal.lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * f / SR), r * r], y)
+    y = 0.3 * y / np.abs(y).max()
+    d = _features(y)
+    assert d["F0semitone_p50"] == pytest.approx(12 * np.log2(120 / 27.5), abs=0.3)
+    assert d["F1_frequency_mean"] == pytest.approx(700, rel=0.15)
+    assert d["F2_frequency_mean"] == pytest.approx(1220, rel=0.15)
+    assert d["F3_frequency_mean"] == pytest.approx(2600, rel=0.15)
+
+
+@pytest.mark.parametrize("y", [np.zeros(SR), np.zeros(10), np.ones(3000), np.array([0.5]),
+                               np.clip(3 * np.sin(np.arange(SR) * 0.1), -1, 1),
+                               np.random.default_rng(1).standard_normal(SR)],
+                         ids=["silence", "10-samples", "dc", "1-sample", "clipped", "loud-noise"])
+def test_finite_and_deterministic_on_hostile_inputs(y):
+    a = af.extract_features(y, SR)
+    assert np.all(np.isfinite(a))
+    np.testing.assert_array_equal(a, af.extract_features(y.copy(), SR))
+
+
+def test_real_speech_and_other_rates():
+    y, sr = af.load("data/samples/speech.wav", sr=None)
+    d = _features(y, sr)
+    assert 15 < d["F0semitone_mean"] < 40 and 0.5 < d["voiced_segments_per_sec"] < 6
+    y22, _ = af.load("data/samples/speech.wav", sr=22050)
+    d22 = _features(y22, 22050)
+    assert d22["F0semitone_p50"] == pytest.approx(d["F0semitone_p50"], abs=0.3)
+
+
+def test_batch_equals_loop_and_torch_equals_numpy():
+    rng = np.random.default_rng(2)
+    batch = np.stack([_tone(150.0), 0.05 * rng.standard_normal(SR), _tone(300.0, amp=0.1)]).reshape(3, 1, SR)
+    out = af.extract_features(batch, SR)
+    assert out.shape == (3, 1, 53)
+    for i in range(3):
+        np.testing.assert_allclose(out[i, 0], af.extract_features(batch[i, 0], SR), rtol=1e-9)
+    torch = pytest.importorskip("torch", reason="torch input is converted at the boundary")
+    t = af.extract_features(torch.from_numpy(batch[:, 0]), SR)
+    assert torch.is_tensor(t) and t.dtype == torch.float64
+    np.testing.assert_allclose(t.numpy(), out[:, 0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: af.extract_features(_tone(), SR, feature_set="ComParE"), "unknown feature_set"),
+    (lambda: af.extract_features(_tone(), 0), "sr"),
+    (lambda: af.extract_features(np.zeros(0), SR), "empty"),
+    (lambda: af.extract_features(np.array([0.0, np.nan]), SR), "finite|NaN"),
+    (lambda: af.feature_names("nope"), "unknown feature_set"),
+])
+def test_bad_input(call, match):
+    with pytest.raises(ParameterError, match=match):
+        call()
+
+
+def test_the_pipeline_and_command_line_have_it(tmp_path):
+    pytest.importorskip("pyarrow")
+    from audiofeat.pipeline import ExtractorSpec, process_file
+
+    r = process_file("data/samples/speech.wav", ExtractorSpec(features=["egemaps"], sr=16000))
+    assert r.ok, r.error
+    row = r.rows[0]
+    y, _ = af.load("data/samples/speech.wav", sr=16000)
+    assert row["egemaps_F0semitone_mean"] == pytest.approx(_features(y)["F0semitone_mean"])
+    assert sum(k.startswith("egemaps_") for k in row) == 53
