@@ -7,8 +7,9 @@ Research and Affective Computing", IEEE Trans. Affective Computing 7(2)). It is 
 published definitions with audiofeat's own building blocks, not a copy of openSMILE: values are close in
 meaning, not equal in number. ``docs/featureset.md`` gives every parameter's definition.
 
-Analysis: the signal is mixed to mono and resampled to 16 kHz; frames of 25 ms (400 samples, Hamming) every
-10 ms for the spectral descriptors; pitch by pYIN (65-1000 Hz, 64 ms frames, same 10 ms hop).
+Analysis: the signal is resampled to 16 kHz; frames of 25 ms (400 samples, Hamming) every 10 ms for the
+spectral descriptors; pitch by YIN (65-1000 Hz, 64 ms frames, same 10 ms hop), voicing from the normalised
+autocorrelation (HNR above 2 dB and not within 50 dB of silence); formants from order-12 LPC at 10 kHz.
 
 Deterministic and finite on silence, noise, clipping and very short clips: a descriptor with no frame to
 describe (no voiced frame, say) gives 0, and every coefficient of variation with a zero mean gives 0.
@@ -34,6 +35,7 @@ WIN = 400  # 25 ms
 N_FFT = 512
 PITCH_FRAME = 1024  # 64 ms: two periods of 65 Hz (pYIN's requirement is one full period plus the lag)
 FMIN, FMAX = 65.0, 1000.0
+LPC_SR = 10000  # formant analysis rate: resonances up to 5 kHz
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def _band(freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 def _one(y: np.ndarray) -> np.ndarray:
     import audiofeat as af
+    from .resampling import resample
 
     y = np.asarray(y, dtype=np.float64)
     if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
@@ -141,29 +144,35 @@ def _one(y: np.ndarray) -> np.ndarray:
     S = np.abs(af.stft(y, n_fft=N_FFT, hop_length=HOP, win_length=WIN, window="hamming")) ** 2
     freqs = np.arange(S.shape[0]) * SR / N_FFT
     n = S.shape[1]
-    # pitch and voicing (pYIN)
-    f0, voiced, _ = af.pyin(y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=HOP)
-    f0, voiced = np.asarray(f0)[:n], np.asarray(voiced)[:n].astype(bool)
+    # pitch (YIN) and voicing: a frame is voiced when its autocorrelation says periodic (HNR above 2 dB) and it
+    # is not near-silent; cheaper than pYIN's decoding by a factor of ~6 with the same decisions on clear voice
+    f0 = np.asarray(af.yin(y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=HOP))[:n]
+    hnr = np.asarray(af.hnr(y, sr=SR, fmin=FMIN, fmax=FMAX, frame_length=PITCH_FRAME, hop_length=HOP))[:n]
+    level = 10 * np.log10(np.sum(S, axis=0)[: hnr.size] + eps)
+    voiced = (hnr > 2.0) & (level > level.max() - 50.0) & (np.sum(S, axis=0)[: hnr.size] > eps)
     if f0.size < n:
         f0 = np.pad(f0, (0, n - f0.size), constant_values=np.nan)
+    if voiced.size < n:
         voiced = np.pad(voiced, (0, n - voiced.size))
+        hnr = np.pad(hnr, (0, n - hnr.size), constant_values=np.nan)
     semitone = np.where(voiced, 12.0 * np.log2(np.where(voiced, f0, 27.5) / 27.5), np.nan)
     # loudness: an auditory-spectrum estimate, sum over 26 mel bands of band power ** 0.3 (Zwicker-like compression)
     mel = af.melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
     loud = np.sum(mel ** 0.3, axis=0)
     # voice quality
-    hnr = np.asarray(af.hnr(y, sr=SR, fmin=FMIN, fmax=FMAX, frame_length=PITCH_FRAME, hop_length=HOP))[:n]
-    hnr = np.where(voiced[: hnr.size], hnr, np.nan)
-    # formants: LPC of order 18 on pre-emphasised Hamming frames (voiced frames only)
-    frames = af.frame(np.pad(af.preemphasis(y, coef=0.97), (WIN // 2, WIN // 2)), frame_length=WIN,
-                      hop_length=HOP)[..., :n]
-    frames = (frames * np.hamming(WIN)[:, None]).T  # (n, WIN)
+    hnr = np.where(voiced, hnr, np.nan)
+    # formants: LPC of order 12 (2 + 10 kHz / 1 kHz) on pre-emphasised 25 ms Hamming frames at 10 kHz, voiced frames
+    y10 = resample(y, orig_sr=SR, target_sr=LPC_SR)
+    win10, hop10 = LPC_SR // 40, LPC_SR // 100
+    frames = af.frame(np.pad(af.preemphasis(y10, coef=0.97), (win10 // 2, win10 // 2)), frame_length=win10,
+                      hop_length=hop10)[..., :n]
+    frames = (frames * np.hamming(win10)[:, None]).T  # (n, win10)
     F = np.full((n, 3), np.nan)
     BW1 = np.full(n, np.nan)
-    idx = np.flatnonzero(voiced & (np.sum(frames ** 2, axis=1) > eps))
+    idx = np.flatnonzero(voiced[: frames.shape[0]] & (np.sum(frames ** 2, axis=1) > eps))
     if idx.size:
-        a = af.lpc(np.ascontiguousarray(frames[idx]), order=18)
-        fr, bw = af.formants(a, sr=SR, n_formants=3, fmin=90.0, max_bandwidth=600.0)
+        a = af.lpc(np.ascontiguousarray(frames[idx]), order=12)
+        fr, bw = af.formants(a, sr=LPC_SR, n_formants=3, fmin=90.0, max_bandwidth=600.0)
         F[idx], BW1[idx] = np.asarray(fr), np.asarray(bw)[:, 0]
     # H1-H2: harmonic levels (dB) at the bins of f0 and 2 f0
     h12 = np.full(n, np.nan)
