@@ -29,7 +29,21 @@ from .errors import (
     TruncatedAudioWarning,
 )
 from .effects_impl import deemphasis, preemphasis, speed
-from .filters import hz_to_mel, mel_frequencies, mel_to_hz
+from .filters import (
+    cqt_frequencies,
+    hz_to_mel,
+    hz_to_midi,
+    hz_to_note,
+    hz_to_octs,
+    mel_frequencies,
+    mel_to_hz,
+    midi_to_hz,
+    midi_to_note,
+    note_to_hz,
+    note_to_midi,
+    octs_to_hz,
+)
+from .cqt import chroma_cens, chroma_cqt, cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
@@ -99,6 +113,23 @@ __all__ = [
     "hz_to_mel",
     "mel_to_hz",
     "mel_frequencies",
+    "hz_to_midi",
+    "midi_to_hz",
+    "hz_to_octs",
+    "octs_to_hz",
+    "note_to_midi",
+    "note_to_hz",
+    "midi_to_note",
+    "hz_to_note",
+    "cqt_frequencies",
+    # constant-Q transforms
+    "cqt",
+    "vqt",
+    "hybrid_cqt",
+    "pseudo_cqt",
+    "icqt",
+    "chroma_cqt",
+    "chroma_cens",
     # spectral features
     "melspectrogram",
     "mfcc",

@@ -5,8 +5,9 @@ for ``librosa.feature`` runs with ``import audiofeat as librosa``. See :mod:`aud
 """
 
 from ._librosa import missing_attribute
+from .cqt import chroma_cens, chroma_cqt
 from .spectral import melspectrogram, mfcc
 from .temporal import delta, stack_memory
 
-__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory"]
+__all__ = ["chroma_cqt", "chroma_cens", "melspectrogram", "mfcc", "delta", "stack_memory"]
 __getattr__ = missing_attribute(__name__, "feature")
