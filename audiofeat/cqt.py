@@ -16,10 +16,12 @@ the signal is decimated by two and the next octave down is analysed with the sam
 sampling rate, and so on. A signal whose top filters sit far below Nyquist is first decimated by a power of
 two at once ("early downsampling").
 
-Decimation is the only step whose code differs between the backends (:func:`_halve`): numpy calls the
-core resampler (:func:`audiofeat.resample`, soxr, exactly as librosa does); torch applies the same soxr
-half-band filter, measured once from soxr's impulse response, as a strided convolution on the tensor's device
-(differentiable). The two agree to about 1e-7 of the signal's peak.
+Decimation is the only step whose code differs between the backends (:func:`_downsample`): numpy calls
+the core resampler (:func:`audiofeat.resample`, soxr, exactly as librosa does); torch applies the same
+linear map, measured once from soxr's impulse responses (its filter as a strided convolution, plus a small
+correction at the start for ratios above 2), on the tensor's device and differentiably. The two agree to
+about 1e-7 of the signal's peak. (The inverse transform's interpolation by 2**k is done by doublings on
+torch; see :func:`icqt`.)
 """
 
 from __future__ import annotations
@@ -54,65 +56,99 @@ _C1 = float(note_to_hz("C1"))
 # decimation and interpolation by two: soxr on numpy, soxr's own filter on torch
 # --------------------------------------------------------------------------------------------------
 @cached
-def _soxr_filter(quality: str, up: bool) -> np.ndarray:
-    """The FIR filter soxr applies when it halves (``up=False``) or doubles the sampling rate.
+def _soxr_decimator(quality: str, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """soxr's ``factor``:1 decimation as a linear map, measured once from its impulse responses.
 
-    soxr's 2:1 and 1:2 conversions are linear and shift-invariant (tested: a direct convolution with the
-    measured taps reproduces soxr to ~1e-7), so two impulses (even and odd position) give every tap. Taps
-    below 1e-7 of the peak are soxr's own float32 rounding, not filter, and are dropped.
+    In the interior soxr is shift-invariant: ``out[m] = sum_k h[k] x[factor m - k]`` (measured from
+    ``factor`` impulses, one per phase, far from the ends). Near the start its multi-stage conversions
+    (ratios above 2) differ from that by a fixed linear map of the first samples onto the first outputs,
+    measured as the matrix ``E`` (first inputs x first outputs). Taps below 1e-7 of the peak are soxr's
+    own float32 rounding and are dropped. Returns ``(h (2 half + 1,), E)``.
     """
     import soxr
 
-    n = 1 << 14
+    n = 1 << 15
     base = n // 2
     taps: dict[int, float] = {}
-    if up:
+    for p in range(factor):
         x = np.zeros(n)
-        x[base] = 1.0
-        out = soxr.resample(x, 1, 2, _SOXR_QUALITY[quality])
+        x[base + p] = 1.0
+        out = soxr.resample(x, factor, 1, _SOXR_QUALITY[quality])
         for m, v in enumerate(out):
-            taps[m - 2 * base] = v  # out[m] = sum_j x[j] h[m - 2 j]
-    else:
-        for p in (0, 1):
-            x = np.zeros(n)
-            x[base + p] = 1.0
-            out = soxr.resample(x, 2, 1, _SOXR_QUALITY[quality])
-            for m, v in enumerate(out):
-                taps[2 * m - (base + p)] = v  # out[m] = sum_j x[j] h[2 m - j]
+            taps[factor * m - (base + p)] = v
     ks = np.array(sorted(taps))
     h = np.array([taps[k] for k in ks])
     keep = np.abs(h) > 1e-7 * np.abs(h).max()
     half = int(np.abs(ks[keep]).max())
-    out = np.zeros(2 * half + 1)
+    filt = np.zeros(2 * half + 1)
     sel = np.abs(ks) <= half
-    out[ks[sel] + half] = h[sel]
-    return B.frozen(out)
-
-
-def _halve(y: Any, res_type: str) -> Any:
-    """Decimate by two along the last axis with energy kept (``resample(y, 2, 1, scale=True)``)."""
-    if not B.is_torch(y):
-        return resample(y, orig_sr=2, target_sr=1, res_type=res_type, scale=True)
-    import torch
-
-    h = _soxr_filter(res_type, False)
-    half = len(h) // 2
-    kernel = B.const(np.ascontiguousarray(h[::-1]) * math.sqrt(2.0), y)
-    lead, n = y.shape[:-1], y.shape[-1]
-    x = torch.nn.functional.pad(y.reshape(-1, 1, n), (half, half))
-    out = torch.nn.functional.conv1d(x, kernel.reshape(1, 1, -1), stride=2)
-    return out.reshape(*lead, out.shape[-1])
+    filt[ks[sel] + half] = h[sel]
+    # start correction: inputs 0..P-1 onto outputs 0..J-1
+    P, J = (0, 0) if factor == 2 else (8 * factor, 2 * half // factor + 8)
+    E = np.zeros((P, J))
+    length = 4 * half + 8 * factor + P
+    for p in range(P):
+        x = np.zeros(length)
+        x[p] = 1.0
+        out = soxr.resample(x, factor, 1, _SOXR_QUALITY[quality])[:J]
+        c = np.convolve(x, filt)
+        lti = c[factor * np.arange(J) + half]
+        E[p, : len(out)] = out - lti[: len(out)]
+    return B.frozen(filt), B.frozen(E)
 
 
 def _downsample(y: Any, factor: int, res_type: str) -> Any:
-    """Early downsampling by ``factor`` (a power of two) with energy kept. numpy: one soxr call, as librosa;
-    torch: halvings in a row (soxr's one-step filter for ratios above 2 is not shift-invariant)."""
+    """Decimate by ``factor`` (a power of two) along the last axis with energy kept: librosa's
+    ``resample(y, orig_sr=factor, target_sr=1, res_type=res_type, scale=True)``.
+
+    numpy calls the core resampler (soxr). torch applies the same linear map on the tensor's device: soxr's
+    measured filter as a strided convolution, its start correction as a small matrix product, and soxr's
+    output length (``floor(n / factor + 1/2)``, zero-padded to ``ceil(n / factor)`` as ``fix`` does).
+    """
     if not B.is_torch(y):
         return resample(y, orig_sr=factor, target_sr=1, res_type=res_type, scale=True)
-    while factor > 1:
-        y = _halve(y, res_type)
-        factor //= 2
-    return y
+    import torch
+
+    h, E = _soxr_decimator(res_type, factor)
+    half = len(h) // 2
+    gain = math.sqrt(factor)
+    kernel = B.const(np.ascontiguousarray(h[::-1]) * gain, y)
+    lead, n = y.shape[:-1], y.shape[-1]
+    x = torch.nn.functional.pad(y.reshape(-1, 1, n), (half, half))
+    out = torch.nn.functional.conv1d(x, kernel.reshape(1, 1, -1), stride=factor)[:, 0]  # ceil(n / factor)
+    n_out = out.shape[-1]
+    if E.size:
+        P, J = min(E.shape[0], n), min(E.shape[1], n_out)
+        corr = y.reshape(-1, n)[:, :P] @ B.const(np.ascontiguousarray(E[:P, :J]) * gain, y)
+        out = torch.cat([out[:, :J] + corr, out[:, J:]], dim=-1)
+    kept = int(math.floor(n / factor + 0.5))
+    if kept < n_out:
+        out = torch.cat([out[:, :kept], out.new_zeros((out.shape[0], n_out - kept))], dim=-1)
+    return out.reshape(*lead, n_out)
+
+
+def _halve(y: Any, res_type: str) -> Any:
+    """Decimate by two with energy kept (``resample(y, 2, 1, scale=True)``)."""
+    return _downsample(y, 2, res_type)
+
+
+@cached
+def _soxr_interpolator(quality: str) -> np.ndarray:
+    """soxr's 1:2 interpolation filter ``out[m] = sum_j x[j] h[m - 2 j]`` (shift-invariant, measured)."""
+    import soxr
+
+    n = 1 << 14
+    base = n // 2
+    x = np.zeros(n)
+    x[base] = 1.0
+    out = soxr.resample(x, 1, 2, _SOXR_QUALITY[quality])
+    ks = np.arange(len(out)) - 2 * base
+    keep = np.abs(out) > 1e-7 * np.abs(out).max()
+    half = int(np.abs(ks[keep]).max())
+    filt = np.zeros(2 * half + 1)
+    sel = np.abs(ks) <= half
+    filt[ks[sel] + half] = out[sel]
+    return B.frozen(filt)
 
 
 def _upsample(y: Any, factor: int, res_type: str) -> Any:
@@ -124,7 +160,7 @@ def _upsample(y: Any, factor: int, res_type: str) -> Any:
         return resample(y, orig_sr=1, target_sr=factor, res_type=res_type, scale=False, fix=False)
     import torch
 
-    h = _soxr_filter(res_type, True)
+    h = _soxr_interpolator(res_type)
     half = len(h) // 2
     kernel = B.const(np.ascontiguousarray(h), y)
     while factor > 1:
