@@ -1057,7 +1057,8 @@ def _smoothing_window(spec: Any, n: int) -> np.ndarray:
     return B.frozen(win / np.sum(win))
 
 
-@capabilities(librosa="librosa.feature.chroma_cens", compile=False)
+@capabilities(librosa="librosa.feature.chroma_cens", compile=False, autograd=False,
+              note="Quantised: its gradient is zero almost everywhere, so autograd is not offered.")
 def chroma_cens(
     *,
     y: Any = None,
