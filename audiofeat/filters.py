@@ -573,7 +573,7 @@ def midi_to_note(midi: Any, *, octave: bool = True, cents: bool = False, key: st
     arr = np.asarray(B.to_numpy(midi) if B.is_torch(midi) else midi)
     if arr.ndim == 0:
         return one(float(arr))
-    return np.vectorize(one, otypes=[object if False else "U16"])(arr)
+    return np.vectorize(one, otypes=["U16"])(arr)
 
 
 @capabilities(librosa="librosa.hz_to_note", torch=False, batch=False)

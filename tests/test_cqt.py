@@ -45,12 +45,15 @@ def test_cqt_parity_on_bundled_clips(name, sample_audio, librosa):
 
 @pytest.mark.parametrize("name", SAMPLE_FILES)
 def test_chroma_parity_on_bundled_clips(name, sample_audio, librosa):
+    """Chroma normalises each frame, so float32 rounding in near-silent frames (the clips' lead-ins) is
+    magnified by 1 / (frame level): float64 is held to 1e-4, float32 to 1e-3."""
     y, sr = sample_audio[name]
     n_octaves = 7 if sr >= 22050 else 6
-    for fn in ("chroma_cqt", "chroma_cens"):
-        want = getattr(librosa.feature, fn)(y=y, sr=sr, tuning=0.0, n_octaves=n_octaves)
-        got = getattr(af.feature, fn)(y=y, sr=sr, tuning=0.0, n_octaves=n_octaves)
-        assert rel_err(got, want) <= 1e-4, fn
+    for x, tol in ((y.astype(np.float64), 1e-4), (y, 1e-3)):
+        for fn in ("chroma_cqt", "chroma_cens"):
+            want = getattr(librosa.feature, fn)(y=x, sr=sr, tuning=0.0, n_octaves=n_octaves)
+            got = getattr(af.feature, fn)(y=x, sr=sr, tuning=0.0, n_octaves=n_octaves)
+            assert rel_err(got, want) <= tol, fn
 
 
 CQT_PARAMS = [
@@ -200,20 +203,22 @@ def _snr_db(ref, est, margin):
     return 10 * np.log10(np.sum(r**2) / np.sum((r - e) ** 2))
 
 
-def test_icqt_reconstructs(librosa):
-    """A band-limited signal inside the CQT's range comes back with the SNR librosa's own inverse gets."""
+@pytest.mark.parametrize("kw,floor_db", [(dict(hop_length=128), 20.0), (dict(bins_per_octave=36, n_bins=252), 12.0)])
+def test_icqt_reconstructs(kw, floor_db, librosa):
+    """Twelve tones inside the CQT's range come back with the SNR librosa's own inverse gets (21.7 dB at
+    hop 128; 13.3 dB with 36 bins per octave at hop 512; the inverse is approximate, and poor when the
+    top octave's filters are much shorter than the hop, e.g. 0.4 dB at the defaults, as in librosa)."""
     sr = 22050
     rng = np.random.default_rng(7)
     t = np.arange(3 * sr) / sr
     midi = rng.uniform(36, 96, 12)
     y = sum(np.sin(2 * np.pi * af.midi_to_hz(m) * t + rng.uniform(0, 6)) for m in midi) / 12
-    C = af.cqt(y, sr=sr, bins_per_octave=36, n_bins=7 * 36)
-    y_hat = af.icqt(C, sr=sr, bins_per_octave=36, length=len(y))
+    inv_kw = {k: v for k, v in kw.items() if k != "n_bins"}
+    y_hat = af.icqt(af.cqt(y, sr=sr, **kw), sr=sr, length=len(y), **inv_kw)
     ours = _snr_db(y, y_hat, sr // 2)
-    C_l = librosa.cqt(y=y, sr=sr, bins_per_octave=36, n_bins=7 * 36)
-    theirs = _snr_db(y, librosa.icqt(C_l, sr=sr, bins_per_octave=36, length=len(y)), sr // 2)
+    theirs = _snr_db(y, librosa.icqt(librosa.cqt(y=y, sr=sr, **kw), sr=sr, length=len(y), **inv_kw), sr // 2)
     assert abs(ours - theirs) < 0.01
-    assert ours > 20.0, f"icqt(cqt(y)) SNR {ours:.1f} dB (librosa {theirs:.1f} dB)"
+    assert ours > floor_db, f"icqt(cqt(y)) SNR {ours:.1f} dB (librosa {theirs:.1f} dB)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,8 +246,9 @@ def test_cqt_numpy_equals_torch(kw, torch):
     got = af.cqt(torch.from_numpy(y), **kw)
     assert got.dtype == torch.complex64
     assert rel_err(got, want) <= 1e-5
+    # float64: soxr computes in float32 inside, so numpy's decimation carries ~1e-7 rounding torch's has not
     y64 = y.astype(np.float64)
-    assert rel_err(af.cqt(torch.from_numpy(y64), **kw), af.cqt(y64, **kw)) <= 1e-9
+    assert rel_err(af.cqt(torch.from_numpy(y64), **kw), af.cqt(y64, **kw)) <= 1e-5
 
 
 @pytest.mark.parametrize("factor", [2, 4, 8, 16])
@@ -265,15 +271,18 @@ def test_other_functions_numpy_equals_torch(torch):
         assert rel_err(fn(yt, **kw), fn(y, **kw)) <= 1e-5, fn.__name__
     for fn in (af.feature.chroma_cqt, af.feature.chroma_cens):
         assert rel_err(fn(y=yt, tuning=0.0), fn(y=y, tuning=0.0)) <= 1e-5, fn.__name__
-    # icqt: torch interpolates by 2**k in doublings, soxr in one multi-stage call: equal away from the start
+    # icqt: torch interpolates with soxr's measured filter; for factors >= 8 soxr treats the first input
+    # samples differently, so the first ~2000 output samples differ slightly; beyond them they agree
     C = af.cqt(y)
     a, b = af.icqt(C, length=len(y)), af.icqt(torch.from_numpy(C), length=len(y))
-    assert rel_err(b[4096:], a[4096:]) <= 1e-5
-    assert rel_err(b, a) <= 2e-2
+    assert rel_err(b[2048:], a[2048:]) <= 1e-5
+    assert rel_err(b, a) <= 2e-3
+    C = af.cqt(y, fmin=220.0, n_bins=36)  # interpolation by at most 4: equal throughout
+    assert rel_err(af.icqt(torch.from_numpy(C), fmin=220.0), af.icqt(C, fmin=220.0)) <= 1e-5
 
 
 def test_batch_equals_loop_on_long_clips(torch):
-    y = 0.1 * np.random.default_rng(10).standard_normal((2, 3, 22050)).astype(np.float32)
+    y = 0.1 * np.random.default_rng(10).standard_normal((2, 3, 22050))
     for x in (y, torch.from_numpy(y)):
         C = af.cqt(x, n_bins=60)
         assert tuple(C.shape) == (2, 3, 60, 44)
