@@ -55,6 +55,21 @@ from .energy import (
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
 from .functionals import functional_names, functionals
 from .featureset import extract_features, feature_names
+from .filters import (
+    cqt_frequencies,
+    hz_to_mel,
+    hz_to_midi,
+    hz_to_note,
+    hz_to_octs,
+    mel_frequencies,
+    mel_to_hz,
+    midi_to_hz,
+    midi_to_note,
+    note_to_hz,
+    note_to_midi,
+    octs_to_hz,
+)
+from .cqt import chroma_cens, chroma_cqt, cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch
@@ -174,6 +189,23 @@ __all__ = [
     # time-frequency
     "cwt",
     "wavelets",
+    "hz_to_midi",
+    "midi_to_hz",
+    "hz_to_octs",
+    "octs_to_hz",
+    "note_to_midi",
+    "note_to_hz",
+    "midi_to_note",
+    "hz_to_note",
+    "cqt_frequencies",
+    # constant-Q transforms
+    "cqt",
+    "vqt",
+    "hybrid_cqt",
+    "pseudo_cqt",
+    "icqt",
+    "chroma_cqt",
+    "chroma_cens",
     # spectral features
     "melspectrogram",
     "mfcc",

@@ -17,8 +17,12 @@ from .descriptors import (
 )
 from .energy import rms
 from .rhythm import fourier_tempogram, tempo, tempogram
+from .cqt import chroma_cens, chroma_cqt
 from .spectral import melspectrogram, mfcc
 from .temporal import delta, stack_memory, zero_crossing_rate
 
-__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff", "spectral_flatness", "spectral_contrast", "poly_features", "chroma_stft", "tonnetz", "rms", "zero_crossing_rate", "tempo", "tempogram", "fourier_tempogram"]
+__all__ = ["melspectrogram", "mfcc", "delta", "stack_memory", "spectral_centroid", "spectral_bandwidth",
+           "spectral_rolloff", "spectral_flatness", "spectral_contrast", "poly_features", "chroma_stft",
+           "tonnetz", "rms", "zero_crossing_rate", "tempo", "tempogram", "fourier_tempogram", "chroma_cqt",
+           "chroma_cens"]
 __getattr__ = missing_attribute(__name__, "feature")
