@@ -53,7 +53,7 @@ from .energy import (
     voice_activity,
 )
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
-from .functionals import functional_names, functionals
+from .summaries import functional_names, functionals
 from .featureset import extract_features, feature_names
 from .filters import (
     cqt_frequencies,
@@ -69,7 +69,7 @@ from .filters import (
     note_to_midi,
     octs_to_hz,
 )
-from .cqt import chroma_cens, chroma_cqt, cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
+from .constantq import chroma_cens, chroma_cqt, cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
 from .io import info, load, save, stream
 from .lufs import loudness, loudness_momentary, loudness_short_term
 from .phase import phase_vocoder, pitch_shift, time_stretch

@@ -7,7 +7,7 @@ for ``librosa.core`` runs with ``import audiofeat as librosa``. See :mod:`audiof
 from ._librosa import missing_attribute
 from .descriptors import pcen
 from .filters import hz_to_mel, mel_frequencies, mel_to_hz
-from .cqt import cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
+from .constantq import cqt, hybrid_cqt, icqt, pseudo_cqt, vqt
 from .filters import (
     cqt_frequencies,
     hz_to_mel,

@@ -17,7 +17,7 @@ from .descriptors import (
 )
 from .energy import rms
 from .rhythm import fourier_tempogram, tempo, tempogram
-from .cqt import chroma_cens, chroma_cqt
+from .constantq import chroma_cens, chroma_cqt
 from .spectral import melspectrogram, mfcc
 from .temporal import delta, stack_memory, zero_crossing_rate
 

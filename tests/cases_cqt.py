@@ -1,4 +1,4 @@
-"""Registry cases for the constant-Q family (audiofeat/cqt.py) and the pitch conversions in filters.py."""
+"""Registry cases for the constant-Q family (audiofeat/constantq.py) and the pitch conversions in filters.py."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ def _cqt_input(rng, lead, dtype):
 
 
 CASES = {
-    "cqt.cqt": Case(_signal, lambda f, x: f(x, n_bins=48, **CQT), rtol=1e-4),
-    "cqt.vqt": Case(_signal, lambda f, x: f(x, n_bins=48, gamma=None, **CQT), rtol=1e-4),
-    "cqt.pseudo_cqt": Case(_signal, lambda f, x: f(x, sr=16000, hop_length=128, fmin=220.0, n_bins=36), rtol=1e-4),
+    "constantq.cqt": Case(_signal, lambda f, x: f(x, n_bins=48, **CQT), rtol=1e-4),
+    "constantq.vqt": Case(_signal, lambda f, x: f(x, n_bins=48, gamma=None, **CQT), rtol=1e-4),
+    "constantq.pseudo_cqt": Case(_signal, lambda f, x: f(x, sr=16000, hop_length=128, fmin=220.0, n_bins=36), rtol=1e-4),
     # 60 bins from 55 Hz: the full-rate part is decimated by 4 at once (soxr's multi-stage map on torch too)
-    "cqt.hybrid_cqt": Case(_signal, lambda f, x: f(x, n_bins=60, **CQT), rtol=1e-4),
-    "cqt.icqt": Case(_cqt_input, lambda f, x: f(x, sr=16000, hop_length=128, fmin=440.0, length=4000), rtol=1e-4),
-    "cqt.chroma_cqt": Case(_signal, lambda f, x: f(y=x, n_octaves=4, tuning=0.0, **CQT), rtol=1e-4),
-    "cqt.chroma_cens": Case(_signal, lambda f, x: f(y=x, n_octaves=4, tuning=0.0, win_len_smooth=11, **CQT),
+    "constantq.hybrid_cqt": Case(_signal, lambda f, x: f(x, n_bins=60, **CQT), rtol=1e-4),
+    "constantq.icqt": Case(_cqt_input, lambda f, x: f(x, sr=16000, hop_length=128, fmin=440.0, length=4000), rtol=1e-4),
+    "constantq.chroma_cqt": Case(_signal, lambda f, x: f(y=x, n_octaves=4, tuning=0.0, **CQT), rtol=1e-4),
+    "constantq.chroma_cens": Case(_signal, lambda f, x: f(y=x, n_octaves=4, tuning=0.0, win_len_smooth=11, **CQT),
                             rtol=1e-4),
     "filters.hz_to_midi": Case(_positive, lambda f, x: f(x), float64_out=True),
     "filters.midi_to_hz": Case(_features, lambda f, x: f(x + 60.0), float64_out=True),

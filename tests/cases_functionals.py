@@ -3,10 +3,10 @@
 from registry_support import Case, _features
 
 CASES = {
-    "functionals.functionals": Case(_features, lambda f, x: f(x, ["mean", "std", "skew", "kurtosis", "slope",
+    "summaries.functionals": Case(_features, lambda f, x: f(x, ["mean", "std", "skew", "kurtosis", "slope",
                                                                     "p10", "p90"])),
 }
-NOT_ARRAY_OPS = {"functionals.functional_names": "test_functionals; returns names"}
+NOT_ARRAY_OPS = {"summaries.functional_names": "test_functionals; returns names"}
 
 # the named feature set (featureset.py); slow-ish (pYIN per item), so a short signal
 from registry_support import _tones  # noqa: E402

@@ -1,4 +1,4 @@
-"""The constant-Q family (audiofeat/cqt.py) and its filters (audiofeat/filters.py).
+"""The constant-Q family (audiofeat/constantq.py) and its filters (audiofeat/filters.py).
 
 * parity with librosa 0.11 (<= 1e-4 of the peak, in magnitude and complex) on the bundled clips and on random
   signals over the parameters that change the algorithm (early downsampling by 1..16, bins per octave, odd
@@ -253,7 +253,7 @@ def test_cqt_numpy_equals_torch(kw, torch):
 @pytest.mark.parametrize("factor", [2, 4, 8, 16])
 def test_torch_decimation_is_soxrs(factor, torch):
     """The torch decimator is soxr's linear map: same samples (and length) for any signal length."""
-    from audiofeat.cqt import _downsample
+    from audiofeat.constantq import _downsample
 
     for n in (1, factor - 1, factor + 1, 1000, 4097):
         x = random_signal(n, seed=n)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import io as afio
 from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, TruncatedAudioWarning
-from ..functionals import functional_names, functionals
+from ..summaries import functional_names, functionals
 from ..temporal import delta
 from .features import get_feature
 from .spec import ExtractorSpec

@@ -266,6 +266,16 @@ def _register_core() -> None:
     register_feature("gtcc", pa.gtcc, params_from=(pa.gammatonegram, pa.gammatone), streamable=False)
     register_feature("cwt", wavelets.cwt, transform=np.abs, defaults={"hop_length": 512},
                      description="Magnitude of the continuous (Morlet) wavelet transform, (n_freqs, frames).")
+    # constant-Q (cqt.py): multi-rate filtering over the whole signal, so computed on the whole signal
+    from .. import constantq as cq
+
+    register_feature("cqt", cq.cqt, streamable=False, transform=np.abs,
+                     description="Magnitude of the constant-Q transform (n_bins, frames).")
+    register_feature("vqt", cq.vqt, streamable=False, transform=np.abs,
+                     description="Magnitude of the variable-Q transform (n_bins, frames).")
+    register_feature("hybrid_cqt", cq.hybrid_cqt, streamable=False)
+    register_feature("chroma_cqt", cq.chroma_cqt, streamable=False)
+    register_feature("chroma_cens", cq.chroma_cens, streamable=False)
     # energy, onsets, rhythm (energy.py, temporal.py, rhythm.py)
     from .. import energy, featureset, filters, noise, pitch, rhythm, temporal
 

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from ..errors import ParameterError
-from ..functionals import _parse_stats
+from ..summaries import _parse_stats
 from .features import get_feature
 
 __all__ = ["FeatureSpec", "ExtractorSpec", "DEFAULT_FEATURES"]
