@@ -108,8 +108,8 @@ def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
     return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
 
 
-#: bins per block of the numpy vocoder (blocks run on the thread pool)
-_BLOCK_BINS = 256
+#: bytes of input spectrum from which the numpy vocoder splits the bins over the thread pool
+_PARALLEL_SIZE = 1 << 24
 
 
 @capabilities(librosa="librosa.phase_vocoder", compile=False)
@@ -175,47 +175,66 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
 
 
 def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int) -> np.ndarray:
-    """:func:`_vocode`'s arithmetic in three passes over blocks of bins (on the thread pool, temporaries in
-    cache): magnitudes and phase advances per block, the running sum over all bins at once (one vectorised
-    add per output frame), then sine, cosine and product per block."""
-    left, right, alpha, valid = steps
+    """:func:`_vocode`'s result without a single trigonometric call: the phase is carried as a unit phasor.
+
+    ``exp(i * phase[t]) = u[0] * prod_{k < t} u[right_k] * conj(u[left_k])`` with ``u = D / |D|`` (1 where
+    ``D == 0``, whose angle is 0), which modulo ``2 pi`` is librosa's sum of wrapped phase advances. The
+    running product runs one vectorised multiply per output frame in complex128 (rounding ~1e-16 a step, so
+    the accumulated phase error stays far below librosa's float32 accumulator); everything else is
+    elementwise in the input's precision. Large inputs run in blocks of bins on the thread pool.
+    """
     lead, n_bins = frames.shape[:-2], frames.shape[-1]
-    rdtype = np.float64 if frames.dtype in (np.complex128, np.float64) else np.float32
-    out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if rdtype == np.float64 else np.complex64)
-    mag_out = np.empty(lead + (n_out, n_bins), dtype=rdtype)
-    acc = np.empty(lead + (n_out, n_bins), dtype=np.float64)
-    w_left, w_right = (1 - alpha).astype(rdtype)[:, None], (alpha * valid).astype(rdtype)[:, None]
-    v = valid[: n_out - 1, None]
-    blocks = [slice(lo, min(n_bins, lo + _BLOCK_BINS)) for lo in range(0, n_bins, _BLOCK_BINS)]
+    double = frames.dtype in (np.complex128, np.float64)
+    rdtype = np.float64 if double else np.float32
+    out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if double else np.complex64)
+    n_blocks = 1 if frames.size * 8 < _PARALLEL_SIZE else max(1, min(B.get_num_threads(), -(-n_bins // 64)))
+    edges = [round(i * n_bins / n_blocks) for i in range(n_blocks + 1)]
 
-    def first(i: int) -> None:
-        cols = blocks[i]
-        fr = frames[..., cols]
-        mag = np.abs(fr)
-        theta = np.arctan2(fr.imag, fr.real) if np.iscomplexobj(fr) else np.arctan2(np.zeros_like(fr), fr)
-        m = mag_out[..., cols]
-        np.multiply(mag[..., left, :], w_left, out=m)
-        m += mag[..., right, :] * w_right
-        a = acc[..., cols]
-        a[..., :1, :] = theta[..., :1, :]
-        adv = a[..., 1:, :]
-        np.multiply(theta[..., right[: n_out - 1], :], v, out=adv)
-        adv -= theta[..., left[: n_out - 1], :]
-        _wrap(adv)
+    def block(i: int) -> None:
+        cols = slice(edges[i], edges[i + 1])
+        _vocode_block(frames[..., cols], steps, n_out, rdtype, out[..., cols])
 
-    def last(i: int) -> None:
-        cols = blocks[i]
-        phase = _wrap(acc[..., cols]).astype(rdtype)
-        o, m = out[..., cols], mag_out[..., cols]
-        np.cos(phase, out=o.real)
-        o.real *= m
-        np.sin(phase, out=o.imag)
-        o.imag *= m
-
-    B.parallel_for(first, len(blocks))
-    _accumulate(acc)
-    B.parallel_for(last, len(blocks))
+    B.parallel_for(block, n_blocks)
     return out
+
+
+def _vocode_block(fr: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int, rdtype, out: np.ndarray) -> None:
+    left, right, alpha, valid = steps
+    mag = np.abs(fr).astype(rdtype, copy=False)
+    # unit phasors u = fr / |fr| (+-1 where fr == 0)
+    zero = mag == 0
+    safe = np.where(zero, rdtype(1), mag)
+    u = np.empty(fr.shape, dtype=out.dtype)
+    if np.iscomplexobj(fr):
+        np.divide(fr.real, safe, out=u.real)
+        np.divide(fr.imag, safe, out=u.imag)
+    else:
+        np.divide(fr, safe, out=u.real)
+        u.imag = 0
+    if zero.any():  # the angle of a zero is that of numpy's arctan2 of signed zeros: pi where the real part is -0
+        u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
+    # magnitudes: linear interpolation between the input frames around each output position
+    w_left, w_right = (1 - alpha).astype(rdtype)[:, None], (alpha * valid).astype(rdtype)[:, None]
+    m = mag[..., left, :]
+    m *= w_left
+    m += mag[..., right, :] * w_right
+    # phase advances between the frame pairs of the first n_out - 1 output positions, as unit phasors, then
+    # their running product (in place in the output)
+    out[..., 0, :] = u[..., 0, :]
+    if n_out > 1:
+        k = n_out - 1
+        step = out[..., 1:, :]
+        np.take(u, right[:k], axis=-2, out=step)
+        invalid = np.flatnonzero(valid[:k] == 0)
+        if invalid.size:  # librosa pads a zero frame past the end: its angle is 0
+            step[..., invalid, :] = 1
+        ul = np.take(u, left[:k], axis=-2)
+        np.conjugate(ul, out=ul)
+        step *= ul
+        for t in range(1, n_out):
+            np.multiply(out[..., t, :], out[..., t - 1, :], out=out[..., t, :])
+    out.real *= m
+    out.imag *= m
 
 
 # --------------------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
 
+#: numpy inverse FFTs of at most this many output samples run on one thread (no pool hand-off)
+_SMALL_IRFFT = 1 << 17
+
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # librosa.stft's set, less "empty"
 
 
@@ -342,24 +345,46 @@ def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> A
     return target
 
 
-def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
-    """Overlap-add of ``n_frames`` copies of one frame (the window sum-square of weighted overlap-add).
-
-    In hop-sized blocks, block ``b`` is the sum of the frame's chunks ``r`` with ``0 <= b - r < n_frames``:
-    the same full sum everywhere but the first and last ``ceil(n_fft / hop) - 1`` blocks, which take
-    differences of prefix sums. One fill pass, O(length) memory.
-    """
-    n_fft = frame.shape[-1]
+def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
+    """numpy overlap-add of frames ``(..., n_frames, n_fft)`` into hop-sized blocks
+    ``(..., n_frames + ceil(n_fft / hop) - 1, hop)``: chunk ``r`` of frame ``t`` lands in block ``t + r``."""
+    *lead, n_frames, n_fft = frames.shape
     n_chunks = -(-n_fft // hop_length)
-    chunks = np.pad(frame, (0, n_chunks * hop_length - n_fft)).reshape(n_chunks, hop_length)
-    prefix = np.concatenate([np.zeros((1, hop_length)), np.cumsum(chunks, axis=0)])
-    n_blocks = n_frames + n_chunks - 1
-    out = np.empty((n_blocks, hop_length))
-    out[:] = prefix[-1]
-    b = np.arange(n_blocks)
-    b = b[(b < n_chunks - 1) | (b > n_frames - 1)]
-    out[b] = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
-    return out.reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
+    if n_chunks * hop_length != n_fft:
+        frames = np.pad(frames, [(0, 0)] * (frames.ndim - 1) + [(0, n_chunks * hop_length - n_fft)])
+    chunks = frames.reshape((*lead, n_frames, n_chunks, hop_length))
+    out = np.empty((*lead, n_frames + n_chunks - 1, hop_length), dtype=frames.dtype)
+    out[..., :n_frames, :] = chunks[..., 0, :]
+    out[..., n_frames:, :] = 0
+    for r in range(1, n_chunks):
+        out[..., r : r + n_frames, :] += chunks[..., r, :]
+    return out
+
+
+def _normalise_blocks(blocks: np.ndarray, win_sq: np.ndarray, n_frames: int, tiny: float) -> None:
+    """Divide overlap-added blocks (see :func:`_ola_blocks`) in place by the window sum-square.
+
+    Block ``b`` of the sum-square is the sum of the window's chunks ``r`` with ``0 <= b - r < n_frames``: the
+    same full sum for every interior block, prefix-sum differences for the first and last
+    ``ceil(n_fft / hop) - 1``; so one row of reciprocals serves the whole interior (one in-place multiply,
+    no signal-length array). Samples where the sum is ~0 are left as they are, as librosa does.
+    """
+    hop = blocks.shape[-1]
+    n_chunks = blocks.shape[-2] - n_frames + 1
+    chunks = np.pad(win_sq, (0, n_chunks * hop - win_sq.shape[-1])).reshape(n_chunks, hop)
+    prefix = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
+
+    def inverse(wss: np.ndarray) -> np.ndarray:
+        return (1.0 / np.where(wss > tiny, wss, 1.0)).astype(blocks.dtype)
+
+    n_blocks = blocks.shape[-2]
+    lo, hi = n_chunks - 1, n_frames  # interior blocks: lo <= b < hi
+    if hi > lo:
+        blocks[..., lo:hi, :] *= inverse(prefix[-1])
+    edge = np.concatenate([np.arange(lo), np.arange(hi, n_blocks)]) if hi > lo else np.arange(n_blocks)
+    if edge.size:
+        wss = prefix[np.minimum(edge, n_chunks - 1) + 1] - prefix[np.maximum(0, edge - n_frames + 1)]
+        blocks[..., edge, :] *= inverse(wss)
 
 
 @capabilities(librosa="librosa.istft")
@@ -435,33 +460,30 @@ def istft(
 
     like = xp.zeros((1,), dtype=rdtype, device=B.device(D))
     win = _analysis_window(window, win_length, n_fft, like)
-    frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
-    y = B.overlap_add(frames, hop_length)
-
-    if B.is_torch(win):
-        # in torch: differentiable in a learnable window, traceable by torch.compile, and on the device
-        wss_np = None
-        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
-    else:
-        # computed per call in O(length): cached, it would be keyed by the frame count and pin memory
-        wss_np = _ola_constant(B.to_numpy(win).astype(np.float64) ** 2, hop_length, n_frames)
-
     start = n_fft // 2 if center else 0
     expected = length if length is not None else (
         n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
-    y = y[..., start : start + expected]
     tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
-    if wss_np is None:
+
+    if not B.is_torch(D):
+        # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
+        small = math.prod(D.shape[:-2]) * n_frames * n_fft <= _SMALL_IRFFT
+        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft, workers=1 if small else None)
+        frames *= win
+        blocks = _ola_blocks(frames, hop_length)
+        _normalise_blocks(blocks, np.asarray(win, dtype=np.float64) ** 2, n_frames, tiny)
+        y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
+        if y.shape[-1] < expected:
+            y = B.pad(y, 0, expected - y.shape[-1])
+    else:
+        # torch: differentiable in a learnable window, traceable by torch.compile, and on the device
+        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
+        y = B.overlap_add(frames, hop_length)
+        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
+        y = y[..., start : start + expected]
         wss = B.pad(wss_t[start : start + expected], 0, max(0, expected - (wss_t.shape[-1] - start)))
         y = B.pad(y, 0, expected - y.shape[-1])
         y = y / xp.where(wss > tiny, wss, xp.ones_like(wss))
-    else:
-        wss = wss_np[start : start + expected]
-        if y.shape[-1] < expected:
-            y = B.pad(y, 0, expected - y.shape[-1])
-            wss = np.pad(wss, (0, expected - wss.shape[-1]))
-        wss = np.where(wss > tiny, wss, 1.0)
-        y = y / B.from_numpy(wss, y)
     if dtype is not None:
         y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
     if out is not None:
