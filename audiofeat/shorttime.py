@@ -28,6 +28,8 @@ __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
 
 #: numpy inverse FFTs of at most this many output samples run on one thread (no pool hand-off)
 _SMALL_IRFFT = 1 << 17
+#: numpy signals of at most this many samples are padded whole (one block of frames, no thread hand-off)
+_SMALL_SIGNAL = 1 << 16
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # librosa.stft's set, less "empty"
 
@@ -193,7 +195,7 @@ def _framed_signal(y: Any, n_fft: int, hop_length: int, center: bool, pad_mode: 
     n_frames = 1 + (n + 2 * p - n_fft) // hop_length
     first = -(-p // hop_length)  # first frame that starts inside y
     last = (n - n_fft + p) // hop_length  # last frame that ends inside y
-    if B.is_torch(y) or last - first < 4 or n < 4 * n_fft:
+    if B.is_torch(y) or last - first < 4 or n < 4 * n_fft or math.prod(y.shape) <= _SMALL_SIGNAL:
         return B.frames(B.pad(y, p, p, mode=pad_mode), n_fft, hop_length)
     segments = []
     if first > 0:
@@ -361,30 +363,53 @@ def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
     return out
 
 
-def _normalise_blocks(blocks: np.ndarray, win_sq: np.ndarray, n_frames: int, tiny: float) -> None:
-    """Divide overlap-added blocks (see :func:`_ola_blocks`) in place by the window sum-square.
+def _wss_inverse_rows(win_sq: np.ndarray, hop: int, dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reciprocals of the window sum-square of weighted overlap-add, per hop-sized block, for any frame count
+    ``n_frames >= ceil(n_fft / hop) - 1``: ``(head, full, tail)``.
 
-    Block ``b`` of the sum-square is the sum of the window's chunks ``r`` with ``0 <= b - r < n_frames``: the
-    same full sum for every interior block, prefix-sum differences for the first and last
-    ``ceil(n_fft / hop) - 1``; so one row of reciprocals serves the whole interior (one in-place multiply,
-    no signal-length array). Samples where the sum is ~0 are left as they are, as librosa does.
+    Block ``b`` of the sum-square is the sum of the window's chunks ``r`` with ``0 <= b - r < n_frames``: for
+    the first ``k = ceil(n_fft / hop) - 1`` blocks the first ``b + 1`` chunks (``head``, ``(k, hop)``), for
+    every interior block all of them (``full``, ``(hop,)``), for the last ``k`` blocks the chunks after
+    ``b - n_frames`` (``tail``, ``(k, hop)``). Sums at or below ``tiny`` give 1 (left as they are, as librosa).
     """
-    hop = blocks.shape[-1]
-    n_chunks = blocks.shape[-2] - n_frames + 1
+    n_chunks = -(-win_sq.shape[-1] // hop)
     chunks = np.pad(win_sq, (0, n_chunks * hop - win_sq.shape[-1])).reshape(n_chunks, hop)
     prefix = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
+    tiny = np.finfo(dtype).tiny
 
     def inverse(wss: np.ndarray) -> np.ndarray:
-        return (1.0 / np.where(wss > tiny, wss, 1.0)).astype(blocks.dtype)
+        return B.frozen((1.0 / np.where(wss > tiny, wss, 1.0)).astype(dtype))
 
+    return inverse(prefix[1:n_chunks]), inverse(prefix[-1]), inverse(prefix[-1] - prefix[1:n_chunks])
+
+
+@cached
+def _wss_inverse_cached(window: Any, win_length: int, n_fft: int, hop: int, dtype: str) -> tuple:
+    return _wss_inverse_rows(_window_array(window, win_length, n_fft) ** 2, hop, np.dtype(dtype))
+
+
+def _normalise_blocks(blocks: np.ndarray, rows: tuple, n_frames: int, win_sq: np.ndarray) -> None:
+    """Divide overlap-added blocks (see :func:`_ola_blocks`) in place by the window sum-square: one row of
+    reciprocals for the whole interior (one in-place multiply, no signal-length array), the precomputed
+    edge rows (:func:`_wss_inverse_rows`) for the first and last blocks."""
+    head, full, tail = rows
+    k = head.shape[0]
     n_blocks = blocks.shape[-2]
-    lo, hi = n_chunks - 1, n_frames  # interior blocks: lo <= b < hi
-    if hi > lo:
-        blocks[..., lo:hi, :] *= inverse(prefix[-1])
-    edge = np.concatenate([np.arange(lo), np.arange(hi, n_blocks)]) if hi > lo else np.arange(n_blocks)
-    if edge.size:
-        wss = prefix[np.minimum(edge, n_chunks - 1) + 1] - prefix[np.maximum(0, edge - n_frames + 1)]
-        blocks[..., edge, :] *= inverse(wss)
+    if n_frames >= k:
+        if k:
+            blocks[..., :k, :] *= head
+            blocks[..., n_blocks - k :, :] *= tail
+        blocks[..., k:n_frames, :] *= full
+        return
+    # fewer frames than chunks per window: every block is an edge block
+    n_chunks = k + 1
+    hop = blocks.shape[-1]
+    chunks = np.pad(win_sq, (0, n_chunks * hop - win_sq.shape[-1])).reshape(n_chunks, hop)
+    prefix = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
+    b = np.arange(n_blocks)
+    wss = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
+    tiny = np.finfo(blocks.dtype).tiny
+    blocks *= (1.0 / np.where(wss > tiny, wss, 1.0)).astype(blocks.dtype)
 
 
 @capabilities(librosa="librosa.istft")
@@ -471,7 +496,15 @@ def istft(
         frames = B.irfft(D.swapaxes(-1, -2), n=n_fft, workers=1 if small else None)
         frames *= win
         blocks = _ola_blocks(frames, hop_length)
-        _normalise_blocks(blocks, np.asarray(win, dtype=np.float64) ** 2, n_frames, tiny)
+        if _is_window_spec(window):
+            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(frames.dtype).name)
+            win_sq = None
+        else:
+            win_sq = np.asarray(win, dtype=np.float64) ** 2
+            rows = _wss_inverse_rows(win_sq, hop_length, frames.dtype)
+        if win_sq is None and n_frames < rows[0].shape[0]:
+            win_sq = _window_array(window, win_length, n_fft) ** 2
+        _normalise_blocks(blocks, rows, n_frames, win_sq)
         y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
         if y.shape[-1] < expected:
             y = B.pad(y, 0, expected - y.shape[-1])
