@@ -108,8 +108,8 @@ def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
     return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
 
 
-#: bytes of input spectrum from which the numpy vocoder splits the bins over the thread pool
-_PARALLEL_SIZE = 1 << 24
+#: spectrum cells per block of bins of the numpy vocoder (a 1 s clip at n_fft 2048 is one block)
+_BLOCK_ITEMS = 1 << 16
 
 
 @capabilities(librosa="librosa.phase_vocoder", compile=False)
@@ -177,64 +177,67 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
 def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int) -> np.ndarray:
     """:func:`_vocode`'s result without a single trigonometric call: the phase is carried as a unit phasor.
 
-    ``exp(i * phase[t]) = u[0] * prod_{k < t} u[right_k] * conj(u[left_k])`` with ``u = D / |D|`` (1 where
-    ``D == 0``, whose angle is 0), which modulo ``2 pi`` is librosa's sum of wrapped phase advances. The
-    running product runs one vectorised multiply per output frame in complex128 (rounding ~1e-16 a step, so
-    the accumulated phase error stays far below librosa's float32 accumulator); everything else is
-    elementwise in the input's precision. Large inputs run in blocks of bins on the thread pool.
+    ``exp(i * phase[t]) = u[0] * prod_{k < t} u[right_k] * conj(u[left_k])`` with ``u = D / |D|`` (``+-1``
+    where ``D == 0``, as numpy's angle of a signed zero), which modulo ``2 pi`` is librosa's sum of wrapped
+    phase advances. Three passes: per block of bins (on the thread pool; temporaries stay small and in cache)
+    the interpolated magnitudes and the advance phasors; the running product over all bins at once (one
+    vectorised complex multiply per output frame, in the input's precision); per block the product with the
+    magnitudes.
     """
+    left, right, alpha, valid = steps
     lead, n_bins = frames.shape[:-2], frames.shape[-1]
     double = frames.dtype in (np.complex128, np.float64)
     rdtype = np.float64 if double else np.float32
     out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if double else np.complex64)
-    n_blocks = 1 if frames.size * 8 < _PARALLEL_SIZE else max(1, min(B.get_num_threads(), -(-n_bins // 64)))
-    edges = [round(i * n_bins / n_blocks) for i in range(n_blocks + 1)]
-
-    def block(i: int) -> None:
-        cols = slice(edges[i], edges[i + 1])
-        _vocode_block(frames[..., cols], steps, n_out, rdtype, out[..., cols])
-
-    B.parallel_for(block, n_blocks)
-    return out
-
-
-def _vocode_block(fr: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int, rdtype, out: np.ndarray) -> None:
-    left, right, alpha, valid = steps
-    mag = np.abs(fr).astype(rdtype, copy=False)
-    # unit phasors u = fr / |fr| (+-1 where fr == 0)
-    zero = mag == 0
-    safe = np.where(zero, rdtype(1), mag)
-    u = np.empty(fr.shape, dtype=out.dtype)
-    if np.iscomplexobj(fr):
-        np.divide(fr.real, safe, out=u.real)
-        np.divide(fr.imag, safe, out=u.imag)
-    else:
-        np.divide(fr, safe, out=u.real)
-        u.imag = 0
-    if zero.any():  # the angle of a zero is that of numpy's arctan2 of signed zeros: pi where the real part is -0
-        u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
-    # magnitudes: linear interpolation between the input frames around each output position
+    mag_out = np.empty(lead + (n_out, n_bins), dtype=rdtype)
+    per_bin = max(1, frames.size // max(1, n_bins))
+    width = n_bins if frames.size <= _BLOCK_ITEMS else max(64, _BLOCK_ITEMS // per_bin)
+    blocks = [slice(lo, min(n_bins, lo + width)) for lo in range(0, n_bins, width)]
     w_left, w_right = (1 - alpha).astype(rdtype)[:, None], (alpha * valid).astype(rdtype)[:, None]
-    m = mag[..., left, :]
-    m *= w_left
-    m += mag[..., right, :] * w_right
-    # phase advances between the frame pairs of the first n_out - 1 output positions, as unit phasors, then
-    # their running product (in place in the output)
-    out[..., 0, :] = u[..., 0, :]
-    if n_out > 1:
-        k = n_out - 1
-        step = out[..., 1:, :]
-        np.take(u, right[:k], axis=-2, out=step)
-        invalid = np.flatnonzero(valid[:k] == 0)
-        if invalid.size:  # librosa pads a zero frame past the end: its angle is 0
-            step[..., invalid, :] = 1
-        ul = np.take(u, left[:k], axis=-2)
-        np.conjugate(ul, out=ul)
-        step *= ul
-        for t in range(1, n_out):
-            np.multiply(out[..., t, :], out[..., t - 1, :], out=out[..., t, :])
-    out.real *= m
-    out.imag *= m
+    k = n_out - 1
+
+    # output position k pairs input frames left[k] and left[k] + 1, so its advance phasor is
+    # adv[left[k]] = u[left + 1] * conj(u[left]), computed once per input frame. The next frame is missing
+    # only for left[k] == n_frames - 1, where librosa pads a zero frame (angle 0): adv[-1] = conj(u[-1])
+    lk = left[:k]
+
+    def first(i: int) -> None:
+        cols = blocks[i]
+        fr = frames[..., cols]
+        mag = np.abs(fr).astype(rdtype, copy=False)
+        zero = mag == 0
+        inv = np.where(zero, rdtype(1), mag)
+        np.reciprocal(inv, out=inv)
+        u = np.empty(fr.shape, dtype=out.dtype)  # unit phasors
+        if np.iscomplexobj(fr):
+            np.multiply(fr.real, inv, out=u.real)
+            np.multiply(fr.imag, inv, out=u.imag)
+        else:
+            np.multiply(fr, inv, out=u.real)
+            u.imag = 0
+        if zero.any():
+            u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
+        m = mag_out[..., cols]
+        np.multiply(mag[..., left, :], w_left, out=m)
+        m += mag[..., right, :] * w_right
+        o = out[..., cols]
+        o[..., 0, :] = u[..., 0, :]
+        if k:
+            adv = np.conjugate(u)
+            adv[..., :-1, :] *= u[..., 1:, :]  # adv[j] = u[j + 1] * conj(u[j]); adv[-1] = conj(u[-1])
+            np.take(adv, lk, axis=-2, out=o[..., 1:, :], mode="clip")
+
+    def last(i: int) -> None:
+        cols = blocks[i]
+        o, m = out[..., cols], mag_out[..., cols]
+        o.real *= m
+        o.imag *= m
+
+    B.parallel_for(first, len(blocks))
+    for t in range(1, n_out):
+        np.multiply(out[..., t, :], out[..., t - 1, :], out=out[..., t, :])
+    B.parallel_for(last, len(blocks))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ What each library computes (so the comparison is read correctly):
   results); the other transforms run vectorised on the batch.
 
     python benchmarks/bench_augment.py [--clips 1000] [--repeat 7] [--batch 64] [--no-torch] [--am-vocoder]
-                                       [--json out.json]
+                                       [--cpu-time] [--json out.json]
+
+``--cpu-time`` counts CPU seconds of this process (``time.process_time``) instead of wall time: on a machine
+shared with other jobs, wall time mostly measures waiting for a core. Pair it with
+``AUDIOFEAT_NUM_THREADS=1`` so every runner is single-threaded.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import audiofeat  # noqa: E402
 from audiofeat import augment as A  # noqa: E402
 
 SR = 16000
+TIMER = time.perf_counter
 
 
 def has_effects() -> bool:
@@ -78,30 +83,30 @@ def clips(n: int) -> np.ndarray:
 
 def time_numpy(pipe, data, seed):
     rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for y in data:
         pipe(y, SR, rng=rng)
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def time_audiomentations(pipe, data, seed):
     np.random.seed(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for y in data:
         pipe(samples=y, sample_rate=SR)
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def time_torch(pipe, batches, seed, sync=None):
     import torch
 
     g = torch.Generator(device=batches[0].device).manual_seed(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for b in batches:
         pipe(b, SR, rng=g)
     if sync:
         sync()
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def main() -> None:
@@ -114,8 +119,13 @@ def main() -> None:
                     help="also run audiomentations with method='librosa_phase_vocoder' (audiofeat's algorithm)")
     ap.add_argument("--torch-threads", type=int, default=1,
                     help="torch intra-op threads (default 1: one process, like audiomentations)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time CPU seconds of this process (time.process_time) instead of wall time")
     ap.add_argument("--json")
     args = ap.parse_args()
+    global TIMER
+    if args.cpu_time:
+        TIMER = time.process_time
     effects = has_effects()
     data = clips(args.clips)
     af_pipe = audiofeat_pipeline(effects)
@@ -146,7 +156,8 @@ def main() -> None:
             times[k].append(run(r))
     print(f"# {args.clips} clips of 1 s at {SR} Hz, pipeline: noise, "
           f"{'TimeStretch, PitchShift, ' if effects else '(no TimeStretch/PitchShift: audiofeat.effects lacks them) '}"
-          f"Shift, Gain (each p=0.5); median (range) of {args.repeat} runs")
+          f"Shift, Gain (each p=0.5); median (range) of {args.repeat} runs, "
+          f"{'CPU' if args.cpu_time else 'wall'} time")
     if effects:
         print("# audiomentations: TimeStretch/PitchShift method=signalsmith_stretch (its default) unless the row "
               "says 'librosa vocoder'; audiofeat: librosa's phase vocoder, PitchShift snapped to <= 1 cent of a "
