@@ -10,7 +10,8 @@ moves every frequency instead (:func:`pitch_shift`).
 librosa the phase of output frame ``t`` is ``angle(D[:, 0])`` plus the sum of ``phi + wrap(dtheta - phi)``
 over the earlier output frames, where ``phi`` is each bin's expected advance and ``dtheta`` the measured
 one; modulo ``2*pi`` that is the cumulative sum of the (wrapped) measured advances alone, which is what is
-computed here for all frames at once, in float64 whatever the input precision.
+computed here for all frames at once: on numpy as a running product of unit phasors (no trigonometric call),
+on torch as a float64 sum of angles.
 """
 
 from __future__ import annotations
@@ -146,10 +147,11 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
 
     Notes
     -----
-    Deliberate difference: the phase is accumulated in float64 whatever the input precision (librosa keeps a
-    float32 accumulator for complex64 input, whose rounding grows with the number of frames), then reduced
-    to ``[-pi, pi]`` before the sine and cosine, which run in the input's precision. Results agree with
-    librosa to about 1e-10 (relative, max-norm) on complex128 input.
+    Deliberate difference: librosa keeps an unbounded angle accumulator (float32 for complex64 input, whose
+    rounding grows with the number of frames). numpy carries the phase as a unit phasor (the product of the
+    advance phasors ``u[s+1] * conj(u[s])``, ``u = D / |D|``: no trigonometric call), torch as a float64 sum
+    of the wrapped advances reduced to ``[-pi, pi]``. Results agree with librosa to about 1e-10 (relative,
+    max-norm) on complex128 input; complex64 results are closer to the exact result than librosa's.
 
     Examples
     --------
