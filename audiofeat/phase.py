@@ -10,7 +10,8 @@ moves every frequency instead (:func:`pitch_shift`).
 librosa the phase of output frame ``t`` is ``angle(D[:, 0])`` plus the sum of ``phi + wrap(dtheta - phi)``
 over the earlier output frames, where ``phi`` is each bin's expected advance and ``dtheta`` the measured
 one; modulo ``2*pi`` that is the cumulative sum of the (wrapped) measured advances alone, which is what is
-computed here for all frames at once, in float64 whatever the input precision.
+computed here for all frames at once: on numpy as a running product of unit phasors (no trigonometric call),
+on torch as a float64 sum of angles.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
     return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
 
 
-#: bins per block of the numpy vocoder (blocks run on the thread pool)
-_BLOCK_BINS = 256
+#: spectrum cells per block of bins of the numpy vocoder (a 1 s clip at n_fft 2048 is one block)
+_BLOCK_ITEMS = 1 << 16
 
 
 @capabilities(librosa="librosa.phase_vocoder", compile=False)
@@ -146,10 +147,11 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
 
     Notes
     -----
-    Deliberate difference: the phase is accumulated in float64 whatever the input precision (librosa keeps a
-    float32 accumulator for complex64 input, whose rounding grows with the number of frames), then reduced
-    to ``[-pi, pi]`` before the sine and cosine, which run in the input's precision. Results agree with
-    librosa to about 1e-10 (relative, max-norm) on complex128 input.
+    Deliberate difference: librosa keeps an unbounded angle accumulator (float32 for complex64 input, whose
+    rounding grows with the number of frames). numpy carries the phase as a unit phasor (the product of the
+    advance phasors ``u[s+1] * conj(u[s])``, ``u = D / |D|``: no trigonometric call), torch as a float64 sum
+    of the wrapped advances reduced to ``[-pi, pi]``. Results agree with librosa to about 1e-10 (relative,
+    max-norm) on complex128 input; complex64 results are closer to the exact result than librosa's.
 
     Examples
     --------
@@ -175,45 +177,67 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
 
 
 def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int) -> np.ndarray:
-    """:func:`_vocode`'s arithmetic in three passes over blocks of bins (on the thread pool, temporaries in
-    cache): magnitudes and phase advances per block, the running sum over all bins at once (one vectorised
-    add per output frame), then sine, cosine and product per block."""
+    """:func:`_vocode`'s result without a single trigonometric call: the phase is carried as a unit phasor.
+
+    ``exp(i * phase[t]) = u[0] * prod_{k < t} u[right_k] * conj(u[left_k])`` with ``u = D / |D|`` (``+-1``
+    where ``D == 0``, as numpy's angle of a signed zero), which modulo ``2 pi`` is librosa's sum of wrapped
+    phase advances. Three passes: per block of bins (on the thread pool; temporaries stay small and in cache)
+    the interpolated magnitudes and the advance phasors; the running product over all bins at once (one
+    vectorised complex multiply per output frame, in the input's precision); per block the product with the
+    magnitudes.
+    """
     left, right, alpha, valid = steps
     lead, n_bins = frames.shape[:-2], frames.shape[-1]
-    rdtype = np.float64 if frames.dtype in (np.complex128, np.float64) else np.float32
-    out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if rdtype == np.float64 else np.complex64)
+    double = frames.dtype in (np.complex128, np.float64)
+    rdtype = np.float64 if double else np.float32
+    out = np.empty(lead + (n_out, n_bins), dtype=np.complex128 if double else np.complex64)
     mag_out = np.empty(lead + (n_out, n_bins), dtype=rdtype)
-    acc = np.empty(lead + (n_out, n_bins), dtype=np.float64)
+    per_bin = max(1, frames.size // max(1, n_bins))
+    width = n_bins if frames.size <= _BLOCK_ITEMS else max(64, _BLOCK_ITEMS // per_bin)
+    blocks = [slice(lo, min(n_bins, lo + width)) for lo in range(0, n_bins, width)]
     w_left, w_right = (1 - alpha).astype(rdtype)[:, None], (alpha * valid).astype(rdtype)[:, None]
-    v = valid[: n_out - 1, None]
-    blocks = [slice(lo, min(n_bins, lo + _BLOCK_BINS)) for lo in range(0, n_bins, _BLOCK_BINS)]
+    k = n_out - 1
+
+    # output position k pairs input frames left[k] and left[k] + 1, so its advance phasor is
+    # adv[left[k]] = u[left + 1] * conj(u[left]), computed once per input frame. The next frame is missing
+    # only for left[k] == n_frames - 1, where librosa pads a zero frame (angle 0): adv[-1] = conj(u[-1])
+    lk = left[:k]
 
     def first(i: int) -> None:
         cols = blocks[i]
         fr = frames[..., cols]
-        mag = np.abs(fr)
-        theta = np.arctan2(fr.imag, fr.real) if np.iscomplexobj(fr) else np.arctan2(np.zeros_like(fr), fr)
+        mag = np.abs(fr).astype(rdtype, copy=False)
+        zero = mag == 0
+        inv = np.where(zero, rdtype(1), mag)
+        np.reciprocal(inv, out=inv)
+        u = np.empty(fr.shape, dtype=out.dtype)  # unit phasors
+        if np.iscomplexobj(fr):
+            np.multiply(fr.real, inv, out=u.real)
+            np.multiply(fr.imag, inv, out=u.imag)
+        else:
+            np.multiply(fr, inv, out=u.real)
+            u.imag = 0
+        if zero.any():
+            u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
         m = mag_out[..., cols]
         np.multiply(mag[..., left, :], w_left, out=m)
         m += mag[..., right, :] * w_right
-        a = acc[..., cols]
-        a[..., :1, :] = theta[..., :1, :]
-        adv = a[..., 1:, :]
-        np.multiply(theta[..., right[: n_out - 1], :], v, out=adv)
-        adv -= theta[..., left[: n_out - 1], :]
-        _wrap(adv)
+        o = out[..., cols]
+        o[..., 0, :] = u[..., 0, :]
+        if k:
+            adv = np.conjugate(u)
+            adv[..., :-1, :] *= u[..., 1:, :]  # adv[j] = u[j + 1] * conj(u[j]); adv[-1] = conj(u[-1])
+            np.take(adv, lk, axis=-2, out=o[..., 1:, :], mode="clip")
 
     def last(i: int) -> None:
         cols = blocks[i]
-        phase = _wrap(acc[..., cols]).astype(rdtype)
         o, m = out[..., cols], mag_out[..., cols]
-        np.cos(phase, out=o.real)
         o.real *= m
-        np.sin(phase, out=o.imag)
         o.imag *= m
 
     B.parallel_for(first, len(blocks))
-    _accumulate(acc)
+    for t in range(1, n_out):
+        np.multiply(out[..., t, :], out[..., t - 1, :], out=out[..., t, :])
     B.parallel_for(last, len(blocks))
     return out
 

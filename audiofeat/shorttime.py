@@ -26,6 +26,11 @@ from .errors import ParameterError
 
 __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
 
+#: numpy inverse FFTs of at most this many output samples run on one thread (no pool hand-off)
+_SMALL_IRFFT = 1 << 17
+#: numpy signals of at most this many samples are padded whole (one block of frames, no thread hand-off)
+_SMALL_SIGNAL = 1 << 16
+
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # librosa.stft's set, less "empty"
 
 
@@ -190,7 +195,7 @@ def _framed_signal(y: Any, n_fft: int, hop_length: int, center: bool, pad_mode: 
     n_frames = 1 + (n + 2 * p - n_fft) // hop_length
     first = -(-p // hop_length)  # first frame that starts inside y
     last = (n - n_fft + p) // hop_length  # last frame that ends inside y
-    if B.is_torch(y) or last - first < 4 or n < 4 * n_fft:
+    if B.is_torch(y) or last - first < 4 or n < 4 * n_fft or math.prod(y.shape) <= _SMALL_SIGNAL:
         return B.frames(B.pad(y, p, p, mode=pad_mode), n_fft, hop_length)
     segments = []
     if first > 0:
@@ -342,24 +347,69 @@ def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> A
     return target
 
 
-def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
-    """Overlap-add of ``n_frames`` copies of one frame (the window sum-square of weighted overlap-add).
-
-    In hop-sized blocks, block ``b`` is the sum of the frame's chunks ``r`` with ``0 <= b - r < n_frames``:
-    the same full sum everywhere but the first and last ``ceil(n_fft / hop) - 1`` blocks, which take
-    differences of prefix sums. One fill pass, O(length) memory.
-    """
-    n_fft = frame.shape[-1]
+def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
+    """numpy overlap-add of frames ``(..., n_frames, n_fft)`` into hop-sized blocks
+    ``(..., n_frames + ceil(n_fft / hop) - 1, hop)``: chunk ``r`` of frame ``t`` lands in block ``t + r``."""
+    *lead, n_frames, n_fft = frames.shape
     n_chunks = -(-n_fft // hop_length)
-    chunks = np.pad(frame, (0, n_chunks * hop_length - n_fft)).reshape(n_chunks, hop_length)
-    prefix = np.concatenate([np.zeros((1, hop_length)), np.cumsum(chunks, axis=0)])
-    n_blocks = n_frames + n_chunks - 1
-    out = np.empty((n_blocks, hop_length))
-    out[:] = prefix[-1]
+    if n_chunks * hop_length != n_fft:
+        frames = np.pad(frames, [(0, 0)] * (frames.ndim - 1) + [(0, n_chunks * hop_length - n_fft)])
+    chunks = frames.reshape((*lead, n_frames, n_chunks, hop_length))
+    out = np.empty((*lead, n_frames + n_chunks - 1, hop_length), dtype=frames.dtype)
+    out[..., :n_frames, :] = chunks[..., 0, :]
+    out[..., n_frames:, :] = 0
+    for r in range(1, n_chunks):
+        out[..., r : r + n_frames, :] += chunks[..., r, :]
+    return out
+
+
+def _wss_inverse_rows(win_sq: np.ndarray, hop: int, dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reciprocals of the window sum-square of weighted overlap-add, per hop-sized block, for any frame count
+    ``n_frames >= ceil(n_fft / hop) - 1``: ``(head, full, tail)``.
+
+    Block ``b`` of the sum-square is the sum of the window's chunks ``r`` with ``0 <= b - r < n_frames``: for
+    the first ``k = ceil(n_fft / hop) - 1`` blocks the first ``b + 1`` chunks (``head``, ``(k, hop)``), for
+    every interior block all of them (``full``, ``(hop,)``), for the last ``k`` blocks the chunks after
+    ``b - n_frames`` (``tail``, ``(k, hop)``). Sums at or below ``tiny`` give 1 (left as they are, as librosa).
+    """
+    n_chunks = -(-win_sq.shape[-1] // hop)
+    chunks = np.pad(win_sq, (0, n_chunks * hop - win_sq.shape[-1])).reshape(n_chunks, hop)
+    prefix = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
+    tiny = np.finfo(dtype).tiny
+
+    def inverse(wss: np.ndarray) -> np.ndarray:
+        return B.frozen((1.0 / np.where(wss > tiny, wss, 1.0)).astype(dtype))
+
+    return inverse(prefix[1:n_chunks]), inverse(prefix[-1]), inverse(prefix[-1] - prefix[1:n_chunks])
+
+
+@cached
+def _wss_inverse_cached(window: Any, win_length: int, n_fft: int, hop: int, dtype: str) -> tuple:
+    return _wss_inverse_rows(_window_array(window, win_length, n_fft) ** 2, hop, np.dtype(dtype))
+
+
+def _normalise_blocks(blocks: np.ndarray, rows: tuple, n_frames: int, win_sq: np.ndarray) -> None:
+    """Divide overlap-added blocks (see :func:`_ola_blocks`) in place by the window sum-square: one row of
+    reciprocals for the whole interior (one in-place multiply, no signal-length array), the precomputed
+    edge rows (:func:`_wss_inverse_rows`) for the first and last blocks."""
+    head, full, tail = rows
+    k = head.shape[0]
+    n_blocks = blocks.shape[-2]
+    if n_frames >= k:
+        if k:
+            blocks[..., :k, :] *= head
+            blocks[..., n_blocks - k :, :] *= tail
+        blocks[..., k:n_frames, :] *= full
+        return
+    # fewer frames than chunks per window: every block is an edge block
+    n_chunks = k + 1
+    hop = blocks.shape[-1]
+    chunks = np.pad(win_sq, (0, n_chunks * hop - win_sq.shape[-1])).reshape(n_chunks, hop)
+    prefix = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
     b = np.arange(n_blocks)
-    b = b[(b < n_chunks - 1) | (b > n_frames - 1)]
-    out[b] = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
-    return out.reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
+    wss = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
+    tiny = np.finfo(blocks.dtype).tiny
+    blocks *= (1.0 / np.where(wss > tiny, wss, 1.0)).astype(blocks.dtype)
 
 
 @capabilities(librosa="librosa.istft")
@@ -435,33 +485,38 @@ def istft(
 
     like = xp.zeros((1,), dtype=rdtype, device=B.device(D))
     win = _analysis_window(window, win_length, n_fft, like)
-    frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
-    y = B.overlap_add(frames, hop_length)
-
-    if B.is_torch(win):
-        # in torch: differentiable in a learnable window, traceable by torch.compile, and on the device
-        wss_np = None
-        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
-    else:
-        # computed per call in O(length): cached, it would be keyed by the frame count and pin memory
-        wss_np = _ola_constant(B.to_numpy(win).astype(np.float64) ** 2, hop_length, n_frames)
-
     start = n_fft // 2 if center else 0
     expected = length if length is not None else (
         n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
-    y = y[..., start : start + expected]
     tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
-    if wss_np is None:
+
+    if not B.is_torch(D):
+        # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
+        small = math.prod(D.shape[:-2]) * n_frames * n_fft <= _SMALL_IRFFT
+        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft, workers=1 if small else None)
+        frames *= win
+        blocks = _ola_blocks(frames, hop_length)
+        if _is_window_spec(window):
+            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(frames.dtype).name)
+            win_sq = None
+        else:
+            win_sq = np.asarray(win, dtype=np.float64) ** 2
+            rows = _wss_inverse_rows(win_sq, hop_length, frames.dtype)
+        if win_sq is None and n_frames < rows[0].shape[0]:
+            win_sq = _window_array(window, win_length, n_fft) ** 2
+        _normalise_blocks(blocks, rows, n_frames, win_sq)
+        y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
+        if y.shape[-1] < expected:
+            y = B.pad(y, 0, expected - y.shape[-1])
+    else:
+        # torch: differentiable in a learnable window, traceable by torch.compile, and on the device
+        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
+        y = B.overlap_add(frames, hop_length)
+        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
+        y = y[..., start : start + expected]
         wss = B.pad(wss_t[start : start + expected], 0, max(0, expected - (wss_t.shape[-1] - start)))
         y = B.pad(y, 0, expected - y.shape[-1])
         y = y / xp.where(wss > tiny, wss, xp.ones_like(wss))
-    else:
-        wss = wss_np[start : start + expected]
-        if y.shape[-1] < expected:
-            y = B.pad(y, 0, expected - y.shape[-1])
-            wss = np.pad(wss, (0, expected - wss.shape[-1]))
-        wss = np.where(wss > tiny, wss, 1.0)
-        y = y / B.from_numpy(wss, y)
     if dtype is not None:
         y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
     if out is not None:

@@ -7,12 +7,30 @@ The pipeline (each transform p=0.5), on N clips of 1 s at 16 kHz (default 1,000)
 
 TimeStretch and PitchShift are included only when ``audiofeat.effects`` has ``time_stretch`` and
 ``pitch_shift`` (else both libraries run the pipeline without them, and the table says so). audiomentations
-runs the same transforms (AddGaussianSNR, TimeStretch, PitchShift, Shift, Gain), one clip at a time, seeded
-through its global state. Runs are interleaved (af numpy, audiomentations, af torch, ...) so all share the
-machine's noise; median and range over ``--repeat`` runs (default 7). The GPU column appears when CUDA is
-available.
+runs the same transforms (AddGaussianSNR, TimeStretch, PitchShift, Shift, Gain) with the same ranges, one clip
+at a time, seeded through its global state. Runs are interleaved (af numpy, audiomentations, af torch, ...)
+so all share the machine's noise; median and range over ``--repeat`` runs (default 7). The GPU column
+appears when CUDA is available.
 
-    python benchmarks/bench_augment.py [--clips 1000] [--repeat 7] [--batch 64] [--no-torch] [--json out.json]
+What each library computes (so the comparison is read correctly):
+
+* audiomentations 0.43's TimeStretch and PitchShift default to ``method="signalsmith_stretch"`` (a C++
+  stretcher); ``--am-vocoder`` adds a runner with ``method="librosa_phase_vocoder"``, the same algorithm as
+  audiofeat's (librosa's phase vocoder at n_fft 2048, hop 512, and soxr_hq for PitchShift). Its TimeStretch
+  draws the rate uniformly, audiofeat's log-uniformly (same range 0.8-1.25); its Shift fades the seam over
+  5 ms, audiofeat's rolls without a fade.
+* audiofeat's PitchShift moves each drawn shift by at most 1 cent so that the frequency ratio is a fraction
+  with a denominator <= 256 (``augment.snap_steps``; ``snap=False`` turns it off), which soxr resamples on its
+  fast exact-ratio path.
+* A CPU torch batch runs TimeStretch/PitchShift example by example through the numpy code (identical
+  results); the other transforms run vectorised on the batch.
+
+    python benchmarks/bench_augment.py [--clips 1000] [--repeat 7] [--batch 64] [--no-torch] [--am-vocoder]
+                                       [--cpu-time] [--json out.json]
+
+``--cpu-time`` counts CPU seconds of this process (``time.process_time``) instead of wall time: on a machine
+shared with other jobs, wall time mostly measures waiting for a core. Pair it with
+``AUDIOFEAT_NUM_THREADS=1`` so every runner is single-threaded.
 """
 
 from __future__ import annotations
@@ -32,6 +50,7 @@ import audiofeat  # noqa: E402
 from audiofeat import augment as A  # noqa: E402
 
 SR = 16000
+TIMER = time.perf_counter
 
 
 def has_effects() -> bool:
@@ -44,11 +63,12 @@ def audiofeat_pipeline(effects: bool):
                       A.Gain((-12, 12), p=0.5)])
 
 
-def audiomentations_pipeline(effects: bool):
+def audiomentations_pipeline(effects: bool, method: str | None = None):
     import audiomentations as am
 
-    ts = [am.TimeStretch(min_rate=0.8, max_rate=1.25, leave_length_unchanged=True, p=0.5),
-          am.PitchShift(min_semitones=-4, max_semitones=4, p=0.5)] if effects else []
+    kw = {} if method is None else {"method": method}
+    ts = [am.TimeStretch(min_rate=0.8, max_rate=1.25, leave_length_unchanged=True, p=0.5, **kw),
+          am.PitchShift(min_semitones=-4, max_semitones=4, p=0.5, **kw)] if effects else []
     return am.Compose([am.AddGaussianSNR(min_snr_db=5, max_snr_db=30, p=0.5), *ts,
                        am.Shift(min_shift=-0.5, max_shift=0.5, p=0.5),
                        am.Gain(min_gain_db=-12, max_gain_db=12, p=0.5)])
@@ -63,30 +83,30 @@ def clips(n: int) -> np.ndarray:
 
 def time_numpy(pipe, data, seed):
     rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for y in data:
         pipe(y, SR, rng=rng)
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def time_audiomentations(pipe, data, seed):
     np.random.seed(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for y in data:
         pipe(samples=y, sample_rate=SR)
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def time_torch(pipe, batches, seed, sync=None):
     import torch
 
     g = torch.Generator(device=batches[0].device).manual_seed(seed)
-    t0 = time.perf_counter()
+    t0 = TIMER()
     for b in batches:
         pipe(b, SR, rng=g)
     if sync:
         sync()
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def main() -> None:
@@ -95,10 +115,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--am-vocoder", action="store_true",
+                    help="also run audiomentations with method='librosa_phase_vocoder' (audiofeat's algorithm)")
     ap.add_argument("--torch-threads", type=int, default=1,
                     help="torch intra-op threads (default 1: one process, like audiomentations)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time CPU seconds of this process (time.process_time) instead of wall time")
     ap.add_argument("--json")
     args = ap.parse_args()
+    global TIMER
+    if args.cpu_time:
+        TIMER = time.process_time
     effects = has_effects()
     data = clips(args.clips)
     af_pipe = audiofeat_pipeline(effects)
@@ -106,6 +133,9 @@ def main() -> None:
     try:
         am_pipe = audiomentations_pipeline(effects)
         runners["audiomentations 0.43 (1 process)"] = lambda s: time_audiomentations(am_pipe, data, s)
+        if args.am_vocoder and effects:
+            am_voc = audiomentations_pipeline(effects, "librosa_phase_vocoder")
+            runners["audiomentations 0.43 librosa vocoder"] = lambda s: time_audiomentations(am_voc, data, s)
     except ImportError:
         print("audiomentations is not installed: pip install 'audiomentations==0.43.*'")
     if not args.no_torch:
@@ -126,7 +156,14 @@ def main() -> None:
             times[k].append(run(r))
     print(f"# {args.clips} clips of 1 s at {SR} Hz, pipeline: noise, "
           f"{'TimeStretch, PitchShift, ' if effects else '(no TimeStretch/PitchShift: audiofeat.effects lacks them) '}"
-          f"Shift, Gain (each p=0.5); median (range) of {args.repeat} runs")
+          f"Shift, Gain (each p=0.5); median (range) of {args.repeat} runs, "
+          f"{'CPU' if args.cpu_time else 'wall'} time")
+    if effects:
+        print("# audiomentations: TimeStretch/PitchShift method=signalsmith_stretch (its default) unless the row "
+              "says 'librosa vocoder'; audiofeat: librosa's phase vocoder, PitchShift snapped to <= 1 cent of a "
+              "ratio p/q with q <= 256 (snap=True)")
+    import os
+    print(f"# load average {os.getloadavg()[0]:.2f} at the end (a shared machine: other jobs run beside this)")
     print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}, "
           f"audiofeat threads {audiofeat.get_num_threads()}, torch threads {args.torch_threads}")
     ref = "audiomentations 0.43 (1 process)"

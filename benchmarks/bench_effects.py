@@ -18,6 +18,16 @@ deemphasis.
     python benchmarks/bench_effects.py --case time_stretch --repeat 15
     python benchmarks/bench_effects.py --torch         # add a torch CPU column
     python benchmarks/bench_effects.py --threads 1     # audiofeat's numpy thread pool (default: all CPUs)
+    python benchmarks/bench_effects.py --threads 1 --cpu-time   # CPU seconds of this process, not wall time
+
+``--cpu-time`` times each call with ``time.process_time`` (CPU time of all this process's threads) instead of
+``time.perf_counter``: on a machine shared with other jobs wall time mostly measures waiting for a core,
+while the CPU time a single-threaded call consumes barely depends on the load. Use it with ``--threads 1``
+(librosa is single-threaded) and say so with the figures.
+
+What audiofeat computes is librosa's algorithm (same STFT, vocoder positions, soxr call); the phase is
+carried as a unit phasor instead of an angle (no trigonometric calls), equal to librosa's to ~1e-11 on
+complex128 (see docs/effects.md).
 """
 
 from __future__ import annotations
@@ -68,10 +78,13 @@ def operations(librosa):
     }
 
 
+TIMER = time.perf_counter
+
+
 def clock(fn, *args) -> float:
-    t0 = time.perf_counter()
+    t0 = TIMER()
     fn(*args)
-    return time.perf_counter() - t0
+    return TIMER() - t0
 
 
 def fmt(ts: list[float]) -> str:
@@ -85,7 +98,11 @@ def main() -> None:
     parser.add_argument("--case", action="append", default=[], help="only operations whose name contains this")
     parser.add_argument("--torch", action="store_true", help="also time audiofeat on torch CPU tensors")
     parser.add_argument("--threads", type=int, default=None, help="audiofeat's numpy thread count")
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU seconds (time.process_time), not wall")
     args = parser.parse_args()
+    global TIMER
+    if args.cpu_time:
+        TIMER = time.process_time
     if args.repeat < 7:
         parser.error("--repeat must be at least 7")
     import librosa
@@ -97,7 +114,8 @@ def main() -> None:
         af.set_num_threads(args.threads)
     print(f"# audiofeat effects vs librosa {librosa.__version__}; numpy {np.__version__}; python "
           f"{platform.python_version()}; {os.cpu_count()} CPUs; audiofeat threads {af.get_num_threads()}; "
-          f"median (min-max) of {args.repeat} interleaved runs, ms; ratio = librosa / audiofeat")
+          f"median (min-max) of {args.repeat} interleaved runs, ms of {'CPU' if args.cpu_time else 'wall'} time; "
+          f"ratio = librosa / audiofeat; load average {os.getloadavg()[0]:.1f} (a shared machine)")
     cols = ["case", "audiofeat", "librosa"] + (["af torch"] if torch else []) + ["ratio"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))

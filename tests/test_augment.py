@@ -511,3 +511,73 @@ def test_import_audiofeat_augment_does_not_import_torch():
 
     code = "import sys, audiofeat, audiofeat.augment; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# snapped pitch/speed ratios and the numpy route of CPU torch batches (performance work, issue 7)
+# ---------------------------------------------------------------------------------------------------
+def test_snap_steps_moves_at_most_one_cent_to_a_simple_ratio():
+    from fractions import Fraction
+
+    x = np.random.default_rng(0).uniform(-4, 4, 500)
+    s = A.snap_steps(x)
+    assert s.shape == x.shape
+    assert np.abs(s - x).max() * 100 <= 1.0 + 1e-9  # 1 step = 100 cents
+    moved = s != x
+    assert moved.mean() > 0.95
+    for v in s[moved][:200]:
+        ratio = 2.0 ** (v / 12)
+        assert abs(float(Fraction(ratio).limit_denominator(256)) - ratio) <= 1e-12 * ratio
+    assert A.snap_steps([12.0, 0.004]).tolist() == [12.0, 0.0]  # 2/1, and 1/1 is 0.4 cent away
+    assert A.snap_steps(np.array([[0.5, 1.5]]), bins_per_octave=24).shape == (1, 2)
+
+
+def _f0(y):
+    y = np.asarray(y, dtype=np.float64)
+    n = 1 << 18
+    spec = np.abs(np.fft.rfft(y[len(y) // 4: 3 * len(y) // 4] * np.hanning(len(y) // 2), n=n))
+    k = int(np.argmax(spec))
+    a, b, c = np.log(spec[k - 1: k + 2])
+    return (k + 0.5 * (a - c) / (a - 2 * b + c)) * SR / n
+
+
+@pytest.mark.parametrize("snap", [True, False])
+def test_pitch_shift_transform_moves_f0_by_the_recorded_shift(snap):
+    y = (0.5 * np.sin(2 * np.pi * 220 * np.arange(SR) / SR)).astype(np.float32)
+    t = A.PitchShift((-4, 4), snap=snap)
+    draws = []
+    for seed in range(4):
+        out = t(y, SR, rng=seed)
+        n = t.last_params["n_steps"]
+        raw = np.random.default_rng(seed).random(2)[1] * 8 - 4  # apply coin, then the uniform shift
+        draws.append((n, raw))
+        assert abs(1200 * math.log2(_f0(out) / 220) - 100 * n) <= 20
+    for n, raw in draws:
+        assert abs(n - raw) * 100 <= (1.0 + 1e-9 if snap else 0.0)
+
+
+def test_speed_transform_snapped_rate_is_within_one_cent(torch):
+    t = A.Speed((0.9, 1.1))
+    y = signal()
+    out = t(torch.from_numpy(np.stack([y, y, y])), SR, rng=torch.Generator().manual_seed(0))
+    rates = np.asarray(t.last_params["rate"])
+    assert out.shape == (3, SR)
+    assert np.all((rates > 0.9 * 2 ** (-1 / 1200)) & (rates < 1.1 * 2 ** (1 / 1200)))
+    raw = A.Speed((0.9, 1.1), snap=False)
+    raw(y, SR, rng=0)
+    assert float(SR / raw.last_params["rate"]).is_integer()  # snap=False: sr/rate rounded to an integer rate
+
+
+@pytest.mark.parametrize("make", [lambda: A.TimeStretch((0.8, 1.25)), lambda: A.PitchShift((-4, 4))])
+def test_cpu_torch_batch_of_vocoder_transforms_equals_numpy(make, torch):
+    """A CPU torch batch outside autograd runs TimeStretch/PitchShift through the numpy code: equal results."""
+    t = make()
+    ys = np.stack([signal(seed=s) for s in range(3)])
+    out = t(torch.from_numpy(ys), SR, rng=torch.Generator().manual_seed(2))
+    params = t.last_params
+    for i in range(3):
+        np.testing.assert_array_equal(t.apply(ys[i], SR, A.params_item(params, i)), out[i].numpy())
+    x = torch.from_numpy(ys[:1].astype(np.float64)).requires_grad_()
+    z = t(x, SR, rng=0)  # autograd: the torch path, differentiable
+    z.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()

@@ -26,7 +26,7 @@ from .waveform import (
     PadOrCrop, PeakingFilter, PitchShift, PolarityInversion, Resample, Reverse, Shift, Speed, TimeStretch,
     Trim, add_noise, butterworth_response, clip, codec_roundtrip, colored_noise, convolve, distortion,
     fft_filter, fix_length, gain, normalize_peak, pad_or_crop, peaking_response, shift, synthetic_rir,
-    trim_silence,
+    snap_steps, trim_silence,
 )
 
 __all__ = [
@@ -39,5 +39,5 @@ __all__ = [
     "Mixup",
     "gain", "add_noise", "colored_noise", "shift", "clip", "distortion", "normalize_peak", "fft_filter",
     "butterworth_response", "peaking_response", "convolve", "synthetic_rir", "pad_or_crop", "fix_length",
-    "trim_silence", "codec_roundtrip", "mask_time", "mask_freq", "time_warp", "mixup",
+    "trim_silence", "codec_roundtrip", "snap_steps", "mask_time", "mask_freq", "time_warp", "mixup",
 ]

@@ -25,7 +25,7 @@ __all__ = [
     # pure functions
     "gain", "add_noise", "colored_noise", "shift", "clip", "distortion", "normalize_peak", "fft_filter",
     "butterworth_response", "peaking_response", "convolve", "synthetic_rir", "pad_or_crop", "fix_length",
-    "trim_silence", "codec_roundtrip", "NOISE_EXPONENTS",
+    "trim_silence", "codec_roundtrip", "snap_steps", "NOISE_EXPONENTS", "PITCH_SNAP_CENTS",
     # transforms
     "Gain", "AddColoredNoise", "AddBackgroundNoise", "ApplyImpulseResponse", "Shift", "TimeStretch",
     "PitchShift", "LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter", "PeakingFilter",
@@ -728,7 +728,13 @@ class PeakingFilter(_Filter):
 
 # --- length-changing, through the effects / resampling modules --------------------------------------
 class _PerExample(Transform):
-    """Transforms computed one example at a time (a torch batch is looped over, on its device)."""
+    """Transforms computed one example at a time (a torch batch is looped over, on its device).
+
+    A CPU torch batch that needs no gradient runs each example through the numpy path (the same effect
+    functions, zero-copy views in and one copy out): for 1 s clips torch's per-call overhead on small
+    tensors (STFT, ``fold`` overlap-add, sinc kernels) costs several times the work itself. GPU tensors and
+    tensors that require a gradient stay on torch.
+    """
 
     def __init__(self, leave_length_unchanged: bool = True, p: float = 1.0) -> None:
         super().__init__(p)
@@ -738,6 +744,10 @@ class _PerExample(Transform):
         raise NotImplementedError
 
     def _apply(self, y, sr, params):
+        if _numpy_capable(y):
+            import torch
+
+            return torch.from_numpy(self._apply(y.detach().numpy(), sr, params))
         n = y.shape[0]
         outs = []
         for i in range(n):
@@ -756,6 +766,15 @@ class _PerExample(Transform):
         if n == 1:
             return outs[0][None]
         return np.stack(outs)
+
+
+def _numpy_capable(y: Any) -> bool:
+    """A CPU float32/float64 torch tensor outside autograd (computed exactly as numpy would)."""
+    if not B.is_torch(y) or y.device.type != "cpu":
+        return False
+    import torch
+
+    return y.dtype in (torch.float32, torch.float64) and not (torch.is_grad_enabled() and y.requires_grad)
 
 
 def _effect(name: str):
@@ -785,26 +804,76 @@ class TimeStretch(_PerExample):
         return _effect("time_stretch")(x, rate=float(p["rate"]))
 
 
+#: most cents by which PitchShift (and Speed) move a drawn value to make its frequency ratio a simple fraction
+PITCH_SNAP_CENTS = 1.0
+#: largest denominator of that fraction
+_SNAP_MAX_DENOMINATOR = 256
+
+
+def snap_steps(n_steps: Any, bins_per_octave: int = 12, max_cents: float = PITCH_SNAP_CENTS) -> np.ndarray:
+    """Each shift (in steps of ``1/bins_per_octave`` octave) moved to the nearest ``n`` whose frequency ratio
+    ``2 ** (n / bins_per_octave)`` is a fraction ``p / q`` with the smallest ``q <= 256`` that lies within
+    ``max_cents`` cents; a shift with no such fraction is kept.
+
+    A rational ratio with small terms is what band-limited resamplers run fastest (soxr's exact polyphase
+    path, one strided convolution with a cached kernel on torch); one cent is a 0.06 % frequency change,
+    far below what a pitch-shift augmentation (a semitone is 100 cents) is about.
+
+    >>> from audiofeat.augment import snap_steps
+    >>> snap_steps([12.0, 0.004, 3.0]).round(4).tolist()  # 2/1; 1/1 (0.4 cent away); 44/37 (0.03 cent away)
+    [12.0, 0.0, 2.9997]
+    """
+    steps = np.array(n_steps, dtype=np.float64)
+    ratio = 2.0 ** (steps.reshape(-1, 1) / bins_per_octave)
+    q = np.arange(1, _SNAP_MAX_DENOMINATOR + 1, dtype=np.float64)
+    num = np.maximum(np.rint(ratio * q), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cents = np.abs(1200.0 * np.log2(num / (q * ratio)))
+    ok = cents <= max_cents
+    first = np.argmax(ok, axis=1)
+    rows = np.arange(ok.shape[0])
+    snapped = bins_per_octave * np.log2(num[rows, first] / q[first])
+    return np.where(ok[rows, first], snapped, steps.reshape(-1)).reshape(steps.shape)
+
+
 class PitchShift(_PerExample):
     """Shift the pitch by ``n_steps`` semitones (drawn uniformly), keeping the length
-    (:func:`audiofeat.effects.pitch_shift`)."""
+    (:func:`audiofeat.effects.pitch_shift`).
 
-    def __init__(self, n_steps: Any = (-4.0, 4.0), bins_per_octave: int = 12, p: float = 1.0) -> None:
+    Each drawn shift is moved by at most ``PITCH_SNAP_CENTS`` (1 cent) so that its frequency ratio is a
+    fraction with the smallest denominator (at most 256) within that distance (:func:`snap_steps`);
+    ``last_params`` holds the shift applied.
+    Such ratios resample several times faster (soxr's exact polyphase path; one cached strided convolution
+    on torch). ``snap=False`` keeps the drawn values exactly."""
+
+    def __init__(self, n_steps: Any = (-4.0, 4.0), bins_per_octave: int = 12, snap: bool = True,
+                 p: float = 1.0) -> None:
         super().__init__(True, p)
         self.n_steps = check_range("n_steps", n_steps)
         self.bins_per_octave = check_int("bins_per_octave", bins_per_octave, 1)
+        self.snap = bool(snap)
 
     def _draw(self, draw, n, y, sr):
-        return {"n_steps": draw.uniform(*self.n_steps, n)}
+        steps = draw.uniform(*self.n_steps, n)
+        return {"n_steps": snap_steps(steps, self.bins_per_octave) if self.snap else steps}
 
     def _one(self, x, sr, p):
         return _effect("pitch_shift")(x, sr=sr, n_steps=float(p["n_steps"]), bins_per_octave=self.bins_per_octave)
 
 
-def _grouped_resample(y, rates_to, sr, back: bool = False):
+def _grouped_resample(y, rates_to, sr, back: bool = False, fraction: bool = False):
     """Resample each example i from ``sr`` to ``rates_to[i]`` (and back to ``sr`` when ``back``); examples
-    sharing a target are resampled together. Returns a list of per-example arrays."""
-    from ..resampling import resample
+    sharing a target are resampled together. Returns a list of per-example arrays. ``fraction``: torch runs
+    the ratio as its simplest close fraction (``effects_impl._resample``: a cached polyphase convolution)."""
+    from ..resampling import resample as _plain
+
+    if fraction:
+        from ..effects_impl import _resample
+
+        def resample(x, orig_sr, target_sr):
+            return _resample(x, orig_sr, target_sr, res_type="soxr_hq", scale=False)
+    else:
+        resample = _plain
 
     targets = np.atleast_1d(rates_to)
     out: list = [None] * y.shape[0]
@@ -821,20 +890,30 @@ def _grouped_resample(y, rates_to, sr, back: bool = False):
 
 class Speed(Transform):
     """Play faster or slower by a factor drawn log-uniformly in ``rate`` (> 1 faster): duration and pitch
-    change together (band-limited resampling to ``sr/rate``, rounded to an integer rate, played at ``sr``).
+    change together (band-limited resampling to ``sr/rate``, played at ``sr``).
+
+    With ``snap`` (default) the drawn rate is moved by at most 1 cent (0.06 %) to a fraction with a denominator
+    of at most 256 (see :func:`snap_steps`), which soxr and the torch polyphase resampler (one cached strided
+    convolution) run several times faster; ``snap=False`` rounds ``sr/rate`` to an integer rate instead.
     Batched per distinct rate on torch; ``leave_length_unchanged`` crops/zero-pads the end."""
 
-    def __init__(self, rate: Any = (0.9, 1.1), leave_length_unchanged: bool = True, p: float = 1.0) -> None:
+    def __init__(self, rate: Any = (0.9, 1.1), leave_length_unchanged: bool = True, snap: bool = True,
+                 p: float = 1.0) -> None:
         super().__init__(p)
         self.rate = check_range("rate", rate, minimum=0, strict=True)
         self.leave_length_unchanged = bool(leave_length_unchanged)
+        self.snap = bool(snap)
 
     def _draw(self, draw, n, y, sr):
-        target = np.maximum(np.round(sr / draw.log_uniform(*self.rate, n)), 1)
+        rate = draw.log_uniform(*self.rate, n)
+        if self.snap:
+            rate = 2.0 ** (snap_steps(12.0 * np.log2(rate)) / 12.0)
+            return {"rate": rate, "target_sr": sr / rate}
+        target = np.maximum(np.round(sr / rate), 1)
         return {"rate": sr / target, "target_sr": target}
 
     def _apply(self, y, sr, params):
-        outs = _grouped_resample(y, params["target_sr"], sr)
+        outs = _grouped_resample(y, params["target_sr"], sr, fraction=self.snap)
         if self.leave_length_unchanged:
             outs = [fix_length(o, y.shape[-1]) for o in outs]
         elif len({o.shape for o in outs}) > 1 or B.is_torch(y) and y.shape[0] > 1:
