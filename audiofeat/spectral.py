@@ -66,10 +66,12 @@ def _spectrogram(
     pad_mode: str = "constant",
     fb: Any = None,
     bands: Sequence | None = None,
+    fft: Callable[[Any], Any] | None = None,
 ) -> tuple[Any, int]:
     """``|STFT(y)| ** power`` (or the given ``S``), optionally through filterbank ``fb``: ``(..., k, t)``.
 
     With ``fb`` (in ``y``'s namespace and device), the filterbank is applied inside the frame blocks.
+    ``fft`` replaces the real FFT of the frames (see :func:`audiofeat.shorttime._frame_spectra`).
     """
     if S is not None:
         S = check_spectrogram(S)
@@ -100,7 +102,7 @@ def _spectrogram(
         tail, out_dtype = (fb.shape[0],), fb.dtype
     S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                        center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
-                       time_last=True)
+                       time_last=True, fft=fft)
     return S, n_fft
 
 
