@@ -138,5 +138,5 @@ def __getattr__(name: str):
     if name in ("nn", "streaming"):
         import importlib
 
-        return importlib.import_module(".nn", __name__)
+        return importlib.import_module(f".{name}", __name__)
     return _librosa_getattr(name)

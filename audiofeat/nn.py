@@ -371,7 +371,7 @@ ONNX_OPSET = {"fft": 20, "matmul": 18}
 """The opset :func:`export_onnx` writes by default for each ``dft`` (``DFT`` is opset 20's signature)."""
 
 
-def export_onnx(module: nn.Module, path: Any, *, dft: str = "fft", opset: int | None = None,
+def export_onnx(module: nn.Module, path: Any, *, dft: str = "auto", opset: int | None = None,
                 example: Any = None, dynamic_batch: bool = True, input_names: Any = None,
                 output_names: Any = None) -> str:
     """Write ``module`` (an audiofeat front-end, a :class:`StreamingStep`, or any model containing them) to
@@ -391,9 +391,12 @@ def export_onnx(module: nn.Module, path: Any, *, dft: str = "fft", opset: int | 
         audio and which contains one of them.
     path : str or os.PathLike
         Where to write the ``.onnx`` file.
-    dft : {"fft", "matmul"}
+    dft : {"auto", "fft", "matmul"}
         ``"fft"``: the transform is the ONNX ``DFT`` operator (opset 20). ``"matmul"``: two ``MatMul``
-        with a cos/sin basis stored in the file (opset 18; for runtimes without ``DFT``).
+        with a cos/sin basis stored in the file (opset 18; for runtimes without ``DFT``). ``"auto"``:
+        ``"fft"`` when every front-end's ``n_fft`` is a power of two, else ``"matmul"`` (onnxruntime's
+        ``DFT`` of other sizes, e.g. 400, is accurate only to ~2e-5 of the peak; the matrix products to
+        ~3e-7, and for such small sizes they cost little).
     opset : int, optional
         ONNX opset; default :data:`ONNX_OPSET` ``[dft]``.
     example : tensor or tuple of tensors, optional
@@ -435,10 +438,12 @@ def export_onnx(module: nn.Module, path: Any, *, dft: str = "fft", opset: int | 
 
     onnx = require("onnx", "audiofeat.nn.export_onnx", "audiofeat[deploy]")
     require("onnxscript", "audiofeat.nn.export_onnx", "audiofeat[deploy]")
-    dft = _check_dft(dft)
-    opset = ONNX_OPSET[dft] if opset is None else check_int("opset", opset, minimum=18)
     model = copy.deepcopy(module).eval()
     fronts = [m for m in model.modules() if isinstance(m, Spectrogram)]
+    if dft == "auto":
+        dft = "fft" if all(m.n_fft & (m.n_fft - 1) == 0 for m in fronts) else "matmul"
+    dft = _check_dft(dft)
+    opset = ONNX_OPSET[dft] if opset is None else check_int("opset", opset, minimum=18)
     for m in fronts:
         if m.power is None:
             raise ParameterError("export_onnx exports real front-ends: Spectrogram(power=None) returns a complex "
