@@ -455,11 +455,12 @@ def export_onnx(module: nn.Module, path: Any, *, dft: str = "auto", opset: int |
     n_fft = fronts[0].n_fft if fronts else None
     hop = fronts[0].hop_length if fronts else None
     gen = torch.Generator().manual_seed(0)
+    device = next(iter(model.buffers()), torch.zeros(())).device
     if example is None:
         if step is not None:
-            example = (0.1 * torch.randn(2, 4 * hop, generator=gen), step.initial_state(2))
+            example = (0.1 * torch.randn(2, 4 * hop, generator=gen).to(device), step.initial_state(2, device=device))
         else:
-            example = (0.1 * torch.randn(2, max(4 * n_fft, 4000), generator=gen),)
+            example = (0.1 * torch.randn(2, max(4 * n_fft, 4000), generator=gen).to(device),)
     elif isinstance(example, torch.Tensor):
         example = (example,)
     example = tuple(example)

@@ -269,3 +269,12 @@ def test_import_is_torch_free():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
     assert audiofeat.streaming is streaming
+
+
+def test_cuda_chunks_stay_on_the_device(speech, torch):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    y = torch.from_numpy(speech.astype(np.float32)).cuda()
+    got = run(streaming.MFCC(sr=SR, n_mfcc=13, n_fft=400, hop_length=160, n_mels=40, deltas=2), y, [160, 37])
+    assert got.device.type == "cuda"
+    assert rel_err(got.cpu(), ref_mfcc(speech, deltas=2)) < 1e-4
