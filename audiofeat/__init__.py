@@ -301,9 +301,9 @@ _librosa_getattr = _missing_attribute(__name__, "")
 
 
 def __getattr__(name: str):
-    # audiofeat.nn imports torch; load it only when asked for.
-    if name == "nn":
+    # audiofeat.nn imports torch; load it (and the streaming front-ends) only when asked for.
+    if name in ("nn", "streaming"):
         import importlib
 
-        return importlib.import_module(".nn", __name__)
+        return importlib.import_module(f".{name}", __name__)
     return _librosa_getattr(name)

@@ -227,6 +227,7 @@ def _frame_spectra(
     out_tail: tuple[int, ...] | None = None,
     out_dtype: Any = None,
     time_last: bool = False,
+    fft: Callable[[Any], Any] | None = None,
 ) -> Any:
     """Frames-major spectra ``(..., n_frames, n_bins)`` of ``y``, optionally post-processed per block.
 
@@ -234,6 +235,9 @@ def _frame_spectra(
 
     ``post`` maps complex spectra ``(..., m, 1 + n_fft // 2)`` to ``(..., m, *out_tail)`` of ``out_dtype``
     (power, filterbank, ...); it runs inside the blocks so no full-size complex array is ever stored.
+
+    ``fft`` replaces the real FFT of the windowed frames (``B.rfft``): :mod:`audiofeat.nn` passes a
+    matrix-product DFT for ONNX runtimes without a DFT operator.
     """
     y = B.as_float_signal(y)
     xp = B.namespace(y)
@@ -242,7 +246,7 @@ def _frame_spectra(
     framed = _framed_signal(y, n_fft, hop_length, center, pad_mode)
 
     def kernel(fr):
-        spec = B.rfft(fr * win, workers=1)
+        spec = B.rfft(fr * win, workers=1) if fft is None else fft(fr * win)
         return spec if post is None else post(spec)
 
     if post is None:
