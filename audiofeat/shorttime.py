@@ -351,6 +351,26 @@ def _write_out(result: Any, out: Any, unit: str, complex_out: bool = False) -> A
     return target
 
 
+def _ola_constant(frame: np.ndarray, hop_length: int, n_frames: int) -> np.ndarray:
+    """Overlap-add of ``n_frames`` copies of one frame (the window sum-square of weighted overlap-add).
+
+    In hop-sized blocks, block ``b`` is the sum of the frame's chunks ``r`` with ``0 <= b - r < n_frames``:
+    the same full sum everywhere but the first and last ``ceil(n_fft / hop) - 1`` blocks, which take
+    differences of prefix sums. One fill pass, O(length) memory.
+    """
+    n_fft = frame.shape[-1]
+    n_chunks = -(-n_fft // hop_length)
+    chunks = np.pad(frame, (0, n_chunks * hop_length - n_fft)).reshape(n_chunks, hop_length)
+    prefix = np.concatenate([np.zeros((1, hop_length)), np.cumsum(chunks, axis=0)])
+    n_blocks = n_frames + n_chunks - 1
+    out = np.empty((n_blocks, hop_length))
+    out[:] = prefix[-1]
+    b = np.arange(n_blocks)
+    b = b[(b < n_chunks - 1) | (b > n_frames - 1)]
+    out[b] = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
+    return out.reshape(-1)[: n_fft + hop_length * (n_frames - 1)]
+
+
 def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
     """numpy overlap-add of frames ``(..., n_frames, n_fft)`` into hop-sized blocks
     ``(..., n_frames + ceil(n_fft / hop) - 1, hop)``: chunk ``r`` of frame ``t`` lands in block ``t + r``."""
