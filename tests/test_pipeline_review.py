@@ -1,0 +1,52 @@
+"""A hostile review of the pipeline and the command line (issue 8): each test is a defect that was found,
+reproduced, and fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import audiofeat as af
+from audiofeat.errors import ParameterError
+from audiofeat.pipeline import ExtractorSpec, extract
+
+pytest.importorskip("pyarrow", reason="parquet output needs pyarrow")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("bad", [
+    {"features": 5},                                          # was TypeError: 'int' object is not iterable
+    {"features": [{"mfcc": 3}]},                              # was TypeError
+    {"features": [{"name": "mfcc", "params": [1]}]},          # was TypeError
+    {"features": [{"mfcc": {"deltas": "x"}}]},                # was a silent ('x',) then an error on x
+    {"segment": "2.0"},                                       # was ValueError
+    {"segment": [1, 2]},                                      # was TypeError
+    {"segment": {"window": float("inf")}},                    # was accepted; every file then failed
+    {"segment": {"window": 1.0, "hop": float("inf")}},
+    {"keep_frames": "no"},                                    # was accepted as True
+])
+def test_malformed_spec_values_are_parameter_errors(bad):
+    with pytest.raises(ParameterError):
+        ExtractorSpec.from_dict(bad)
+
+
+def test_a_single_delta_order_in_a_spec_file_is_accepted():
+    a = ExtractorSpec.from_dict({"features": [{"name": "mfcc", "deltas": 1}]})
+    b = ExtractorSpec.from_dict({"features": [{"mfcc": {"deltas": 2}}]})
+    assert a.features[0].deltas == (1,) and b.features[0].deltas == (2,)
+
+
+def test_a_malformed_config_file_is_a_usage_error_not_a_traceback(tmp_path):
+    (tmp_path / "spec.yaml").write_text("features: 5\nsegment: 2.0\n")
+    af.save(str(tmp_path / "a.wav"), np.zeros(1600, np.float32), 16000)
+    r = subprocess.run([sys.executable, "-m", "audiofeat", "extract", str(tmp_path / "a.wav"), "-o",
+                        str(tmp_path / "out"), "--config", str(tmp_path / "spec.yaml")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "error:" in r.stderr
