@@ -50,3 +50,29 @@ def test_a_malformed_config_file_is_a_usage_error_not_a_traceback(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and "error:" in r.stderr
+
+
+@pytest.fixture
+def one_wav(tmp_path):
+    path = tmp_path / "a.wav"
+    af.save(str(path), (0.1 * np.random.default_rng(0).standard_normal(8000)).astype(np.float32), 16000)
+    return path
+
+
+@pytest.mark.parametrize("where", ["folder", "unwritable"])
+def test_a_bad_errors_path_is_refused_before_the_run(tmp_path, one_wav, where):
+    # was: the whole run finished, then writing the errors file raised (exit 1 with a traceback)
+    errors = tmp_path / "errs" if where == "folder" else tmp_path / "file" / "sub" / "e.jsonl"
+    if where == "folder":
+        errors.mkdir()
+    else:
+        (tmp_path / "file").write_text("x")
+    with pytest.raises(ParameterError, match="errors file"):
+        extract(one_wav, None, tmp_path / "out", errors=errors)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, one_wav):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ParameterError, match="cannot write to the output folder"):  # was FileNotFoundError
+        extract(one_wav, None, tmp_path / "file" / "out")

@@ -280,6 +280,8 @@ def extract(
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
     if isinstance(files_per_part, bool) or not isinstance(files_per_part, int) or files_per_part < 1:
         raise ParameterError(f"files_per_part must be a positive integer, got {files_per_part!r}")
+    if errors is not None:
+        _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
     relpaths = dict(files)
     if format == "npz":
@@ -333,6 +335,19 @@ def _as_spec(spec: Any) -> ExtractorSpec:
     if isinstance(spec, (str, os.PathLike)):
         return ExtractorSpec.load(spec)
     raise ParameterError(f"spec must be an ExtractorSpec, a dict or a spec file, got {type(spec).__name__}")
+
+
+def _check_errors_path(path: str) -> None:
+    """Refuse an errors file that could not be written *before* the run, not after hours of work."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ParameterError(f"the errors file {path!r} is a folder; give a file name (.jsonl or .csv)")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"cannot create the folder of the errors file {path!r}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK):
+        raise ParameterError(f"cannot write the errors file {path!r}: its folder is not writable")
 
 
 def _write_errors(path: str, records: Iterable[dict]) -> None:
