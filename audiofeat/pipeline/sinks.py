@@ -84,8 +84,11 @@ class _Sink:
         """One run per output folder: a second run into it (resume or not) is refused while this one works."""
         import fcntl
 
-        os.makedirs(self.meta, exist_ok=True)
-        f = open(os.path.join(self.meta, "lock"), "a+")
+        try:
+            os.makedirs(self.meta, exist_ok=True)
+            f = open(os.path.join(self.meta, "lock"), "a+")
+        except OSError as exc:
+            raise ParameterError(f"cannot write to the output folder {self.out!r}: {exc.strerror or exc}") from None
         try:
             # a POSIX record lock: held by this process only (forked workers do not inherit it, unlike flock),
             # released by the kernel if the process dies, so a killed run never blocks its resume
