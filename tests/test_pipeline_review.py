@@ -76,3 +76,24 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, one_wav
     (tmp_path / "file").write_text("x")
     with pytest.raises(ParameterError, match="cannot write to the output folder"):  # was FileNotFoundError
         extract(one_wav, None, tmp_path / "file" / "out")
+
+
+def test_resume_from_another_working_directory_adds_no_duplicates(tmp_path, monkeypatch):
+    from audiofeat.pipeline import read_dataset
+
+    (tmp_path / "corpus").mkdir()
+    for i in range(2):
+        af.save(str(tmp_path / "corpus" / f"c{i}.wav"), np.full(4000, 0.1 * (i + 1), np.float32), 16000)
+    monkeypatch.chdir(tmp_path)
+    extract(["corpus"], None, tmp_path / "out")
+    monkeypatch.chdir(tmp_path.parent)  # the same folder, named from elsewhere (was: every file done again)
+    s = extract([os.path.join(tmp_path.name, "corpus")], None, tmp_path / "out", resume=True)
+    assert (s.files_done, s.files_skipped) == (0, 2)
+    assert len(read_dataset(tmp_path / "out")) == 2
+
+
+def test_one_file_named_twice_gives_one_row(tmp_path, one_wav, monkeypatch):
+    from audiofeat.pipeline import discover
+
+    monkeypatch.chdir(tmp_path)
+    assert len(discover([str(one_wav), "a.wav", "./x/../a.wav"])) == 1  # was 2: absolute and relative differ

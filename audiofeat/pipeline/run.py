@@ -114,7 +114,7 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
         return name.lower().endswith(AUDIO_EXTENSIONS)
 
     def add(path: str, rel: str) -> None:
-        key = os.path.normpath(path)
+        key = os.path.abspath(path)  # 'a.wav', './a.wav' and '/here/a.wav' are one file
         if key not in seen:
             seen.add(key)
             found.append((path, rel))
@@ -299,7 +299,7 @@ def extract(
     else:
         sink = open_sink(format, os.fspath(out), spec, resume=resume, overwrite=overwrite, relpaths=relpaths)
         summary = Summary(files_total=len(files), out=sink.out)
-        todo = [p for p, _ in files if p not in sink.done]
+        todo = [p for p, _ in files if os.path.abspath(p) not in sink.done]
         summary.files_skipped = len(files) - len(todo)
         if on_start is not None:
             on_start(len(todo), summary.files_skipped)

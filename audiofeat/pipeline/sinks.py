@@ -71,7 +71,7 @@ class _Sink:
         self.out = os.path.abspath(os.fspath(out))
         self.meta = os.path.join(self.out, META_DIR)
         self.spec = spec
-        self.done: dict[str, dict] = {}
+        self.done: dict[str, dict] = {}  # absolute path -> manifest entry
         self.next_index = 0
         self._lock_file = None
         self._prepare(resume, overwrite)
@@ -152,7 +152,7 @@ class _Sink:
             with open(path, encoding="utf-8") as f:
                 manifest = json.load(f)
             for entry in manifest["files"]:
-                self.done[entry["path"]] = entry
+                self.done[entry.get("abspath") or os.path.abspath(entry["path"])] = entry
             committed.update(manifest.get("outputs", []))
             self.next_index = index + 1
         self._remove_uncommitted(committed)
@@ -185,14 +185,14 @@ class _Sink:
         outputs = self._write(results)
         files = []
         for r in results:
-            entry = {"path": r.path, "size": r.size, "mtime": r.mtime, "rows": len(r.rows),
+            entry = {"path": r.path, "abspath": os.path.abspath(r.path), "size": r.size, "mtime": r.mtime, "rows": len(r.rows),
                      "status": "ok" if r.ok else "error", "seconds": r.seconds}
             if r.error:
                 entry["error"] = r.error
             if r.warnings:
                 entry["warnings"] = r.warnings
             files.append(entry)
-            self.done[r.path] = entry
+            self.done[entry["abspath"]] = entry  # keyed by absolute path: a resume from elsewhere finds it
         manifest = {"index": self.next_index, "outputs": outputs, "files": files}
         _atomic_write(os.path.join(self.meta, f"manifest-{self.next_index:05d}.json"),
                       lambda f: f.write(_json_bytes(manifest)))
