@@ -132,8 +132,10 @@ def specshow(
     if hasattr(data, "detach"):
         data = data.detach().cpu().numpy()
     data = np.asarray(data)
-    if data.ndim != 2:
-        raise ParameterError(f"specshow needs a 2-D matrix (rows, frames), got shape {data.shape}")
+    if data.ndim != 2 or 0 in data.shape:
+        raise ParameterError(f"specshow needs a non-empty 2-D matrix (rows, frames), got shape {data.shape}")
+    if not sr > 0 or not hop_length > 0:
+        raise ParameterError(f"sr and hop_length must be > 0, got sr={sr!r}, hop_length={hop_length!r}")
     if np.iscomplexobj(data):
         raise ParameterError("specshow got a complex matrix: show np.abs(D) or amplitude_to_db(np.abs(D))")
     n_rows, n_cols = data.shape
