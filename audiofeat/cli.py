@@ -286,6 +286,8 @@ def _augment(args: argparse.Namespace) -> int:
     from .io import load, save
     from .pipeline import discover
 
+    if not os.path.isfile(args.config):  # from_config would take the missing path as YAML text
+        raise ParameterError(f"cannot read the augmentation config {args.config!r}: no such file")
     transform = augment.from_config(args.config)
     files = discover(args.inputs, args.glob)
     if args.copies < 1:

@@ -97,3 +97,11 @@ def test_one_file_named_twice_gives_one_row(tmp_path, one_wav, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     assert len(discover([str(one_wav), "a.wav", "./x/../a.wav"])) == 1  # was 2: absolute and relative differ
+
+
+def test_augment_with_a_missing_config_file_says_so(tmp_path, one_wav, capsys):
+    from audiofeat.cli import main
+
+    rc = main(["augment", str(one_wav), "-o", str(tmp_path / "aug"), "--config", str(tmp_path / "nope.yaml")])
+    assert rc == 2
+    assert "no such file" in capsys.readouterr().err  # was: "config must be a mapping with a 'name' key"
