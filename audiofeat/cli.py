@@ -315,6 +315,8 @@ def _augment(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     from .display import plot_file
 
+    if not (args.width > 0 and args.height > 0 and args.dpi > 0):
+        raise ParameterError(f"--width, --height and --dpi must be > 0, got {args.width}, {args.height}, {args.dpi}")
     plot_file(args.file, feature=args.feature, out=args.output, sr=args.sr or None,
               figsize=(args.width, args.height), dpi=args.dpi)
     return EXIT_OK

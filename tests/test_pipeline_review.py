@@ -105,3 +105,11 @@ def test_augment_with_a_missing_config_file_says_so(tmp_path, one_wav, capsys):
     rc = main(["augment", str(one_wav), "-o", str(tmp_path / "aug"), "--config", str(tmp_path / "nope.yaml")])
     assert rc == 2
     assert "no such file" in capsys.readouterr().err  # was: "config must be a mapping with a 'name' key"
+
+
+@pytest.mark.parametrize("opt", [["--dpi", "0"], ["--width", "-1"], ["--height", "nan"]])
+def test_plot_with_a_bad_size_is_a_usage_error(tmp_path, one_wav, capsys, opt):
+    from audiofeat.cli import main
+
+    assert main(["plot", str(one_wav), "-o", str(tmp_path / "p.png"), *opt]) == 2  # was 1, a matplotlib traceback
+    assert "Traceback" not in capsys.readouterr().err
