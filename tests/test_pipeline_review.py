@@ -113,3 +113,42 @@ def test_plot_with_a_bad_size_is_a_usage_error(tmp_path, one_wav, capsys, opt):
 
     assert main(["plot", str(one_wav), "-o", str(tmp_path / "p.png"), *opt]) == 2  # was 1, a matplotlib traceback
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_workers_die_with_a_killed_run(tmp_path):
+    import glob
+    import signal
+    import time
+
+    (tmp_path / "in").mkdir()
+    for i in range(12):
+        af.save(str(tmp_path / "in" / f"c{i:02d}.wav"), np.full(4000, 0.01 * (i + 1), np.float32), 16000)
+    slow = ("import sys, time; from audiofeat.pipeline import run; f = run.process_file; "
+            "run.process_file = lambda p, s: (time.sleep(0.2), f(p, s))[1]; "
+            "from audiofeat.cli import main; sys.exit(main(sys.argv[1:]))")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", slow, "extract", str(tmp_path / "in"), "-o", str(out),
+                             "--jobs", "2", "--part-files", "1", "-q"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not glob.glob(str(out / "_audiofeat" / "manifest-*")) and time.time() < deadline:
+        time.sleep(0.02)
+    workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert workers, "no worker processes seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 20
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if alive(w)]
+    for w in left:  # do not leak them even when the test fails
+        os.kill(int(w), signal.SIGKILL)
+    assert not left, f"workers {left} outlived the killed run (was: forever, waiting on the task queue)"

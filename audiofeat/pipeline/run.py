@@ -154,12 +154,31 @@ def _pool_context():
     return multiprocessing.get_context(method)
 
 
+def _worker_init(parent: int) -> None:
+    """A worker dies with its run. After ``kill -9`` of the run, an orphaned worker would wait forever on the task
+    queue (it holds that pipe's write end itself), keeping its memory and the run's stdout/stderr open."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux only)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the run died before prctl took effect
+        os._exit(1)
+
+
+def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
+                                  initargs=(os.getpid(),))
+
+
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
     """Results in input order; a worker that dies fails only the files it held (reason ``worker_died``)."""
     payload = spec.to_dict()
     window = jobs * 4
     index = 0
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+    pool = _new_pool(jobs)
     pending: dict[int, cf.Future] = {}
     try:
         while index < len(paths) or pending:
@@ -177,7 +196,7 @@ def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[File
                 retry = sorted(pending)
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+                pool = _new_pool(jobs)
                 for i in retry:
                     pending[i] = pool.submit(_work, (paths[i], payload))
     finally:
