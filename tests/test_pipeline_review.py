@@ -152,3 +152,12 @@ def test_workers_die_with_a_killed_run(tmp_path):
     for w in left:  # do not leak them even when the test fails
         os.kill(int(w), signal.SIGKILL)
     assert not left, f"workers {left} outlived the killed run (was: forever, waiting on the task queue)"
+
+
+def test_more_jobs_than_files_starts_no_idle_workers(tmp_path, one_wav, monkeypatch):
+    from audiofeat.pipeline import run
+
+    asked = []
+    monkeypatch.setattr(run, "_run_pool", lambda todo, spec, jobs: asked.append(jobs) or run._run_local(todo, spec))
+    s = extract(one_wav, None, tmp_path / "out", jobs=100)
+    assert s.files_done == 1 and asked == []  # one file: in-process (was 100 forked workers)

@@ -322,6 +322,7 @@ def extract(
         summary.files_skipped = len(files) - len(todo)
         if on_start is not None:
             on_start(len(todo), summary.files_skipped)
+        jobs = min(jobs, max(1, len(todo)))  # --jobs 100 for 3 files: 3 workers, not 100 idle forks
         results = _run_local(todo, spec) if jobs == 1 else _run_pool(todo, spec, jobs)
         batch: list[FileResult] = []
         last_commit = time.perf_counter()
