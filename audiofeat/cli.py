@@ -57,7 +57,7 @@ examples:
   audiofeat extract corpus/ -o feats.parquet --config spec.yaml --jobs 2 --errors errors.jsonl
   audiofeat extract corpus/ -o feats.parquet --resume          # finish an interrupted run
   audiofeat extract corpus/ -o feats/ --format npz --segment 2.0:1.0
-  audiofeat extract s3list.txt -o feats.parquet --engine ray --address auto
+  audiofeat extract /shared/corpus -o /shared/feats.parquet --engine ray --address auto
 
 then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
 """)
