@@ -161,3 +161,32 @@ def test_more_jobs_than_files_starts_no_idle_workers(tmp_path, one_wav, monkeypa
     monkeypatch.setattr(run, "_run_pool", lambda todo, spec, jobs: asked.append(jobs) or run._run_local(todo, spec))
     s = extract(one_wav, None, tmp_path / "out", jobs=100)
     assert s.files_done == 1 and asked == []  # one file: in-process (was 100 forked workers)
+
+
+def test_a_file_that_changes_while_read_is_warned(tmp_path, one_wav, monkeypatch):
+    from audiofeat.pipeline import compute
+
+    info = compute.afio.info
+
+    def info_then_append(path):  # another program rewrites the file just as it is being read
+        out = info(path)
+        af.save(str(one_wav), np.zeros(16000, np.float32), 16000, overwrite=True)
+        return out
+
+    monkeypatch.setattr(compute.afio, "info", info_then_append)
+    r = compute.process_file(str(one_wav), ExtractorSpec())
+    assert [w["reason"] for w in r.warnings] == ["changed"]  # was: silently the old size/mtime
+
+
+def test_an_unchanged_file_has_no_warning(one_wav):
+    from audiofeat.pipeline import compute
+
+    assert compute.process_file(str(one_wav), ExtractorSpec()).warnings == []
+
+
+def test_an_output_inside_the_input_folder_is_not_read_as_input(tmp_path, one_wav):
+    out = tmp_path / "feats"
+    extract(tmp_path, None, out, glob="*")
+    s = extract(tmp_path, None, out, glob="*", resume=True)
+    # was: the output folder, its parts and its bookkeeping were extracted as (failing) audio files
+    assert (s.files_total, s.files_failed, s.files_skipped) == (1, 0, 1), s.errors

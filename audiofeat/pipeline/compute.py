@@ -273,6 +273,15 @@ def process_file(path: str, spec: ExtractorSpec) -> FileResult:
                                         "message": str(w.message)})
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        try:
+            st = os.stat(path)
+            changed = (int(st.st_size), float(st.st_mtime)) != (result.size, result.mtime)
+        except OSError:
+            changed = True
+        if changed and result.rows:  # the row's size and mtime would not describe the audio it was computed from
+            result.warnings.append({"path": str(path), "type": "FileChangedWarning", "reason": "changed",
+                                    "message": f"{path}: the file changed (or went away) while it was being read; "
+                                               "its features may mix old and new contents: extract it again"})
     except Exception as exc:  # noqa: BLE001 -- every failure is recorded, and the run goes on
         result.rows = []
         result.error = _error(str(path), exc)
