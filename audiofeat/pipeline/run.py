@@ -302,6 +302,10 @@ def extract(
     if errors is not None:
         _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
+    out_abs = os.path.abspath(os.fspath(out))
+    # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
+    files = [(p, rel) for p, rel in files
+             if os.path.commonpath([os.path.abspath(p), out_abs]) != out_abs]
     relpaths = dict(files)
     if format == "npz":
         clash = [rel for rel, n in Counter(relpaths.values()).items() if n > 1]
