@@ -200,8 +200,10 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
         elif value.ndim == 0:
             row[name] = float(value)
         else:
-            for col, v in zip(functional_names(name, value.shape, ["value"]), value.reshape(-1)):
-                row[col[: -len("_value")]] = float(v)
+            # one column per element (loudness per channel: loudness_0, loudness_1); named like the
+            # functionals of a one-frame feature, less the statistic's suffix
+            for col, v in zip(functional_names(name, value.shape, ["mean"]), value.reshape(-1)):
+                row[col[: -len("_mean")]] = float(v)
     return row
 
 
