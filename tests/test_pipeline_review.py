@@ -190,3 +190,35 @@ def test_an_output_inside_the_input_folder_is_not_read_as_input(tmp_path, one_wa
     s = extract(tmp_path, None, out, glob="*", resume=True)
     # was: the output folder, its parts and its bookkeeping were extracted as (failing) audio files
     assert (s.files_total, s.files_failed, s.files_skipped) == (1, 0, 1), s.errors
+
+
+@pytest.fixture
+def mixed_channels(tmp_path):
+    import soundfile as sf
+
+    rng = np.random.default_rng(1)
+    (tmp_path / "ch").mkdir()
+    sf.write(str(tmp_path / "ch" / "a_eight.wav"), (0.1 * rng.standard_normal((8000, 8))).astype(np.float32), 16000)
+    sf.write(str(tmp_path / "ch" / "b_mono.wav"), (0.1 * rng.standard_normal(8000)).astype(np.float32), 16000)
+    return tmp_path / "ch"
+
+
+def test_a_per_channel_scalar_feature_is_one_column_per_channel(tmp_path, mixed_channels):
+    from audiofeat.pipeline import read_dataset
+
+    s = extract(mixed_channels / "a_eight.wav", {"features": ["loudness"], "mono": False}, tmp_path / "out")
+    assert s.files_failed == 0, s.errors  # was: every file failed with "unknown statistic 'value'"
+    df = read_dataset(tmp_path / "out")
+    assert [c for c in df.columns if c.startswith("loudness")] == [f"loudness_{c}" for c in range(8)]
+
+
+def test_files_with_different_channel_counts_share_a_part(tmp_path, mixed_channels):
+    from audiofeat.pipeline import read_dataset
+
+    s = extract(mixed_channels, {"features": ["mfcc"], "mono": False, "functionals": ["mean"]}, tmp_path / "out")
+    assert s.files_done == 2  # was: KeyError 'mfcc_1_0_mean' in the sink, the run died (exit 1)
+    df = read_dataset(tmp_path / "out")
+    assert len(df) == 2 and "mfcc_7_19_mean" in df.columns
+    eight, mono = df.iloc[0], df.iloc[1]
+    assert np.isfinite(eight["mfcc_7_19_mean"]) and np.isnan(mono["mfcc_7_19_mean"])
+    assert np.isfinite(mono["mfcc_0_19_mean"])

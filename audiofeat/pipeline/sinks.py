@@ -245,9 +245,11 @@ def rows_to_table(rows: list[dict], spec: ExtractorSpec):
     import pyarrow as pa
 
     columns: dict[str, Any] = {}
-    names = list(rows[0])
+    # every row's columns, in order of first appearance: with mono=False, files with different channel counts
+    # have different functional columns (mfcc_7_0_mean); a file without a column gets null there
+    names = list(dict.fromkeys(name for r in rows for name in r))
     for name in names:
-        values = [r[name] for r in rows]
+        values = [r.get(name) for r in rows]
         if isinstance(values[0], np.ndarray):
             columns[name] = _nested(values)
             columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int32()))
