@@ -289,6 +289,7 @@ def extract(
     """
     start = time.perf_counter()
     spec = _as_spec(spec)
+    _probe(spec)
     if out is None:
         raise ParameterError("out (the output folder) is required")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -347,6 +348,29 @@ def extract(
     if errors is not None:
         _write_errors(os.fspath(errors), summary.dataset_problems)
     return summary
+
+
+def _probe(spec: ExtractorSpec) -> None:
+    """Run each feature once on a short test signal, so that a bad parameter *value* (``n_mfcc: -1``) is a usage
+    error now rather than the same failure recorded for every file of a corpus."""
+    import numpy as np
+
+    from ..errors import ParameterError as _PE
+    from .compute import compute_features
+
+    sr = spec.sr or 22050
+    seconds = min(spec.segment["window"], 10.0) if spec.segment else 10.0
+    y = 0.01 * np.random.default_rng(0).standard_normal(max(1, int(seconds * sr))).astype(np.float32)
+    if not spec.mono:
+        y = y[None]
+    for fs in spec.features:
+        try:
+            compute_features(y, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono))
+        except _PE as exc:
+            raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
+                                 f"fail on every file: {exc}") from None
+        except Exception:  # noqa: BLE001 -- anything else (a device, a backend) is left to each file to report
+            pass
 
 
 def _as_spec(spec: Any) -> ExtractorSpec:
