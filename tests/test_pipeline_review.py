@@ -222,3 +222,28 @@ def test_files_with_different_channel_counts_share_a_part(tmp_path, mixed_channe
     eight, mono = df.iloc[0], df.iloc[1]
     assert np.isfinite(eight["mfcc_7_19_mean"]) and np.isnan(mono["mfcc_7_19_mean"])
     assert np.isfinite(mono["mfcc_0_19_mean"])
+
+
+@pytest.mark.parametrize("feature", [{"mfcc": {"n_mfcc": -1}}, {"stft": {"window": "bogus"}}])
+def test_a_bad_parameter_value_is_refused_before_the_corpus(tmp_path, one_wav, feature):
+    # was: the run went through every file, recording the same feature_error for each (exit 3)
+    with pytest.raises(ParameterError, match="would fail on every file"):
+        extract(one_wav, {"features": [feature]}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkeypatch):
+    from audiofeat.pipeline import discover
+
+    (tmp_path / "c" / "locked").mkdir(parents=True)
+    af.save(str(tmp_path / "c" / "locked" / "x.wav"), np.zeros(800, np.float32), 16000)
+    scandir = os.scandir
+
+    def denied(path="."):  # as root chmod 000 does not deny; make listing fail as it would for a user
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    found = discover([str(tmp_path / "c")])
+    assert [rel for _, rel in found] == [os.path.join("c", "locked")]  # was [] (os.walk skips it silently)

@@ -123,7 +123,11 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
         item = os.fspath(item)
         if os.path.isdir(item):
             base = os.path.basename(os.path.normpath(item))
-            for folder, dirs, files in os.walk(item):
+            def unlisted(err: OSError, item: str = item, base: str = base) -> None:
+                # a folder that cannot be listed is taken as an input, so it is reported (unreadable), not skipped
+                add(err.filename, os.path.join(base, os.path.relpath(err.filename, item)))
+
+            for folder, dirs, files in os.walk(item, onerror=unlisted):
                 dirs.sort()
                 rel_folder = os.path.relpath(folder, item)
                 for name in dirs:
