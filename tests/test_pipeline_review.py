@@ -247,3 +247,14 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkey
     monkeypatch.setattr(os, "scandir", denied)
     found = discover([str(tmp_path / "c")])
     assert [rel for _, rel in found] == [os.path.join("c", "locked")]  # was [] (os.walk skips it silently)
+
+
+def test_glob_star_does_not_report_every_subfolder(tmp_path):
+    from audiofeat.pipeline import discover
+
+    (tmp_path / "c" / "speaker1").mkdir(parents=True)
+    (tmp_path / "c" / "odd.wav").mkdir()
+    af.save(str(tmp_path / "c" / "speaker1" / "x.wav"), np.zeros(800, np.float32), 16000)
+    rels = [rel for _, rel in discover([str(tmp_path / "c")], glob="*")]
+    # was: 'c/speaker1' as well, then failed as "a directory, not an audio file"
+    assert rels == [os.path.join("c", "odd.wav"), os.path.join("c", "speaker1", "x.wav")]

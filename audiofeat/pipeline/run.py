@@ -132,7 +132,9 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
                 rel_folder = os.path.relpath(folder, item)
                 for name in dirs:
                     rel = os.path.normpath(os.path.join(rel_folder, name))
-                    if wanted(rel, name):  # a folder named like audio is reported, not skipped
+                    # a folder named like audio is reported, not skipped (by its extension: --glob '*' must not
+                    # turn every subfolder into a failed file)
+                    if wanted(rel, name) and name.lower().endswith(AUDIO_EXTENSIONS):
                         add(os.path.join(folder, name), os.path.join(base, rel))
                 for name in sorted(files):
                     rel = os.path.normpath(os.path.join(rel_folder, name))
