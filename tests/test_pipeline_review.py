@@ -258,3 +258,11 @@ def test_glob_star_does_not_report_every_subfolder(tmp_path):
     rels = [rel for _, rel in discover([str(tmp_path / "c")], glob="*")]
     # was: 'c/speaker1' as well, then failed as "a directory, not an audio file"
     assert rels == [os.path.join("c", "odd.wav"), os.path.join("c", "speaker1", "x.wav")]
+
+
+def test_a_fifo_named_like_audio_is_an_unreadable_input(tmp_path):
+    from audiofeat.pipeline import process_file
+
+    os.mkfifo(tmp_path / "stream.wav")
+    r = process_file(str(tmp_path / "stream.wav"), ExtractorSpec())
+    assert r.error["reason"] == "unreadable" and "FIFO" in r.error["message"]  # was reason 'feature_error'

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import io as afio
-from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, TruncatedAudioWarning
+from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, TruncatedAudioWarning
 from ..functionals import functional_names, functionals
 from ..temporal import delta
 from .features import get_feature
@@ -291,7 +291,10 @@ def process_file(path: str, spec: ExtractorSpec) -> FileResult:
 
 
 def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict], float]:
-    meta = afio.info(path)
+    try:
+        meta = afio.info(path)
+    except ParameterError as exc:  # a FIFO or a device named like audio: an input problem, not a feature's
+        raise AudioFileError(path, str(exc), reason="unreadable") from None
     native_sr = int(meta.samplerate)
     sr = spec.sr or native_sr
     long = meta.duration > spec.block_seconds
