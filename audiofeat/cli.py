@@ -82,7 +82,8 @@ then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
     ex.add_argument("--errors", metavar="PATH", help="also write failures and warnings here (.jsonl or .csv)")
     ex.add_argument("--part-files", type=int, default=200, metavar="N",
                     help="commit a part after N files (or 30 s): the unit of --resume (default 200)")
-    ex.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary's first line (files done, failed)")
+    ex.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress, only the summary's first line (files done, failed)")
     ex.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     info = sub.add_parser("info", help="duration, rate, channels and format of audio files",

@@ -185,8 +185,8 @@ class _Sink:
         outputs = self._write(results)
         files = []
         for r in results:
-            entry = {"path": r.path, "abspath": os.path.abspath(r.path), "size": r.size, "mtime": r.mtime, "rows": len(r.rows),
-                     "status": "ok" if r.ok else "error", "seconds": r.seconds}
+            entry = {"path": r.path, "abspath": os.path.abspath(r.path), "size": r.size, "mtime": r.mtime,
+                     "rows": len(r.rows), "status": "ok" if r.ok else "error", "seconds": r.seconds}
             if r.error:
                 entry["error"] = r.error
             if r.warnings:
