@@ -52,6 +52,8 @@ def _freq_coords(kind: str, n: int, sr: float, n_fft: int | None, fmin: float | 
                  htk: bool, bins_per_octave: int) -> np.ndarray:
     if kind in ("linear", "fft", "hz", "log"):
         n_fft = n_fft or 2 * (n - 1)
+        if n_fft <= 0:
+            raise ParameterError(f"a {kind!r} frequency axis needs at least 2 rows (or n_fft=), got {n} row(s)")
         centres = np.arange(n) * sr / n_fft
         return np.clip(_edges(centres), 0.0, sr / 2)
     if kind == "mel":
