@@ -246,9 +246,10 @@ def _info(args: argparse.Namespace) -> int:
             rows.append({"path": path, "sr": i.samplerate, "channels": i.channels, "duration": i.duration,
                          "frames": i.frames, "format": i.format, "subtype": i.subtype,
                          "truncated": i.truncated})
-        except AudioFileError as exc:
+        except (AudioFileError, ParameterError) as exc:  # ParameterError: a FIFO or device; the rest go on
             failed += 1
-            rows.append({"path": path, "error": type(exc).__name__, "reason": exc.reason, "message": str(exc)})
+            rows.append({"path": path, "error": type(exc).__name__,
+                         "reason": getattr(exc, "reason", "unreadable"), "message": str(exc)})
     if args.json:
         for row in rows:
             print(json.dumps(row, sort_keys=True))

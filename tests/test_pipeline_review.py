@@ -266,3 +266,13 @@ def test_a_fifo_named_like_audio_is_an_unreadable_input(tmp_path):
     os.mkfifo(tmp_path / "stream.wav")
     r = process_file(str(tmp_path / "stream.wav"), ExtractorSpec())
     assert r.error["reason"] == "unreadable" and "FIFO" in r.error["message"]  # was reason 'feature_error'
+
+
+def test_info_goes_on_after_a_fifo(tmp_path, one_wav, capsys):
+    from audiofeat.cli import main
+
+    os.mkfifo(tmp_path / "pipe.wav")
+    rc = main(["info", str(tmp_path / "pipe.wav"), str(one_wav), "--json"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rc == 3 and len(rows) == 2  # was exit 2 at the FIFO, the files after it never shown
+    assert rows[0]["reason"] == "unreadable" and rows[1]["sr"] == 16000
