@@ -276,3 +276,10 @@ def test_info_goes_on_after_a_fifo(tmp_path, one_wav, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rc == 3 and len(rows) == 2  # was exit 2 at the FIFO, the files after it never shown
     assert rows[0]["reason"] == "unreadable" and rows[1]["sr"] == 16000
+
+
+def test_a_closed_pipe_is_not_an_internal_error():
+    # `audiofeat features | head -1`: was a BrokenPipeError traceback and "internal error" (exit 1)
+    r = subprocess.run(f"{sys.executable} -m audiofeat features | head -1", shell=True, capture_output=True,
+                       text=True, cwd=ROOT, timeout=300)
+    assert r.stdout.strip() and "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
