@@ -283,3 +283,9 @@ def test_a_closed_pipe_is_not_an_internal_error():
     r = subprocess.run(f"{sys.executable} -m audiofeat features | head -1", shell=True, capture_output=True,
                        text=True, cwd=ROOT, timeout=300)
     assert r.stdout.strip() and "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("inputs", [None, 5, ["a.wav", 3]])
+def test_inputs_that_are_not_paths_are_parameter_errors(tmp_path, inputs):
+    with pytest.raises(ParameterError, match="inputs must be"):  # were TypeErrors
+        extract(inputs, None, tmp_path / "out")

@@ -119,8 +119,12 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
             seen.add(key)
             found.append((path, rel))
 
-    for item in inputs:
-        item = os.fspath(item)
+    try:
+        inputs = list(inputs)
+        items = [os.fspath(item) for item in inputs]
+    except TypeError:
+        raise ParameterError(f"inputs must be a path or a sequence of paths, got {inputs!r}") from None
+    for item in items:
         if os.path.isdir(item):
             base = os.path.basename(os.path.normpath(item))
             def unlisted(err: OSError, item: str = item, base: str = base) -> None:
