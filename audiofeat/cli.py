@@ -57,7 +57,7 @@ examples:
   audiofeat extract corpus/ -o feats.parquet --config spec.yaml --jobs 2 --errors errors.jsonl
   audiofeat extract corpus/ -o feats.parquet --resume          # finish an interrupted run
   audiofeat extract corpus/ -o feats/ --format npz --segment 2.0:1.0
-  audiofeat extract s3list.txt -o feats.parquet --engine ray --address auto
+  audiofeat extract /shared/corpus -o /shared/feats.parquet --engine ray --address auto
 
 then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
 """)
@@ -82,7 +82,8 @@ then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
     ex.add_argument("--errors", metavar="PATH", help="also write failures and warnings here (.jsonl or .csv)")
     ex.add_argument("--part-files", type=int, default=200, metavar="N",
                     help="commit a part after N files (or 30 s): the unit of --resume (default 200)")
-    ex.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary's last line")
+    ex.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress, only the summary's first line (files done, failed)")
     ex.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     info = sub.add_parser("info", help="duration, rate, channels and format of audio files",
@@ -245,9 +246,10 @@ def _info(args: argparse.Namespace) -> int:
             rows.append({"path": path, "sr": i.samplerate, "channels": i.channels, "duration": i.duration,
                          "frames": i.frames, "format": i.format, "subtype": i.subtype,
                          "truncated": i.truncated})
-        except AudioFileError as exc:
+        except (AudioFileError, ParameterError) as exc:  # ParameterError: a FIFO or device; the rest go on
             failed += 1
-            rows.append({"path": path, "error": type(exc).__name__, "reason": exc.reason, "message": str(exc)})
+            rows.append({"path": path, "error": type(exc).__name__,
+                         "reason": getattr(exc, "reason", "unreadable"), "message": str(exc)})
     if args.json:
         for row in rows:
             print(json.dumps(row, sort_keys=True))
@@ -286,6 +288,8 @@ def _augment(args: argparse.Namespace) -> int:
     from .io import load, save
     from .pipeline import discover
 
+    if not os.path.isfile(args.config):  # from_config would take the missing path as YAML text
+        raise ParameterError(f"cannot read the augmentation config {args.config!r}: no such file")
     transform = augment.from_config(args.config)
     files = discover(args.inputs, args.glob)
     if args.copies < 1:
@@ -313,6 +317,8 @@ def _augment(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     from .display import plot_file
 
+    if not (args.width > 0 and args.height > 0 and args.dpi > 0):
+        raise ParameterError(f"--width, --height and --dpi must be > 0, got {args.width}, {args.height}, {args.dpi}")
     plot_file(args.file, feature=args.feature, out=args.output, sr=args.sr or None,
               figsize=(args.width, args.height), dpi=args.dpi)
     return EXIT_OK
@@ -338,6 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; rerun with --resume to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `audiofeat features | head`: the reader left; not an error of ours
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001
         import traceback
 

@@ -52,6 +52,8 @@ def _freq_coords(kind: str, n: int, sr: float, n_fft: int | None, fmin: float | 
                  htk: bool, bins_per_octave: int) -> np.ndarray:
     if kind in ("linear", "fft", "hz", "log"):
         n_fft = n_fft or 2 * (n - 1)
+        if n_fft <= 0:
+            raise ParameterError(f"a {kind!r} frequency axis needs at least 2 rows (or n_fft=), got {n} row(s)")
         centres = np.arange(n) * sr / n_fft
         return np.clip(_edges(centres), 0.0, sr / 2)
     if kind == "mel":
@@ -132,8 +134,10 @@ def specshow(
     if hasattr(data, "detach"):
         data = data.detach().cpu().numpy()
     data = np.asarray(data)
-    if data.ndim != 2:
-        raise ParameterError(f"specshow needs a 2-D matrix (rows, frames), got shape {data.shape}")
+    if data.ndim != 2 or 0 in data.shape:
+        raise ParameterError(f"specshow needs a non-empty 2-D matrix (rows, frames), got shape {data.shape}")
+    if not sr > 0 or not hop_length > 0:
+        raise ParameterError(f"sr and hop_length must be > 0, got sr={sr!r}, hop_length={hop_length!r}")
     if np.iscomplexobj(data):
         raise ParameterError("specshow got a complex matrix: show np.abs(D) or amplitude_to_db(np.abs(D))")
     n_rows, n_cols = data.shape

@@ -255,6 +255,8 @@ def functional_names(prefix: str, shape: Sequence[int] | int, stats: Sequence[st
     """
     parsed = [name for name, _ in _parse_stats(stats)]
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise ParameterError(f"shape must be non-negative integers (the feature's shape without time), got {shape}")
     if not shape:
         return [f"{prefix}_{s}" for s in parsed]
     names = []

@@ -83,3 +83,16 @@ def test_torch_tensors_are_shown():
     display.specshow(torch.ones(4, 5, requires_grad=True), ax=ax)
     display.waveshow(torch.zeros(100), sr=100, ax=ax)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("data, kw", [(np.zeros((0, 0)), {}), (np.zeros((4, 0)), {"x_axis": "time"}),
+                                      (np.zeros((4, 4)), {"sr": 0, "x_axis": "time"})])
+def test_specshow_empty_or_zero_rate_is_a_parameter_error(ax, data, kw):
+    with pytest.raises(ParameterError):  # were numpy/matplotlib ValueErrors
+        display.specshow(data, ax=ax, **kw)
+
+
+def test_specshow_one_row_on_a_linear_axis_needs_n_fft(ax):
+    with pytest.raises(ParameterError, match="at least 2 rows"):  # was matplotlib's ValueError on NaN edges
+        display.specshow(np.ones((1, 4)), y_axis="log", ax=ax)
+    display.specshow(np.ones((1, 4)), y_axis="linear", n_fft=2, ax=ax)

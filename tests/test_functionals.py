@@ -111,3 +111,9 @@ def test_torch_equals_numpy_batched_and_differentiable():
     t = torch.from_numpy(x[0, :, :12].copy()).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda v: af.functionals(v, ["mean", "std", "skew", "kurtosis", "slope"]),
                                     (t,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(-1,), (2.5,), ("3",), -2])
+def test_functional_names_rejects_a_bad_shape(shape):
+    with pytest.raises(ParameterError):  # (-1,) was numpy's ValueError "negative dimensions"
+        af.functional_names("m", shape, ["mean"])

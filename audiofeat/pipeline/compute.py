@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import io as afio
-from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, TruncatedAudioWarning
+from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, TruncatedAudioWarning
 from ..summaries import functional_names, functionals
 from ..temporal import delta
 from .features import get_feature
@@ -207,8 +207,10 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
             for label, v in zip(labels[name], value):
                 row[f"{name}_{label}"] = float(v)
         else:
-            for col, v in zip(functional_names(name, value.shape, ["value"]), value.reshape(-1)):
-                row[col[: -len("_value")]] = float(v)
+            # one column per element (loudness per channel: loudness_0, loudness_1); named like the
+            # functionals of a one-frame feature, less the statistic's suffix
+            for col, v in zip(functional_names(name, value.shape, ["mean"]), value.reshape(-1)):
+                row[col[: -len("_mean")]] = float(v)
     return row
 
 
@@ -280,6 +282,15 @@ def process_file(path: str, spec: ExtractorSpec) -> FileResult:
                                         "message": str(w.message)})
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        try:
+            st = os.stat(path)
+            changed = (int(st.st_size), float(st.st_mtime)) != (result.size, result.mtime)
+        except OSError:
+            changed = True
+        if changed and result.rows:  # the row's size and mtime would not describe the audio it was computed from
+            result.warnings.append({"path": str(path), "type": "FileChangedWarning", "reason": "changed",
+                                    "message": f"{path}: the file changed (or went away) while it was being read; "
+                                               "its features may mix old and new contents: extract it again"})
     except Exception as exc:  # noqa: BLE001 -- every failure is recorded, and the run goes on
         result.rows = []
         result.error = _error(str(path), exc)
@@ -287,7 +298,10 @@ def process_file(path: str, spec: ExtractorSpec) -> FileResult:
 
 
 def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict], float]:
-    meta = afio.info(path)
+    try:
+        meta = afio.info(path)
+    except ParameterError as exc:  # a FIFO or a device named like audio: an input problem, not a feature's
+        raise AudioFileError(path, str(exc), reason="unreadable") from None
     native_sr = int(meta.samplerate)
     sr = spec.sr or native_sr
     long = meta.duration > spec.block_seconds

@@ -114,21 +114,31 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
         return name.lower().endswith(AUDIO_EXTENSIONS)
 
     def add(path: str, rel: str) -> None:
-        key = os.path.normpath(path)
+        key = os.path.abspath(path)  # 'a.wav', './a.wav' and '/here/a.wav' are one file
         if key not in seen:
             seen.add(key)
             found.append((path, rel))
 
-    for item in inputs:
-        item = os.fspath(item)
+    try:
+        inputs = list(inputs)
+        items = [os.fspath(item) for item in inputs]
+    except TypeError:
+        raise ParameterError(f"inputs must be a path or a sequence of paths, got {inputs!r}") from None
+    for item in items:
         if os.path.isdir(item):
             base = os.path.basename(os.path.normpath(item))
-            for folder, dirs, files in os.walk(item):
+            def unlisted(err: OSError, item: str = item, base: str = base) -> None:
+                # a folder that cannot be listed is taken as an input, so it is reported (unreadable), not skipped
+                add(err.filename, os.path.join(base, os.path.relpath(err.filename, item)))
+
+            for folder, dirs, files in os.walk(item, onerror=unlisted):
                 dirs.sort()
                 rel_folder = os.path.relpath(folder, item)
                 for name in dirs:
                     rel = os.path.normpath(os.path.join(rel_folder, name))
-                    if wanted(rel, name):  # a folder named like audio is reported, not skipped
+                    # a folder named like audio is reported, not skipped (by its extension: --glob '*' must not
+                    # turn every subfolder into a failed file)
+                    if wanted(rel, name) and name.lower().endswith(AUDIO_EXTENSIONS):
                         add(os.path.join(folder, name), os.path.join(base, rel))
                 for name in sorted(files):
                     rel = os.path.normpath(os.path.join(rel_folder, name))
@@ -154,12 +164,31 @@ def _pool_context():
     return multiprocessing.get_context(method)
 
 
+def _worker_init(parent: int) -> None:
+    """A worker dies with its run. After ``kill -9`` of the run, an orphaned worker would wait forever on the task
+    queue (it holds that pipe's write end itself), keeping its memory and the run's stdout/stderr open."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux only)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the run died before prctl took effect
+        os._exit(1)
+
+
+def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
+                                  initargs=(os.getpid(),))
+
+
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
     """Results in input order; a worker that dies fails only the files it held (reason ``worker_died``)."""
     payload = spec.to_dict()
     window = jobs * 4
     index = 0
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+    pool = _new_pool(jobs)
     pending: dict[int, cf.Future] = {}
     try:
         while index < len(paths) or pending:
@@ -177,7 +206,7 @@ def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[File
                 retry = sorted(pending)
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context())
+                pool = _new_pool(jobs)
                 for i in retry:
                     pending[i] = pool.submit(_work, (paths[i], payload))
     finally:
@@ -270,6 +299,7 @@ def extract(
     """
     start = time.perf_counter()
     spec = _as_spec(spec)
+    _probe(spec)
     if out is None:
         raise ParameterError("out (the output folder) is required")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -280,7 +310,13 @@ def extract(
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
     if isinstance(files_per_part, bool) or not isinstance(files_per_part, int) or files_per_part < 1:
         raise ParameterError(f"files_per_part must be a positive integer, got {files_per_part!r}")
+    if errors is not None:
+        _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
+    out_abs = os.path.abspath(os.fspath(out))
+    # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
+    files = [(p, rel) for p, rel in files
+             if os.path.commonpath([os.path.abspath(p), out_abs]) != out_abs]
     relpaths = dict(files)
     if format == "npz":
         clash = [rel for rel, n in Counter(relpaths.values()).items() if n > 1]
@@ -297,10 +333,11 @@ def extract(
     else:
         sink = open_sink(format, os.fspath(out), spec, resume=resume, overwrite=overwrite, relpaths=relpaths)
         summary = Summary(files_total=len(files), out=sink.out)
-        todo = [p for p, _ in files if p not in sink.done]
+        todo = [p for p, _ in files if os.path.abspath(p) not in sink.done]
         summary.files_skipped = len(files) - len(todo)
         if on_start is not None:
             on_start(len(todo), summary.files_skipped)
+        jobs = min(jobs, max(1, len(todo)))  # --jobs 100 for 3 files: 3 workers, not 100 idle forks
         results = _run_local(todo, spec) if jobs == 1 else _run_pool(todo, spec, jobs)
         batch: list[FileResult] = []
         last_commit = time.perf_counter()
@@ -323,6 +360,29 @@ def extract(
     return summary
 
 
+def _probe(spec: ExtractorSpec) -> None:
+    """Run each feature once on a short test signal, so that a bad parameter *value* (``n_mfcc: -1``) is a usage
+    error now rather than the same failure recorded for every file of a corpus."""
+    import numpy as np
+
+    from ..errors import ParameterError as _PE
+    from .compute import compute_features
+
+    sr = spec.sr or 22050
+    seconds = min(spec.segment["window"], 10.0) if spec.segment else 10.0
+    y = 0.01 * np.random.default_rng(0).standard_normal(max(1, int(seconds * sr))).astype(np.float32)
+    if not spec.mono:
+        y = y[None]
+    for fs in spec.features:
+        try:
+            compute_features(y, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono))
+        except _PE as exc:
+            raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
+                                 f"fail on every file: {exc}") from None
+        except Exception:  # noqa: BLE001 -- anything else (a device, a backend) is left to each file to report
+            pass
+
+
 def _as_spec(spec: Any) -> ExtractorSpec:
     if spec is None:
         return ExtractorSpec()
@@ -333,6 +393,19 @@ def _as_spec(spec: Any) -> ExtractorSpec:
     if isinstance(spec, (str, os.PathLike)):
         return ExtractorSpec.load(spec)
     raise ParameterError(f"spec must be an ExtractorSpec, a dict or a spec file, got {type(spec).__name__}")
+
+
+def _check_errors_path(path: str) -> None:
+    """Refuse an errors file that could not be written *before* the run, not after hours of work."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ParameterError(f"the errors file {path!r} is a folder; give a file name (.jsonl or .csv)")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"cannot create the folder of the errors file {path!r}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK):
+        raise ParameterError(f"cannot write the errors file {path!r}: its folder is not writable")
 
 
 def _write_errors(path: str, records: Iterable[dict]) -> None:

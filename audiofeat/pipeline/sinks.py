@@ -71,7 +71,7 @@ class _Sink:
         self.out = os.path.abspath(os.fspath(out))
         self.meta = os.path.join(self.out, META_DIR)
         self.spec = spec
-        self.done: dict[str, dict] = {}
+        self.done: dict[str, dict] = {}  # absolute path -> manifest entry
         self.next_index = 0
         self._lock_file = None
         self._prepare(resume, overwrite)
@@ -84,8 +84,11 @@ class _Sink:
         """One run per output folder: a second run into it (resume or not) is refused while this one works."""
         import fcntl
 
-        os.makedirs(self.meta, exist_ok=True)
-        f = open(os.path.join(self.meta, "lock"), "a+")
+        try:
+            os.makedirs(self.meta, exist_ok=True)
+            f = open(os.path.join(self.meta, "lock"), "a+")
+        except OSError as exc:
+            raise ParameterError(f"cannot write to the output folder {self.out!r}: {exc.strerror or exc}") from None
         try:
             # a POSIX record lock: held by this process only (forked workers do not inherit it, unlike flock),
             # released by the kernel if the process dies, so a killed run never blocks its resume
@@ -149,7 +152,7 @@ class _Sink:
             with open(path, encoding="utf-8") as f:
                 manifest = json.load(f)
             for entry in manifest["files"]:
-                self.done[entry["path"]] = entry
+                self.done[entry.get("abspath") or os.path.abspath(entry["path"])] = entry
             committed.update(manifest.get("outputs", []))
             self.next_index = index + 1
         self._remove_uncommitted(committed)
@@ -182,14 +185,14 @@ class _Sink:
         outputs = self._write(results)
         files = []
         for r in results:
-            entry = {"path": r.path, "size": r.size, "mtime": r.mtime, "rows": len(r.rows),
-                     "status": "ok" if r.ok else "error", "seconds": r.seconds}
+            entry = {"path": r.path, "abspath": os.path.abspath(r.path), "size": r.size, "mtime": r.mtime,
+                     "rows": len(r.rows), "status": "ok" if r.ok else "error", "seconds": r.seconds}
             if r.error:
                 entry["error"] = r.error
             if r.warnings:
                 entry["warnings"] = r.warnings
             files.append(entry)
-            self.done[r.path] = entry
+            self.done[entry["abspath"]] = entry  # keyed by absolute path: a resume from elsewhere finds it
         manifest = {"index": self.next_index, "outputs": outputs, "files": files}
         _atomic_write(os.path.join(self.meta, f"manifest-{self.next_index:05d}.json"),
                       lambda f: f.write(_json_bytes(manifest)))
@@ -242,9 +245,11 @@ def rows_to_table(rows: list[dict], spec: ExtractorSpec):
     import pyarrow as pa
 
     columns: dict[str, Any] = {}
-    names = list(rows[0])
+    # every row's columns, in order of first appearance: with mono=False, files with different channel counts
+    # have different functional columns (mfcc_7_0_mean); a file without a column gets null there
+    names = list(dict.fromkeys(name for r in rows for name in r))
     for name in names:
-        values = [r[name] for r in rows]
+        values = [r.get(name) for r in rows]
         if isinstance(values[0], np.ndarray):
             columns[name] = _nested(values)
             columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int32()))

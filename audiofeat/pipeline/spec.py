@@ -80,13 +80,29 @@ class FeatureSpec:
                 extra = set(item) - {"name", "params", "deltas"}
                 if extra:
                     raise ParameterError(f"feature entry has unknown keys {sorted(extra)}: {item!r}")
-                return cls(item["name"], dict(item.get("params") or {}), tuple(item.get("deltas") or ()))
+                params = item.get("params") or {}
+                if not isinstance(params, dict):
+                    raise ParameterError(f"params of {item['name']!r} must be a mapping, got {params!r}")
+                return cls(item["name"], dict(params), _deltas_of(item["name"], item.get("deltas")))
             if len(item) == 1:
                 (name, params), = item.items()
+                if not isinstance(params, (dict, type(None))):
+                    raise ParameterError(f"parameters of {name!r} must be a mapping, got {params!r}")
                 params = dict(params or {})
-                deltas = tuple(params.pop("deltas", ()) or ())
+                deltas = _deltas_of(name, params.pop("deltas", None))
                 return cls(name, params, deltas)
         raise ParameterError(f"a feature is a name, {{name: params}} or {{name:, params:, deltas:}}; got {item!r}")
+
+
+def _deltas_of(name: Any, deltas: Any) -> tuple:
+    """``deltas`` as a tuple: a list of orders, one order, or nothing (a spec file may say ``deltas: 1``)."""
+    if deltas is None:
+        return ()
+    if isinstance(deltas, int) and not isinstance(deltas, bool):
+        return (deltas,)
+    if isinstance(deltas, (list, tuple)):
+        return tuple(deltas)
+    raise ParameterError(f"deltas of {name!r} must be a list of orders (1, 2), got {deltas!r}")
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,8 @@ class ExtractorSpec:
         feats = self.features
         if isinstance(feats, (str, dict, FeatureSpec)):
             feats = [feats]
+        if not isinstance(feats, (list, tuple)):
+            raise ParameterError(f"features must be a list of feature entries, got {feats!r}")
         feats = tuple(FeatureSpec.parse(f) for f in feats)
         if not feats:
             raise ParameterError("a spec needs at least one feature")
@@ -149,6 +167,8 @@ class ExtractorSpec:
         if not isinstance(self.mono, bool):
             raise ParameterError(f"mono must be true or false, got {self.mono!r}")
         if self.segment is not None:
+            if not isinstance(self.segment, dict):
+                raise ParameterError(f"segment is {{window: seconds, hop: seconds}}, got {self.segment!r}")
             seg = dict(self.segment)
             extra = set(seg) - {"window", "hop"}
             if extra or "window" not in seg:
@@ -156,14 +176,16 @@ class ExtractorSpec:
             seg.setdefault("hop", seg["window"])
             for key in ("window", "hop"):
                 v = seg[key]
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-                    raise ParameterError(f"segment {key} must be a positive number of seconds, got {v!r}")
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+                    raise ParameterError(f"segment {key} must be a positive, finite number of seconds, got {v!r}")
                 seg[key] = float(v)
             object.__setattr__(self, "segment", seg)
         if self.functionals is not None:
             stats = self.functionals
             parsed = _parse_stats(stats)
             object.__setattr__(self, "functionals", tuple(name for name, _ in parsed))
+        if self.keep_frames is not None and not isinstance(self.keep_frames, bool):
+            raise ParameterError(f"keep_frames must be true, false or null, got {self.keep_frames!r}")
         if self.keep_frames is None:
             object.__setattr__(self, "keep_frames", self.functionals is None)
         if self.device is not None and not isinstance(self.device, str):
