@@ -249,7 +249,7 @@ def extract_features(y: Any, sr: float, feature_set: str = "default") -> Any:
     >>> sr = 16000
     >>> y = 0.3 * np.sin(2 * np.pi * 220 * np.arange(sr) / sr)
     >>> v = dict(zip(audiofeat.feature_names(), audiofeat.extract_features(y, sr)))
-    >>> round(v["F0semitone_p50"], 1)  # 220 Hz is 36 semitones above 27.5 Hz
+    >>> round(float(v["F0semitone_p50"]), 1)  # 220 Hz is 36 semitones above 27.5 Hz
     36.0
     """
     fs = _get_set(feature_set)
