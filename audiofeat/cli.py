@@ -70,7 +70,8 @@ then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
     ex.add_argument("--functionals", type=_csv, metavar="STATS",
                     help="summarise each frame-level feature over time, e.g. mean,std,p10,p90,slope")
     ex.add_argument("--keep-frames", action="store_true", help="with --functionals, keep frame-level arrays too")
-    ex.add_argument("--segment", metavar="WIN[:HOP]", help="fixed windows in seconds, one row per window")
+    ex.add_argument("--segment", metavar="WIN[:HOP]|vad",
+                    help="fixed windows in seconds, one row per window; 'vad': one row per speech segment")
     ex.add_argument("--channels", action="store_true", help="keep channels (default: mix to mono)")
     ex.add_argument("--format", choices=("parquet", "npz"), default=None, help="output format (default parquet)")
     ex.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -194,7 +195,9 @@ def _spec_from_args(args: argparse.Namespace):
         changes["keep_frames"] = True
     if args.channels:
         changes["mono"] = False
-    if args.segment:
+    if args.segment == "vad":
+        changes["segment"] = {"voice_activity": True}
+    elif args.segment:
         win, _, hop = args.segment.partition(":")
         try:
             changes["segment"] = {"window": float(win), "hop": float(hop or win)}

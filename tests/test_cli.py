@@ -136,3 +136,11 @@ def test_plot_writes_a_png_of_the_asked_size(tmp_path):
     assert img.shape[:2] == (200, 300)
     bad = run("plot", os.path.join(SAMPLES, "speech.wav"), "--feature", "nonsense", "-o", png)
     assert bad.returncode == 2 and "available" in bad.stderr
+
+
+def test_segment_by_voice_activity(tmp_path):
+    r = run("extract", os.path.join(SAMPLES, "speech.wav"), "-o", tmp_path / "o", "--segment", "vad",
+            "--functionals", "mean", "--sr", "16000", "--json")
+    assert r.returncode == 0, r.stderr
+    df = pd.read_parquet(tmp_path / "o")
+    assert len(df) >= 2 and (df.end > df.start).all() and list(df.segment) == list(range(len(df)))

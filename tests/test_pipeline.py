@@ -432,3 +432,27 @@ def test_two_runs_cannot_write_one_folder(tmp_path):
     assert len(read_dataset(out)) == 5
     s = extract(SAMPLES, {"features": ["mfcc"], "sr": 16000}, out, resume=True)  # released: works again
     assert s.files_skipped == 5 and s.files_done == 0
+
+
+def test_voice_activity_segments(tmp_path):
+    """segment {voice_activity: true}: one row per speech segment of audiofeat.effects.voice_activity."""
+    spec = ExtractorSpec(features=["mfcc"], sr=16000, segment={"voice_activity": True}, functionals=["mean"])
+    r = process_file(os.path.join(SAMPLES, "speech.wav"), spec)
+    assert r.ok, r.error
+    y, sr = af.load(os.path.join(SAMPLES, "speech.wav"), sr=16000)
+    segs = np.asarray(af.effects.voice_activity(y, sr)).reshape(-1, 2)
+    assert len(r.rows) == len(segs) >= 2
+    for row, (t0, t1) in zip(r.rows, segs):
+        assert row["start"] == pytest.approx(t0, abs=1 / sr) and row["end"] == pytest.approx(t1, abs=1 / sr)
+        a, b = int(round(t0 * sr)), int(round(t1 * sr))
+        assert row["mfcc_0_mean"] == pytest.approx(float(af.mfcc(y=y[a:b], sr=sr)[0].mean()), rel=1e-5)
+    silent = str(tmp_path / "silence.wav")
+    af.save(silent, np.zeros(16000, dtype=np.float32), 16000)
+    quiet = process_file(silent, spec)
+    assert quiet.ok and quiet.rows == [] and quiet.warnings[0]["reason"] == "no_speech"
+    with pytest.raises(ParameterError, match="cannot be combined"):
+        ExtractorSpec(segment={"voice_activity": True, "window": 1.0})
+    with pytest.raises(ParameterError, match="no parameter"):
+        ExtractorSpec(segment={"voice_activity": {"loudness": 3}})
+    assert ExtractorSpec(segment={"voice_activity": {"threshold": 3.0}}).segment == {
+        "voice_activity": {"threshold": 3.0}}

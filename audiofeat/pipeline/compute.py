@@ -309,6 +309,27 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     chunks = _chunks(path, spec, native_sr, meta.channels, long)
     channels = None if spec.mono else meta.channels  # mono=False: a channel axis even for one channel
 
+    if spec.segment is not None and "voice_activity" in spec.segment:
+        from ..energy import voice_activity
+
+        y = np.concatenate([x for x, _ in chunks], axis=-1)
+        if y.shape[-1] == 0:
+            raise EmptyAudioError(path, "no samples to analyse")
+        mono = y if y.ndim == 1 else y.mean(axis=0)
+        segments = np.asarray(voice_activity(mono, sr, **spec.segment["voice_activity"])).reshape(-1, 2)
+        rows = []
+        for i, (t0, t1) in enumerate(segments):
+            a, b = int(round(t0 * sr)), min(int(round(t1 * sr)), y.shape[-1])
+            if b <= a:
+                continue
+            row = {**base, "segment": len(rows), "start": a / sr, "end": b / sr, "duration": (b - a) / sr}
+            row.update(rows_of(compute_features(y[..., a:b], sr, spec), spec))
+            rows.append(row)
+        if not rows:
+            result.warnings.append({"path": path, "type": "NoSpeech", "reason": "no_speech",
+                                    "message": f"{path}: no speech found by voice_activity; no rows"})
+        return rows, y.shape[-1] / sr
+
     if spec.segment is not None:
         window = max(1, int(round(spec.segment["window"] * sr)))
         hop = max(1, int(round(spec.segment["hop"] * sr)))
@@ -351,6 +372,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
 def expected_rows(seconds: float, spec: ExtractorSpec) -> int:
     """How many rows a file of ``seconds`` gives (for progress estimates)."""
     if spec.segment is None:
+        return 1
+    if "voice_activity" in spec.segment:
         return 1
     w, h = spec.segment["window"], spec.segment["hop"]
     return max(1, 1 + math.floor((seconds - w) / h)) if seconds >= w else 1

@@ -369,7 +369,7 @@ def _probe(spec: ExtractorSpec) -> None:
     from .compute import compute_features
 
     sr = spec.sr or 22050
-    seconds = min(spec.segment["window"], 10.0) if spec.segment else 10.0
+    seconds = min(spec.segment["window"], 10.0) if spec.segment and "window" in spec.segment else 10.0
     y = 0.01 * np.random.default_rng(0).standard_normal(max(1, int(seconds * sr))).astype(np.float32)
     if not spec.mono:
         y = y[None]

@@ -12,7 +12,7 @@ The dict form::
       - loudness
     sr: 16000            # target sample rate; null keeps each file's own
     mono: true
-    segment: {window: 2.0, hop: 1.0}   # seconds; omit for one row per file
+    segment: {window: 2.0, hop: 1.0}   # seconds; or {voice_activity: true}; omit for one row per file
     functionals: [mean, std, p10, p90] # omit to keep frame-level features
     keep_frames: false                 # with functionals: also keep the frame-level arrays
 """
@@ -120,6 +120,8 @@ class ExtractorSpec:
     segment : dict or None
         ``{'window': seconds, 'hop': seconds}``: one row per window (the last, shorter window is dropped unless
         the file is shorter than one window, which then gives one segment of the whole file).
+        ``{'voice_activity': True}`` (or a mapping of :func:`audiofeat.effects.voice_activity`'s parameters):
+        one row per detected speech segment (a file without speech gives no row and a ``no_speech`` warning).
     functionals : sequence of str or None
         Summaries over time of every frame-level feature (see :func:`audiofeat.functionals`).
     keep_frames : bool or None
@@ -168,18 +170,37 @@ class ExtractorSpec:
             raise ParameterError(f"mono must be true or false, got {self.mono!r}")
         if self.segment is not None:
             if not isinstance(self.segment, dict):
-                raise ParameterError(f"segment is {{window: seconds, hop: seconds}}, got {self.segment!r}")
+                raise ParameterError(f"segment is {{window: seconds, hop: seconds}} or {{voice_activity: true}}, "
+                                     f"got {self.segment!r}")
             seg = dict(self.segment)
-            extra = set(seg) - {"window", "hop"}
-            if extra or "window" not in seg:
-                raise ParameterError(f"segment is {{window: seconds, hop: seconds}}, got {self.segment!r}")
-            seg.setdefault("hop", seg["window"])
-            for key in ("window", "hop"):
-                v = seg[key]
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
-                    raise ParameterError(f"segment {key} must be a positive, finite number of seconds, got {v!r}")
-                seg[key] = float(v)
-            object.__setattr__(self, "segment", seg)
+            if "voice_activity" in seg:
+                vad = seg["voice_activity"]
+                if set(seg) != {"voice_activity"} or not (vad is True or isinstance(vad, dict)):
+                    raise ParameterError("segment {voice_activity: true} (or a mapping of voice_activity's "
+                                         f"parameters) cannot be combined with windows; got {self.segment!r}")
+                params = {} if vad is True else dict(vad)
+                import inspect
+
+                from ..energy import voice_activity
+
+                known = set(inspect.signature(voice_activity).parameters) - {"y", "sr"}
+                unknown = sorted(set(params) - known)
+                if unknown:
+                    raise ParameterError(f"voice_activity has no parameter(s) {unknown}; it takes {sorted(known)}")
+                object.__setattr__(self, "segment", {"voice_activity": params})
+            else:
+                extra = set(seg) - {"window", "hop"}
+                if extra or "window" not in seg:
+                    raise ParameterError(f"segment is {{window: seconds, hop: seconds}} or {{voice_activity: true}}, "
+                                         f"got {self.segment!r}")
+                seg.setdefault("hop", seg["window"])
+                for key in ("window", "hop"):
+                    v = seg[key]
+                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+                        raise ParameterError(f"segment {key} must be a positive, finite number of seconds, "
+                                             f"got {v!r}")
+                    seg[key] = float(v)
+                object.__setattr__(self, "segment", seg)
         if self.functionals is not None:
             stats = self.functionals
             parsed = _parse_stats(stats)
