@@ -200,15 +200,25 @@ def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[File
             try:
                 yield future.result()
             except cf.process.BrokenProcessPool:
-                yield _died(paths[first])
-                for i in sorted(pending):  # the rest of the window is lost with the pool: run it again
-                    pending[i].cancel()
-                retry = sorted(pending)
+                # every file in flight is lost with the pool, and any of them may be the one that killed its
+                # worker: run each again alone in a fresh process; the one that dies again is the culprit
+                broken = [first] + sorted(pending)
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
+                for i in broken:
+                    yield _isolated(paths[i], payload)
                 pool = _new_pool(jobs)
-                for i in retry:
-                    pending[i] = pool.submit(_work, (paths[i], payload))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolated(path: str, payload: dict) -> FileResult:
+    """One file in a process of its own: its result, or ``worker_died`` if that process dies too."""
+    pool = _new_pool(1)
+    try:
+        return pool.submit(_work, (path, payload)).result()
+    except cf.process.BrokenProcessPool:
+        return _died(path)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
