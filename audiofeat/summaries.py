@@ -66,17 +66,23 @@ def _parse_stats(stats: Any) -> tuple[tuple[str, float | None], ...]:
     return tuple(parsed)
 
 
-def _quantile(xp, x: Any, q: float, omit: bool) -> Any:
+def _quantiles(x: Any, qs: list[float], omit: bool) -> dict[float, Any]:
+    """All the percentiles ``qs`` of ``x`` along the last axis, in one pass (one sort/partition)."""
+    if not qs:
+        return {}
     if B.is_torch(x):
         import torch
 
         fn = torch.nanquantile if omit else torch.quantile
-        return fn(x, q / 100.0, dim=-1)
-    if not omit:
-        return np.percentile(x, q, axis=-1).astype(x.dtype, copy=False)
-    with warnings.catch_warnings():  # an all-NaN row gives NaN here, replaced by 0 by the caller
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanpercentile(x, q, axis=-1).astype(x.dtype, copy=False)
+        q = torch.tensor([v / 100.0 for v in qs], dtype=x.dtype, device=x.device)
+        out = fn(x, q, dim=-1)
+    elif not omit:
+        out = np.percentile(x, qs, axis=-1).astype(x.dtype, copy=False)
+    else:
+        with warnings.catch_warnings():  # an all-NaN row gives NaN here, replaced by 0 by the caller
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = np.nanpercentile(x, qs, axis=-1).astype(x.dtype, copy=False)
+    return {q: out[i] for i, q in enumerate(qs)}
 
 
 @capabilities(librosa=None, compile=False,
@@ -182,10 +188,13 @@ def functionals(
         red = xp.min(filled, axis=-1) if kind == "min" else xp.max(filled, axis=-1)
         return xp.where(empty, zero, red)
 
+    wanted = [q for _, q in parsed if q is not None]
+    wanted += [50.0] * any(n == "median" for n, _ in parsed) + [25.0, 75.0] * any(n == "iqr" for n, _ in parsed)
+    pct = _quantiles(x, sorted(set(wanted)), omit)
     out = []
     for name, q in parsed:
         if q is not None:
-            v = _quantile(xp, x, q, omit)
+            v = pct[q]
         elif name == "mean":
             v = mean
         elif name in ("std", "var"):
@@ -198,9 +207,9 @@ def functionals(
         elif name == "range":
             v = masked_extreme("max") - masked_extreme("min")
         elif name == "median":
-            v = _quantile(xp, x, 50.0, omit)
+            v = pct[50.0]
         elif name == "iqr":
-            v = _quantile(xp, x, 75.0, omit) - _quantile(xp, x, 25.0, omit)
+            v = pct[75.0] - pct[25.0]
         elif name == "rms":
             v = xp.sqrt(xp.sum(safe * safe, axis=-1) / n)
         elif name == "skew":
