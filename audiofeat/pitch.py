@@ -695,6 +695,14 @@ def estimate_tuning(
     >>> round(float(audiofeat.estimate_tuning(y=y, sr=22050)), 1)
     0.2
     """
+    if S is None and y is not None and not kwargs and n_fft is not None and not B.is_torch(y):
+        # from audio with piptrack's defaults: the peaks of |STFT| picked without the dense (pitch, mag) grids
+        from .descriptors import _piptrack_peaks, _tuning_from_peaks
+        from .shorttime import stft
+
+        mag_s = np.abs(stft(B.as_float_signal(y), n_fft=n_fft))  # (..., d, t), piptrack's spectrogram
+        frames = np.ascontiguousarray(np.moveaxis(mag_s, -1, -2).reshape(-1, mag_s.shape[-2]))
+        return np.float64(_tuning_from_peaks(*_piptrack_peaks(frames, sr, n_fft), bins_per_octave, resolution))
     pitch, mag = piptrack(y=y, sr=sr, S=S, n_fft=n_fft, **kwargs)
     pitch = np.asarray(B.to_numpy(pitch))
     mag = np.asarray(B.to_numpy(mag))
