@@ -119,13 +119,13 @@ def _slopes(x: np.ndarray) -> list[float]:
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lengths (s) of the runs of True and of False."""
-    if mask.size == 0:
-        return np.zeros(0), np.zeros(0)
-    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], edges, [mask.size]])
-    lengths = np.diff(bounds) * HOP / SR
-    values = mask[bounds[:-1]]
-    return lengths[values], lengths[~values]
+    from .energy import _runs as runs
+
+    def lengths(m: np.ndarray) -> np.ndarray:
+        r = runs(m)
+        return (r[:, 1] - r[:, 0]) * HOP / SR
+
+    return lengths(mask), lengths(~mask)
 
 
 def _band(freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -482,7 +482,7 @@ def _track_one(env: np.ndarray, bpm: np.ndarray, frame_rate: float, tightness: f
     return _trim_beats(localscore, beats, trim)
 
 
-_UNITS = ("frames", "samples", "time")
+from .energy import _UNITS  # noqa: E402  (one list of units for onsets and beats)
 
 
 @capabilities(librosa="librosa.beat.beat_track", autograd=False, compile=False,

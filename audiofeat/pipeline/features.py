@@ -21,6 +21,7 @@ that looks across frames (tuning estimation, onset strength with a lag, normalis
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -51,12 +52,17 @@ class Feature:
     params_from: tuple = ()  # functions whose keyword defaults fn's **kwargs passes on (e.g. a filterbank)
     names: Callable[[dict], list] | None = None  # for kind='vector': the column names, from the parameters
 
-    @property
+    @functools.cached_property
     def signature(self) -> inspect.Signature:
         return inspect.signature(self.fn)
 
     def parameters(self) -> dict[str, Any]:
         """Every keyword parameter with its default as the pipeline uses it (the function's, or ours)."""
+        return dict(self._parameters)
+
+    @functools.cached_property
+    def _parameters(self) -> dict[str, Any]:
+        # signatures are read once per feature, not for every file
         out = {}
         for fn in (self.fn, *self.params_from):
             for p in inspect.signature(fn).parameters.values():

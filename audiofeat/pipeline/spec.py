@@ -19,6 +19,7 @@ The dict form::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -55,6 +56,10 @@ class FeatureSpec:
 
     @property
     def full_params(self) -> dict:
+        return dict(self._full_params)
+
+    @functools.cached_property
+    def _full_params(self) -> dict:
         return get_feature(self.name).check_params(self.params)
 
     @property
