@@ -213,10 +213,12 @@ def functionals(
         elif name == "rms":
             v = xp.sqrt(xp.sum(safe * safe, axis=-1) / n)
         elif name == "skew":
-            m3 = xp.sum(dev ** 3, axis=-1) / n
+            # products, not ``dev ** 3``: numpy's pow with a float exponent is ~100x slower than multiplying
+            m3 = xp.sum(dev * dev * dev, axis=-1) / n
             v = xp.where(flat, zero, m3 / m2_safe ** 1.5)
         elif name == "kurtosis":
-            m4 = xp.sum(dev ** 4, axis=-1) / n
+            d2 = dev * dev
+            m4 = xp.sum(d2 * d2, axis=-1) / n
             v = xp.where(flat, zero, m4 / m2_safe ** 2 - 3.0)
         else:  # slope: least squares against the frame index (of the frames that count)
             t = B.from_numpy(np.arange(n_frames, dtype=np.float64), x, dtype=x.dtype)

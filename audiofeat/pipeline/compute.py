@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import io as afio
+from .._cache import cached
 from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, TruncatedAudioWarning
 from ..summaries import functional_names, functionals
 from ..temporal import delta
@@ -199,8 +200,8 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
                 row[name] = value.astype(np.float32, copy=False)
             if spec.functionals:
                 stats = _functionals_by_rows(value, spec.functionals)
-                for col, v in zip(functional_names(name, value.shape[:-1], spec.functionals), stats.reshape(-1)):
-                    row[col] = float(v)
+                row.update(zip(_column_names(name, value.shape[:-1], tuple(spec.functionals)),
+                               stats.reshape(-1).tolist()))
         elif value.ndim == 0:
             row[name] = float(value)
         elif name in labels and value.ndim == 1 and len(labels[name]) == value.shape[0]:
@@ -212,6 +213,12 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
             for col, v in zip(functional_names(name, value.shape, ["mean"]), value.reshape(-1)):
                 row[col[: -len("_mean")]] = float(v)
     return row
+
+
+@cached
+def _column_names(name: str, shape: tuple, stats: tuple) -> tuple[str, ...]:
+    # the same few names for every file of a run: built once, not per file
+    return tuple(functional_names(name, shape, stats))
 
 
 def _functionals_by_rows(F: np.ndarray, stats: tuple[str, ...], max_elements: int = 1 << 20) -> np.ndarray:
