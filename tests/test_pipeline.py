@@ -365,6 +365,28 @@ def test_resume_after_kill_9_gives_the_uninterrupted_dataset(tmp_path):
     assert not list((tmp_path / "cut").glob(".*.tmp"))
 
 
+def test_a_dead_worker_fails_only_its_file_when_tasks_hold_several_files(tmp_path, monkeypatch):
+    # 40 files on 2 jobs: each pool task carries 5 consecutive files; the crash takes down one task (and any
+    # in flight), and every file of them but the culprit is extracted again in a process of its own
+    from audiofeat.pipeline import run
+
+    _corpus(tmp_path / "in", 40)
+    paths = [p for p, _ in run.discover(tmp_path / "in")]
+    assert max(len(t) for t in run._tasks(paths, 2)) == 5 and sum(run._tasks(paths, 2), []) == paths
+    real = run.process_file
+
+    def crash_on_clip017(path, spec):
+        if "clip017" in path:
+            os._exit(1)
+        return real(path, spec)
+
+    monkeypatch.setattr(run, "process_file", crash_on_clip017)
+    s = extract(tmp_path / "in", {"features": ["mfcc"], "sr": 16000}, tmp_path / "out", jobs=2)
+    assert s.files_failed == 1 and s.failed_by_reason == {"worker_died": 1} and s.files_done == 39
+    assert sorted(os.path.basename(p) for p in read_dataset(tmp_path / "out").path) == [
+        f"clip{i:03d}.wav" for i in range(40) if i != 17]
+
+
 def test_a_dead_worker_fails_only_its_file(tmp_path, monkeypatch):
     from audiofeat.pipeline import run
 
