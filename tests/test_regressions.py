@@ -143,3 +143,17 @@ class TestTorch:
         got = af.stft(y, n_fft=512, window=torch.hann_window(512, periodic=True, dtype=torch.float64))
         assert isinstance(got, np.ndarray)
         assert rel_err(got, af.stft(y, n_fft=512)) <= 1e-6
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "edge", "reflect", "symmetric", "linear_ramp"])
+@pytest.mark.parametrize("n", [70001, 300000])
+def test_stft_frames_edges_in_place_like_padding_the_whole_signal(librosa, monkeypatch, pad_mode, n):
+    # long signals are framed as head, body and tail views (never copied); short ones are padded whole. Force
+    # both on the same signal: both equal librosa (which pads the whole signal), for every pad mode
+    import audiofeat.shorttime as st
+
+    y = random_signal(n, seed=11)
+    ref = librosa.stft(y, n_fft=2048, hop_length=512, pad_mode=pad_mode)
+    for small in (0, 1 << 30):
+        monkeypatch.setattr(st, "_SMALL_SIGNAL", small)
+        assert rel_err(af.stft(y, n_fft=2048, hop_length=512, pad_mode=pad_mode), ref) <= 1e-5
