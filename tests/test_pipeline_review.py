@@ -289,3 +289,53 @@ def test_a_closed_pipe_is_not_an_internal_error():
 def test_inputs_that_are_not_paths_are_parameter_errors(tmp_path, inputs):
     with pytest.raises(ParameterError, match="inputs must be"):  # were TypeErrors
         extract(inputs, None, tmp_path / "out")
+
+
+def _two_clips(folder):
+    os.makedirs(folder / "sub", exist_ok=True)
+    rng = np.random.default_rng(3)
+    for name in ("a.wav", "sub/b.wav"):
+        af.save(str(folder / name), (0.1 * rng.standard_normal(8000)).astype(np.float32), 16000)
+
+
+def test_overwrite_removes_only_the_files_audiofeat_wrote(tmp_path):
+    # was: every *.npz under OUT was deleted on --overwrite, the user's own included
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    assert extract(tmp_path / "in", spec, out, format="npz").files_done == 2
+    (out / "labels.npz").write_bytes(b"mine")
+    (out / "in" / "notes.npz").write_bytes(b"mine too")
+    (out / "in" / "sub" / ".draft.tmp").write_bytes(b"an editor's file")
+    os.makedirs(out / "empty-of-mine")
+    s = extract(tmp_path / "in", {**spec, "functionals": ["mean"]}, out, format="npz", overwrite=True)
+    assert s.files_done == 2
+    assert (out / "labels.npz").read_bytes() == b"mine" and (out / "in" / "notes.npz").read_bytes() == b"mine too"
+    assert (out / "in" / "sub" / ".draft.tmp").exists() and (out / "empty-of-mine").is_dir()
+    assert "mfcc_0_mean" in np.load(out / "in" / "sub" / "b.wav.npz")
+
+
+def test_resume_removes_an_uncommitted_batch_but_not_the_users_files(tmp_path):
+    from audiofeat.pipeline import sinks
+
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out, format="npz")
+    # a run killed after writing a batch's data but before its manifest: its pending record names the file
+    meta = out / sinks.META_DIR
+    manifests = sorted(meta.glob("manifest-*.json"))
+    last = json.loads(manifests[-1].read_text())
+    manifests[-1].unlink()
+    (meta / manifests[-1].name.replace("manifest", "pending")).write_text(json.dumps(
+        {"index": last["index"], "outputs": last["outputs"]}))
+    stale = [out / rel for rel in last["outputs"]]
+    for p in stale:
+        p.write_bytes(b"half a batch")
+    (out / "labels.npz").write_bytes(b"mine")
+    s = extract(tmp_path / "in", spec, out, format="npz", resume=True)
+    assert s.files_done == len(last["files"]) and s.files_skipped == 2 - len(last["files"])
+    assert (out / "labels.npz").read_bytes() == b"mine"
+    for p in stale:
+        assert "mfcc" in np.load(p)  # written again by the resumed run
+    assert not list(meta.glob("pending-*.json"))

@@ -6,6 +6,8 @@ that start with ``_`` or ``.``):
 * ``spec.json``: the spec and the audiofeat version that made the dataset;
 * ``manifest-NNNNN.json``: one per committed batch of files, listing each file with its size, modification
   time and status (``ok`` or the error), written *after* that batch's data, by rename;
+* ``pending-NNNNN.json``: the data files a batch is about to write, written *before* them and removed once
+  the batch's manifest exists;
 * ``errors.jsonl``: every failure and warning of the dataset, one JSON object per line (rebuilt from the
   manifests at the end of each run).
 
@@ -13,6 +15,10 @@ Every data file is written to a temporary name in the same folder and renamed in
 resumed run never sees half a file. A batch is committed when its manifest exists; on ``resume`` the files in
 the manifests are skipped and data files without a manifest (a run killed between the two renames) are
 removed, so the resumed dataset has the same rows as an uninterrupted run: no duplicates, no gaps.
+
+Only files that audiofeat wrote are ever removed (on resume and on overwrite): those named in a manifest or a
+pending record, its own temporary files, and (parquet) ``part-NNNNN.parquet`` at the top. Anything else a
+user keeps in the folder (``labels.npz``, notes) is left alone.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ __all__ = ["ParquetSink", "NpzSink", "open_sink", "read_dataset", "META_DIR"]
 META_DIR = "_audiofeat"
 _MANIFEST = re.compile(r"^manifest-(\d{5,})\.json$")
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
+_PENDING = re.compile(r"^pending-(\d{5,})\.json$")
+_TMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # _atomic_write's temporary names (mkstemp's 8 characters)
 
 
 def _atomic_write(path: str, write) -> None:
@@ -136,15 +144,26 @@ class _Sink:
             self._lock()
         _atomic_write(os.path.join(self.meta, "spec.json"), lambda f: f.write(_json_bytes(self._stamp())))
 
-    def _manifests(self) -> list[tuple[int, str]]:
+    def _records(self, pattern: re.Pattern) -> list[tuple[int, str]]:
         if not os.path.isdir(self.meta):
             return []
         found = []
         for name in os.listdir(self.meta):
-            m = _MANIFEST.match(name)
+            m = pattern.match(name)
             if m:
                 found.append((int(m.group(1)), os.path.join(self.meta, name)))
         return sorted(found)
+
+    def _manifests(self) -> list[tuple[int, str]]:
+        return self._records(_MANIFEST)
+
+    @staticmethod
+    def _outputs_of(path: str) -> list[str]:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return list(json.load(f).get("outputs", []))
+        except (OSError, ValueError):
+            return []  # a record cut short by a crash: its batch wrote nothing yet (the record comes first)
 
     def _load_manifests(self) -> None:
         committed = set()
@@ -157,31 +176,60 @@ class _Sink:
             self.next_index = index + 1
         self._remove_uncommitted(committed)
 
-    def _remove_uncommitted(self, committed: set[str]) -> None:
-        """Data files of a batch whose manifest was never written, and temporary files."""
+    def _unlink_ours(self, rels: Iterable[str]) -> None:
+        """Remove these data files, and the folders they leave empty (npz mirrors the input tree)."""
+        for rel in rels:
+            path = os.path.normpath(os.path.join(self.out, rel))
+            if os.path.commonpath([path, self.out]) != self.out or not os.path.isfile(path):
+                continue
+            os.unlink(path)
+            folder = os.path.dirname(path)
+            while folder != self.out and os.path.commonpath([folder, self.out]) == self.out:
+                try:
+                    os.rmdir(folder)  # only if empty: anything else in it stays, with the folder
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
+
+    def _remove_temporaries(self) -> None:
         for folder, _, files in os.walk(self.out):
             for name in files:
-                path = os.path.join(folder, name)
-                rel = os.path.relpath(path, self.out)
-                if name.startswith(".") and name.endswith(".tmp"):
-                    os.unlink(path)
-                elif self._is_data(rel) and rel not in committed:
-                    os.unlink(path)
+                if _TMP.match(name):
+                    os.unlink(os.path.join(folder, name))
+
+    def _remove_uncommitted(self, committed: set[str]) -> None:
+        """Data files of a batch whose manifest was never written (named in its pending record), and temporary
+        files."""
+        for index, path in self._records(_PENDING):
+            self._unlink_ours(rel for rel in self._outputs_of(path) if rel not in committed)
+            os.unlink(path)
+        self._remove_temporaries()
+        # datasets from before pending records: an uncommitted part is still recognisable by its name
+        self._unlink_ours(rel for rel in self._legacy_data() if rel not in committed)
 
     def _remove_ours(self) -> None:
-        for folder, _, files in os.walk(self.out):
-            for name in files:
-                rel = os.path.relpath(os.path.join(folder, name), self.out)
-                if self._is_data(rel) or (name.startswith(".") and name.endswith(".tmp")):
-                    os.unlink(os.path.join(self.out, rel))
+        rels = set(self._legacy_data())
+        for _, path in self._manifests() + self._records(_PENDING):
+            rels.update(self._outputs_of(path))
+        self._unlink_ours(sorted(rels))
+        self._remove_temporaries()
         shutil.rmtree(self.meta, ignore_errors=True)
 
-    def _is_data(self, rel: str) -> bool:
+    def _legacy_data(self) -> list[str]:
+        """Data files recognisable by name alone (parquet parts at the top); none for npz."""
+        return []
+
+    def _planned(self, results: list[FileResult]) -> list[str]:
+        """The data files ``_write`` will write for ``results`` (relative to ``out``)."""
         raise NotImplementedError
 
     # -- writing
     def commit(self, results: list[FileResult]) -> None:
-        """Write one batch's data, then its manifest (the commit point)."""
+        """Record what one batch will write, write its data, then its manifest (the commit point)."""
+        pending = os.path.join(self.meta, f"pending-{self.next_index:05d}.json")
+        planned = self._planned(results)
+        if planned:
+            _atomic_write(pending, lambda f: f.write(_json_bytes({"index": self.next_index, "outputs": planned})))
         outputs = self._write(results)
         files = []
         for r in results:
@@ -196,6 +244,8 @@ class _Sink:
         manifest = {"index": self.next_index, "outputs": outputs, "files": files}
         _atomic_write(os.path.join(self.meta, f"manifest-{self.next_index:05d}.json"),
                       lambda f: f.write(_json_bytes(manifest)))
+        if planned:
+            os.unlink(pending)
         self.next_index += 1
 
     def _write(self, results: list[FileResult]) -> list[str]:
@@ -275,8 +325,11 @@ class ParquetSink(_Sink):
         self.pq = require("pyarrow.parquet", "parquet output", "pyarrow")
         super().__init__(*args, **kwargs)
 
-    def _is_data(self, rel: str) -> bool:
-        return bool(_PART.match(rel))
+    def _legacy_data(self) -> list[str]:
+        return [n for n in os.listdir(self.out) if _PART.match(n)] if os.path.isdir(self.out) else []
+
+    def _planned(self, results: list[FileResult]) -> list[str]:
+        return [f"part-{self.next_index:05d}.parquet"] if any(r.rows for r in results) else []
 
     def _write(self, results: list[FileResult]) -> list[str]:
         rows = [row for r in results for row in r.rows]
@@ -298,8 +351,8 @@ class NpzSink(_Sink):
         self.relpaths = relpaths or {}
         super().__init__(*args, **kwargs)
 
-    def _is_data(self, rel: str) -> bool:
-        return rel.endswith(".npz") and not rel.startswith(META_DIR + os.sep)
+    def _planned(self, results: list[FileResult]) -> list[str]:
+        return [os.path.relpath(self.target(r.path), self.out) for r in results if r.rows]
 
     def target(self, path: str) -> str:
         rel = self.relpaths.get(path, os.path.basename(path))
