@@ -339,3 +339,17 @@ def test_resume_removes_an_uncommitted_batch_but_not_the_users_files(tmp_path):
     for p in stale:
         assert "mfcc" in np.load(p)  # written again by the resumed run
     assert not list(meta.glob("pending-*.json"))
+
+
+def test_resume_reports_inputs_changed_since_they_were_extracted(tmp_path):
+    # was: silently kept the old rows of an input edited between the run and its resume
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000, "functionals": ["mean"]}
+    extract(tmp_path / "in", spec, out)
+    af.save(str(tmp_path / "in" / "a.wav"), np.zeros(16000, dtype=np.float32), 16000)  # edited afterwards
+    s = extract(tmp_path / "in", spec, out, resume=True, errors=tmp_path / "errors.jsonl")
+    assert s.files_skipped == 2 and s.files_stale == 1 and s.files_failed == 0
+    assert [e["reason"] for e in s.errors] == ["stale"] and s.errors[0]["path"].endswith("a.wav")
+    assert "changed since they were extracted" in str(s)
+    assert [json.loads(line)["reason"] for line in open(tmp_path / "errors.jsonl")] == ["stale"]

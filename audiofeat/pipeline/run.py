@@ -38,6 +38,7 @@ class Summary:
     files_done: int = 0
     files_failed: int = 0
     files_skipped: int = 0  # already in the output (resume)
+    files_stale: int = 0  # already in the output, but changed on disk since (resume keeps their old rows)
     failed_by_reason: dict = field(default_factory=dict)
     truncated_warned: int = 0
     rows: int = 0
@@ -79,6 +80,8 @@ class Summary:
             f"files: {self.files_done} done, {self.files_failed} failed ({failed}), "
             f"{self.files_skipped} already done, {self.files_total} in all",
             f"truncated files (extracted from what is there, warned): {self.truncated_warned}",
+            *([f"changed since they were extracted (old rows kept; --overwrite to redo): {self.files_stale}"]
+              if self.files_stale else []),
             f"rows: {self.rows}; audio: {self.audio_hours:.4f} h; wall: {self.wall_seconds:.1f} s; "
             f"{self.x_realtime:.0f}x realtime",
             f"output: {self.out}",
@@ -382,6 +385,14 @@ def extract(
         summary = Summary(files_total=len(files), out=sink.out)
         todo = [p for p, _ in files if os.path.abspath(p) not in sink.done]
         summary.files_skipped = len(files) - len(todo)
+        for p, _ in files:
+            entry = sink.done.get(os.path.abspath(p))
+            if entry is not None and entry.get("status") == "ok" and _changed(p, entry):
+                summary.files_stale += 1
+                summary.errors.append({"level": "warning", "path": p, "type": "StaleRowsWarning", "reason": "stale",
+                                       "message": f"{p}: changed since it was extracted into this dataset "
+                                                  "(size or modification time); resume keeps its old rows: "
+                                                  "rerun with --overwrite to extract it again"})
         if on_start is not None:
             on_start(len(todo), summary.files_skipped)
         jobs = min(jobs, max(1, len(todo)))  # --jobs 100 for 3 files: 3 workers, not 100 idle forks
@@ -401,10 +412,19 @@ def extract(
                 sink.commit(batch)
         finally:
             summary.dataset_problems = sink.close()  # this run's and, when resuming, earlier runs'
+            summary.dataset_problems += [e for e in summary.errors if e.get("reason") == "stale"]
     summary.wall_seconds = time.perf_counter() - start
     if errors is not None:
         _write_errors(os.fspath(errors), summary.dataset_problems)
     return summary
+
+
+def _changed(path: str, entry: dict) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False  # gone: its rows describe the file as it was; nothing to compare
+    return (int(st.st_size), float(st.st_mtime)) != (entry.get("size"), entry.get("mtime"))
 
 
 def _probe(spec: ExtractorSpec) -> None:
