@@ -387,6 +387,38 @@ def test_a_dead_worker_fails_only_its_file_when_tasks_hold_several_files(tmp_pat
         f"clip{i:03d}.wav" for i in range(40) if i != 17]
 
 
+def test_a_worker_dying_while_the_parent_commits_fails_only_its_file(tmp_path, monkeypatch):
+    # was: BrokenProcessPool raised by submit() (the parent busy between two results when the worker died)
+    # ended the run with exit 1; and every file of the lost tasks ran again in a process of its own
+    import time
+
+    from audiofeat.pipeline import run
+
+    _corpus(tmp_path / "in", 60)
+    real = run.process_file
+
+    def crash_on_clip020(path, spec):
+        if "clip020" in path:
+            time.sleep(0.3)
+            os._exit(1)
+        return real(path, spec)
+
+    def slow_commit(r):
+        if r.path.endswith("clip015.wav"):
+            time.sleep(1.5)  # the worker dies now, while the parent is away from the pool
+
+    pools = []
+    new_pool = run._new_pool
+    monkeypatch.setattr(run, "_new_pool", lambda jobs: pools.append(jobs) or new_pool(jobs))
+    monkeypatch.setattr(run, "process_file", crash_on_clip020)
+    s = extract(tmp_path / "in", {"features": ["mfcc"], "sr": 16000}, tmp_path / "out", jobs=2, progress=slow_commit)
+    assert s.files_done == 59 and s.failed_by_reason == {"worker_died": 1}
+    assert sorted(os.path.basename(p) for p in read_dataset(tmp_path / "out").path) == [
+        f"clip{i:03d}.wav" for i in range(60) if i != 20]
+    # the lost tasks' files run again in a pool, and only the files in flight at the second death run alone
+    assert len(pools) <= 4 + 2 * 4
+
+
 def test_a_dead_worker_fails_only_its_file(tmp_path, monkeypatch):
     from audiofeat.pipeline import run
 

@@ -153,15 +153,33 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
 
 
 # ------------------------------------------------------------------------------------------------ engines
-def _work(args: tuple[str, dict]) -> FileResult:
-    path, spec = args
-    return process_file(path, ExtractorSpec.from_dict(spec))
+def _work_many(args: tuple[list[str], dict, str]) -> str:
+    """Extract a task's files in a worker; the results go to a file in the run's folder and only its name
+    goes back through the pool's pipe.
 
+    A message larger than the pipe's atomic size (4 KiB) can be cut short by a worker killed mid-send (the
+    OOM killer), and the executor then waits forever for the rest of it; a name never is.
+    """
+    import pickle
 
-def _work_many(args: tuple[list[str], dict]) -> list[FileResult]:
-    paths, spec = args
+    import tempfile
+
+    paths, spec, folder = args
     spec = ExtractorSpec.from_dict(spec)
-    return [process_file(path, spec) for path in paths]
+    results = [process_file(path, spec) for path in paths]
+    fd, name = tempfile.mkstemp(prefix="task-", suffix=".pickle", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(results, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return name
+
+
+def _collect(name: str) -> list[FileResult]:
+    import pickle
+
+    with open(name, "rb") as f:
+        results = pickle.load(f)
+    os.unlink(name)
+    return results
 
 
 #: a pool task takes consecutive files up to this many bytes (about 1 minute of 16-bit 16 kHz stereo) or
@@ -222,45 +240,87 @@ def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
 
 
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
-    """Results in input order; a worker that dies fails only the files it held (reason ``worker_died``)."""
-    payload = spec.to_dict()
-    tasks = _tasks(paths, jobs)
+    """Results in input order; a worker that dies fails only the file it was extracting (``worker_died``)."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="audiofeat-run-")
+    try:
+        yield from _pool_results(_tasks(paths, jobs), spec.to_dict(), jobs, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str) -> Iterator[FileResult]:
     window = jobs * 4
     index = 0
     pool = _new_pool(jobs)
     pending: dict[int, cf.Future] = {}
     try:
         while index < len(tasks) or pending:
-            while index < len(tasks) and len(pending) < window:
-                pending[index] = pool.submit(_work_many, (tasks[index], payload))
-                index += 1
-            first = min(pending)
-            future = pending.pop(first)
+            broken = False
             try:
-                yield from future.result()
-            except cf.process.BrokenProcessPool:
-                # every file in flight is lost with the pool, and any of them may be the one that killed its
-                # worker: run each again alone in a fresh process; the one that dies again is the culprit
-                broken = [first] + sorted(pending)
-                pending.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
-                for i in broken:
-                    for path in tasks[i]:
-                        yield _isolated(path, payload)
-                pool = _new_pool(jobs)
+                while index < len(tasks) and len(pending) < window:
+                    pending[index] = pool.submit(_work_many, (tasks[index], payload, folder))
+                    index += 1
+            except cf.process.BrokenProcessPool:  # a worker died between two results
+                broken = True
+            if not broken:
+                first = min(pending)
+                try:
+                    name = pending[first].result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                except Exception as exc:  # noqa: BLE001 -- e.g. the results could not be written: fail those files
+                    del pending[first]
+                    for path in tasks[first]:
+                        yield _failed(path, exc)
+                    continue
+                else:
+                    del pending[first]
+                    yield from _collect(name)
+                    continue
+            # The pool is lost, with every task in it. Tasks that finished before it broke keep their results;
+            # the others' files run again, one file per task in a fresh pool, so that a second death pins the
+            # culprit (each file in flight then runs alone); results stay in input order.
+            pool.shutdown(wait=False, cancel_futures=True)
+            lost = sorted(pending)
+            done = {i: pending[i].result() for i in lost
+                    if pending[i].done() and not pending[i].cancelled() and pending[i].exception() is None}
+            pending.clear()
+            retry = [p for i in lost if i not in done for p in tasks[i]]
+            if any(len(tasks[i]) > 1 for i in lost if i not in done):
+                again = iter(list(_pool_results([[p] for p in retry], payload, jobs, folder)))
+            else:
+                again = (_isolated(p, payload, folder) for p in retry)
+            for i in lost:
+                if i in done:
+                    yield from _collect(done[i])
+                else:
+                    for _ in tasks[i]:
+                        yield next(again)
+            pool = _new_pool(jobs)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _isolated(path: str, payload: dict) -> FileResult:
+def _isolated(path: str, payload: dict, folder: str) -> FileResult:
     """One file in a process of its own: its result, or ``worker_died`` if that process dies too."""
     pool = _new_pool(1)
     try:
-        return pool.submit(_work, (path, payload)).result()
+        return _collect(pool.submit(_work_many, ([path], payload, folder)).result())[0]
     except cf.process.BrokenProcessPool:
         return _died(path)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _failed(path: str, exc: BaseException) -> FileResult:
+    from .compute import _error
+
+    r = FileResult(path=path)
+    r.error = _error(path, exc)
+    return r
 
 
 def _died(path: str) -> FileResult:
