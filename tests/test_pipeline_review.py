@@ -353,3 +353,102 @@ def test_resume_reports_inputs_changed_since_they_were_extracted(tmp_path):
     assert [e["reason"] for e in s.errors] == ["stale"] and s.errors[0]["path"].endswith("a.wav")
     assert "changed since they were extracted" in str(s)
     assert [json.loads(line)["reason"] for line in open(tmp_path / "errors.jsonl")] == ["stale"]
+    assert [json.loads(line)["reason"] for line in open(out / "_audiofeat" / "errors.jsonl")] == ["stale"]
+
+
+def test_an_interrupted_overwrite_is_finished_by_the_next_run(tmp_path, monkeypatch):
+    # was: an overwrite killed after deleting the data but before the manifests left a dataset whose resume
+    # reported every file done, with no data on disk
+    from audiofeat.pipeline import sinks
+
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out, format="npz")
+    real_unlink_ours = sinks._Sink._unlink_ours
+
+    def killed_midway(self, rels):
+        rels = list(rels)
+        real_unlink_ours(self, rels[:1])
+        raise KeyboardInterrupt  # Ctrl-C (or kill -9) halfway through removing the old data
+
+    monkeypatch.setattr(sinks._Sink, "_unlink_ours", killed_midway)
+    with pytest.raises(KeyboardInterrupt):
+        extract(tmp_path / "in", spec, out, format="npz", overwrite=True)
+    monkeypatch.setattr(sinks._Sink, "_unlink_ours", real_unlink_ours)
+    s = extract(tmp_path / "in", spec, out, format="npz", resume=True)
+    assert s.files_done == 2 and s.files_skipped == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.npz")) == ["in/a.wav.npz", "in/sub/b.wav.npz"]
+
+
+def test_nothing_outside_out_is_removed_or_written_through_a_symbolic_link(tmp_path):
+    # was: overwrite deleted (and rewrote) npz files of a folder outside OUT that a symlink in OUT pointed to
+    _two_clips(tmp_path / "in")
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out, format="npz")
+    os.rename(out / "in", elsewhere)
+    os.symlink(elsewhere, out / "in")
+    before = sorted(p.name for p in elsewhere.rglob("*.npz"))
+    with pytest.raises(ParameterError, match="symbolic link"):
+        extract(tmp_path / "in", spec, out, format="npz", overwrite=True)
+    assert sorted(p.name for p in elsewhere.rglob("*.npz")) == before == ["a.wav.npz", "b.wav.npz"]
+
+
+def test_a_run_killed_before_it_wrote_anything_leaves_a_usable_folder(tmp_path):
+    # was: a folder holding only _audiofeat/lock was refused by both --resume and --overwrite
+    from audiofeat.pipeline import sinks
+
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    os.makedirs(out / sinks.META_DIR)
+    (out / sinks.META_DIR / "lock").write_text("")
+    assert extract(tmp_path / "in", {"features": ["mfcc"], "sr": 16000}, out, resume=True).files_done == 2
+
+
+def test_temporaries_are_removed_only_beside_audiofeats_own_files(tmp_path):
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out, format="npz")
+    os.makedirs(out / "mine")
+    keep = [out / ".labels.csv.ab12cd34.tmp", out / "mine" / ".draft.txt.a1b2c3d4.tmp"]
+    drop = [out / "in" / ".a.wav.npz.zz12yy34.tmp", out / "_audiofeat" / ".manifest-00009.json.abcdefgh.tmp"]
+    for p in keep + drop:
+        p.write_bytes(b"x")
+    extract(tmp_path / "in", spec, out, format="npz", resume=True)
+    assert all(p.exists() for p in keep) and not any(p.exists() for p in drop)
+
+
+@pytest.mark.parametrize("record", ['{"outputs": null}', '[1]', '{"outputs": [1]}', '{"outputs": "in"}', '{"outp'])
+def test_a_malformed_pending_record_is_ignored(tmp_path, record):
+    # was: an internal error, and {"outputs": "in"} deleted a user's file named "i"
+    from audiofeat.pipeline import sinks
+
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out, format="npz")
+    (out / "i").write_bytes(b"mine")
+    (out / sinks.META_DIR / "pending-00007.json").write_text(record)
+    assert extract(tmp_path / "in", spec, out, format="npz", resume=True).files_skipped == 2
+    assert (out / "i").read_bytes() == b"mine"
+
+
+def test_a_corrupt_manifest_is_a_usage_error_not_a_traceback(tmp_path):
+    from audiofeat.pipeline import sinks
+
+    _two_clips(tmp_path / "in")
+    out = tmp_path / "out"
+    spec = {"features": ["mfcc"], "sr": 16000}
+    extract(tmp_path / "in", spec, out)
+    manifest = sorted((out / sinks.META_DIR).glob("manifest-*.json"))[0]
+    manifest.write_text(manifest.read_text()[:20])
+    with pytest.raises(ParameterError, match="corrupt manifest"):
+        extract(tmp_path / "in", spec, out, resume=True)
+    assert extract(tmp_path / "in", spec, out, overwrite=True).files_done == 2  # and --overwrite still works
+
+
+def test_resume_and_overwrite_together_are_refused(tmp_path):
+    with pytest.raises(ParameterError, match="exclude each other"):
+        extract(os.path.join(ROOT, "data", "samples"), None, tmp_path / "o", resume=True, overwrite=True)

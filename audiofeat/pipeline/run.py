@@ -418,6 +418,9 @@ def extract(
         raise ParameterError(f"engine must be 'local' or 'ray', got {engine!r}")
     if format not in ("parquet", "npz"):
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
+    if resume and overwrite:
+        raise ParameterError("resume and overwrite exclude each other: resume finishes the dataset in out, "
+                             "overwrite replaces it")
     if isinstance(files_per_part, bool) or not isinstance(files_per_part, int) or files_per_part < 1:
         raise ParameterError(f"files_per_part must be a positive integer, got {files_per_part!r}")
     if errors is not None:
@@ -445,14 +448,16 @@ def extract(
         summary = Summary(files_total=len(files), out=sink.out)
         todo = [p for p, _ in files if os.path.abspath(p) not in sink.done]
         summary.files_skipped = len(files) - len(todo)
+        stale = []
         for p, _ in files:
             entry = sink.done.get(os.path.abspath(p))
             if entry is not None and entry.get("status") == "ok" and _changed(p, entry):
                 summary.files_stale += 1
-                summary.errors.append({"level": "warning", "path": p, "type": "StaleRowsWarning", "reason": "stale",
-                                       "message": f"{p}: changed since it was extracted into this dataset "
-                                                  "(size or modification time); resume keeps its old rows: "
-                                                  "rerun with --overwrite to extract it again"})
+                stale.append({"level": "warning", "path": p, "type": "StaleRowsWarning", "reason": "stale",
+                              "message": f"{p}: changed since it was extracted into this dataset (size or "
+                                         "modification time); resume keeps its old rows: rerun with --overwrite "
+                                         "to extract it again"})
+        summary.errors.extend(stale)
         if on_start is not None:
             on_start(len(todo), summary.files_skipped)
         jobs = min(jobs, max(1, len(todo)))  # --jobs 100 for 3 files: 3 workers, not 100 idle forks
@@ -471,8 +476,8 @@ def extract(
             if batch:
                 sink.commit(batch)
         finally:
-            summary.dataset_problems = sink.close()  # this run's and, when resuming, earlier runs'
-            summary.dataset_problems += [e for e in summary.errors if e.get("reason") == "stale"]
+            # this run's and, when resuming, earlier runs' (plus inputs changed since their rows were made)
+            summary.dataset_problems = sink.close(extra=stale)
     summary.wall_seconds = time.perf_counter() - start
     if errors is not None:
         _write_errors(os.fspath(errors), summary.dataset_problems)

@@ -45,7 +45,8 @@ META_DIR = "_audiofeat"
 _MANIFEST = re.compile(r"^manifest-(\d{5,})\.json$")
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
 _PENDING = re.compile(r"^pending-(\d{5,})\.json$")
-_TMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # _atomic_write's temporary names (mkstemp's 8 characters)
+_TMP = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")  # _atomic_write's temporary names (mkstemp's 8 characters)
+_REMOVING = "removing.json"  # an overwrite's list of the old dataset's files, until they are all gone
 
 
 def _atomic_write(path: str, write) -> None:
@@ -119,30 +120,41 @@ class _Sink:
                                  "(give a new name; nothing was changed)")
         if os.path.isdir(self.meta):
             self._lock()
-        ours = os.path.isfile(os.path.join(self.meta, "spec.json"))
+        spec_path = os.path.join(self.meta, "spec.json")
+        ours = os.path.isfile(spec_path)
         entries = [e for e in os.listdir(out)] if os.path.isdir(out) else []
-        if resume and ours:
-            with open(os.path.join(self.meta, "spec.json"), encoding="utf-8") as f:
-                stamp = json.load(f)
-            if stamp.get("spec") != self.spec.to_dict() or stamp.get("format") != self.kind:
+        if not ours and META_DIR in entries and all(n == "lock" or _TMP.match(n) for n in os.listdir(self.meta)):
+            entries.remove(META_DIR)  # a run killed before it wrote anything: nothing of a dataset is there
+        if ours and os.path.exists(os.path.join(self.meta, _REMOVING)):
+            # an overwrite that was interrupted: finish removing the old dataset; this one starts empty
+            self._remove_ours()
+        elif resume and ours:
+            try:
+                with open(spec_path, encoding="utf-8") as f:
+                    stamp = json.load(f)
+            except ValueError:
+                raise ParameterError(f"cannot resume into {out!r}: {spec_path} is corrupt; use --overwrite or a "
+                                     "new output folder") from None
+            if not isinstance(stamp, dict) or stamp.get("spec") != self.spec.to_dict() or \
+                    stamp.get("format") != self.kind:
+                stamp = stamp if isinstance(stamp, dict) else {}
                 raise ParameterError(
                     f"cannot resume into {out!r}: it was made with another spec or format "
                     f"({stamp.get('format')}: {json.dumps(stamp.get('spec'), sort_keys=True)}); "
                     "use a new output folder")
             self._load_manifests()
             return
-        if entries:
+        elif entries:
             if not ours:
                 raise ParameterError(f"output folder {out!r} is not empty and is not an audiofeat dataset; "
                                      "give a new or empty folder (nothing was changed)")
             if not overwrite:
                 raise ParameterError(f"output {out!r} already holds an audiofeat dataset: pass resume=True "
                                      "(--resume) to finish it or overwrite=True (--overwrite) to replace it")
-            self._unlock()
             self._remove_ours()
         if self._lock_file is None:
             self._lock()
-        _atomic_write(os.path.join(self.meta, "spec.json"), lambda f: f.write(_json_bytes(self._stamp())))
+        _atomic_write(spec_path, lambda f: f.write(_json_bytes(self._stamp())))
 
     def _records(self, pattern: re.Pattern) -> list[tuple[int, str]]:
         if not os.path.isdir(self.meta):
@@ -159,20 +171,35 @@ class _Sink:
 
     @staticmethod
     def _outputs_of(path: str) -> list[str]:
+        """The data files a manifest or record names (relative to OUT); nothing for a record cut short by a
+        crash (its batch wrote nothing yet: the record comes first) or one that is not ours."""
         try:
             with open(path, encoding="utf-8") as f:
-                return list(json.load(f).get("outputs", []))
+                record = json.load(f)
         except (OSError, ValueError):
-            return []  # a record cut short by a crash: its batch wrote nothing yet (the record comes first)
+            return []
+        outputs = record.get("outputs") if isinstance(record, dict) else None
+        return [o for o in outputs if isinstance(o, str)] if isinstance(outputs, list) else []
+
+    def _read_manifest(self, path: str) -> dict:
+        try:
+            with open(path, encoding="utf-8") as f:
+                manifest = json.load(f)
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list) or not all(
+                    isinstance(e, dict) and isinstance(e.get("path"), str) for e in manifest["files"]):
+                raise ValueError("not a manifest")
+        except (OSError, ValueError) as exc:
+            raise ParameterError(f"the dataset at {self.out!r} has a corrupt manifest {path} ({exc}); use "
+                                 "--overwrite or a new output folder") from None
+        return manifest
 
     def _load_manifests(self) -> None:
         committed = set()
         for index, path in self._manifests():
-            with open(path, encoding="utf-8") as f:
-                manifest = json.load(f)
+            manifest = self._read_manifest(path)
             for entry in manifest["files"]:
                 self.done[entry.get("abspath") or os.path.abspath(entry["path"])] = entry
-            committed.update(manifest.get("outputs", []))
+            committed.update(self._outputs_of(path))
             self.next_index = index + 1
         self._remove_uncommitted(committed)
 
@@ -180,8 +207,8 @@ class _Sink:
         """Remove these data files, and the folders they leave empty (npz mirrors the input tree)."""
         for rel in rels:
             path = os.path.normpath(os.path.join(self.out, rel))
-            if os.path.commonpath([path, self.out]) != self.out or not os.path.isfile(path):
-                continue
+            if os.path.islink(path) or not self._inside(path) or not os.path.isfile(path):
+                continue  # never through a symbolic link, never outside OUT
             os.unlink(path)
             folder = os.path.dirname(path)
             while folder != self.out and os.path.commonpath([folder, self.out]) == self.out:
@@ -191,29 +218,63 @@ class _Sink:
                     break
                 folder = os.path.dirname(folder)
 
-    def _remove_temporaries(self) -> None:
-        for folder, _, files in os.walk(self.out):
-            for name in files:
-                if _TMP.match(name):
-                    os.unlink(os.path.join(folder, name))
+    def _inside(self, path: str) -> bool:
+        """Whether ``path`` is inside OUT once symbolic links are resolved."""
+        real, out = os.path.realpath(path), os.path.realpath(self.out)
+        return os.path.commonpath([real, out]) == out
+
+    def _remove_temporaries(self, rels: Iterable[str]) -> None:
+        """audiofeat's own temporary files: any in the meta folder; elsewhere only those of a data file it
+        writes (``.<name>.<8 characters>.tmp`` next to one of ``rels``, or to a parquet part)."""
+        names: dict[str, set[str]] = {}
+        for rel in rels:
+            path = os.path.normpath(os.path.join(self.out, rel))
+            names.setdefault(os.path.dirname(path), set()).add(os.path.basename(path))
+        for folder in {self.meta, self.out, *names}:
+            if not os.path.isdir(folder) or os.path.islink(folder) or not self._inside(folder):
+                continue
+            for name in os.listdir(folder):
+                m = _TMP.match(name)
+                if m and (folder == self.meta or m.group(1) in names.get(folder, ())
+                          or (folder == self.out and _PART.match(m.group(1)))):
+                    path = os.path.join(folder, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        os.unlink(path)
 
     def _remove_uncommitted(self, committed: set[str]) -> None:
         """Data files of a batch whose manifest was never written (named in its pending record), and temporary
         files."""
+        known = set(committed)
         for index, path in self._records(_PENDING):
-            self._unlink_ours(rel for rel in self._outputs_of(path) if rel not in committed)
+            outputs = self._outputs_of(path)
+            known.update(outputs)
+            self._unlink_ours(rel for rel in outputs if rel not in committed)
             os.unlink(path)
-        self._remove_temporaries()
+        self._remove_temporaries(known)
         # datasets from before pending records: an uncommitted part is still recognisable by its name
         self._unlink_ours(rel for rel in self._legacy_data() if rel not in committed)
 
     def _remove_ours(self) -> None:
-        rels = set(self._legacy_data())
-        for _, path in self._manifests() + self._records(_PENDING):
+        """Remove the dataset (its data files and bookkeeping; nothing else in OUT), so that an interruption at
+        any point leaves a folder that the next run finishes removing: the list of files goes first, the
+        manifests next (the dataset no longer claims any file), then the data, then the list."""
+        removing = os.path.join(self.meta, _REMOVING)
+        rels = set(self._legacy_data()) | set(self._outputs_of(removing))
+        records = self._manifests() + self._records(_PENDING)
+        for _, path in records:
             rels.update(self._outputs_of(path))
-        self._unlink_ours(sorted(rels))
-        self._remove_temporaries()
-        shutil.rmtree(self.meta, ignore_errors=True)
+        rels_sorted = sorted(rels)
+        _atomic_write(removing, lambda f: f.write(_json_bytes({"outputs": rels_sorted})))
+        for _, path in records:
+            os.unlink(path)
+        self._unlink_ours(rels_sorted)
+        self._remove_temporaries(rels_sorted)
+        for name in os.listdir(self.meta):
+            if name not in ("lock", "spec.json", _REMOVING):
+                path = os.path.join(self.meta, name)
+                shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
+        os.unlink(removing)
+        self.done, self.next_index = {}, 0
 
     def _legacy_data(self) -> list[str]:
         """Data files recognisable by name alone (parquet parts at the top); none for npz."""
@@ -255,16 +316,16 @@ class _Sink:
         """Every error and warning recorded in this dataset, in commit order."""
         out = []
         for _, path in self._manifests():
-            with open(path, encoding="utf-8") as f:
-                for entry in json.load(f)["files"]:
-                    if entry.get("error"):
-                        out.append({"level": "error", **entry["error"]})
-                    for w in entry.get("warnings", []):
-                        out.append({"level": "warning", **w})
+            for entry in self._read_manifest(path)["files"]:
+                if entry.get("error"):
+                    out.append({"level": "error", **entry["error"]})
+                for w in entry.get("warnings", []):
+                    out.append({"level": "warning", **w})
         return out
 
-    def close(self) -> list[dict]:
-        problems = self.problems()
+    def close(self, extra: Iterable[dict] = ()) -> list[dict]:
+        """Write ``errors.jsonl`` (the dataset's problems, plus ``extra`` records of this run) and unlock."""
+        problems = self.problems() + list(extra)
         payload = "".join(json.dumps(p, sort_keys=True) + "\n" for p in problems).encode()
         _atomic_write(os.path.join(self.meta, "errors.jsonl"), lambda f: f.write(payload))
         self._unlock()
@@ -359,6 +420,12 @@ class NpzSink(_Sink):
         target = os.path.normpath(os.path.join(self.out, rel + ".npz"))
         if os.path.commonpath([target, self.out]) != self.out or target.startswith(self.meta + os.sep):
             raise ParameterError(f"{path!r} would be written outside the output folder")
+        folder = os.path.dirname(target)
+        while not os.path.lexists(folder):  # the nearest folder that exists decides where the file lands
+            folder = os.path.dirname(folder)
+        if not self._inside(folder) or os.path.islink(target):
+            raise ParameterError(f"{path!r} would be written outside the output folder {self.out!r} through a "
+                                 "symbolic link in it; remove the link or use another output folder")
         return target
 
     def _write(self, results: list[FileResult]) -> list[str]:
