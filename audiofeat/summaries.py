@@ -11,8 +11,10 @@ Definitions on degenerate inputs (all tested):
 * one frame, or a constant row (e.g. digital silence): ``std``/``var`` = 0, ``skew`` = 0, ``kurtosis`` = 0
   (excess kurtosis, so 0 is the Gaussian value), ``slope`` = 0, ``iqr`` = 0; the location statistics are the
   value itself;
-* "constant" is judged relative to the row's magnitude (a variance below ``(1e3 * eps * max|x|)^2`` counts as
-  zero), so float rounding of a constant row does not turn into a huge skewness;
+* "constant" is judged relative to the row's magnitude (a standard deviation below ``64 * eps * max|x|``, the
+  rounding a long constant row can gather in its mean, counts as zero), so float rounding of a constant row
+  does not turn into a huge skewness, while a float32 row with a large offset (``1e4 + noise``) keeps its
+  spread;
 * no frames at all is an error (:class:`~audiofeat.errors.ParameterError`): there is nothing to summarise;
 * non-finite values raise by default; with ``nan_policy='omit'`` NaN frames are left out per row (for a pitch
   track whose unvoiced frames are NaN), and a row with no finite value gives 0 for every statistic.
@@ -177,7 +179,7 @@ def functionals(
     # a variance at rounding level of the row's magnitude is a constant row
     scale = xp.max(xp.abs(safe), axis=-1)
     eps = float(np.finfo(np.float32 if str(x.dtype).endswith("float32") else np.float64).eps)
-    flat = m2 <= (1e3 * eps * scale) ** 2
+    flat = m2 <= (64.0 * eps * scale) ** 2
     m2_safe = xp.where(flat, xp.ones_like(m2), m2)
 
     def masked_extreme(kind: str) -> Any:

@@ -54,8 +54,10 @@ def test_axis_selects_time():
 
 
 @pytest.mark.parametrize("F", [np.zeros((3, 40)), np.full((3, 40), 0.1), np.full((2, 1), 7.0),
-                               np.full((1, 40), -80.0, dtype=np.float32)], ids=["silence", "constant",
-                                                                                "one-frame", "db-floor"])
+                               np.full((1, 40), -80.0, dtype=np.float32),
+                               np.full((2, 100_003), 0.1, dtype=np.float32),
+                               np.full((1, 5000), 1e4, dtype=np.float32)],
+                         ids=["silence", "constant", "one-frame", "db-floor", "long-float32", "offset-float32"])
 def test_degenerate_inputs_have_the_stated_values(F):
     out = af.functionals(F, ALL)
     assert np.all(np.isfinite(out))
@@ -64,6 +66,16 @@ def test_degenerate_inputs_have_the_stated_values(F):
         np.testing.assert_array_equal(by[name], 0.0, err_msg=name)
     for name in ("mean", "min", "max", "median", "p10", "p90"):
         np.testing.assert_allclose(by[name], F[..., 0], rtol=1e-6, err_msg=name)
+
+
+def test_a_float32_row_with_a_large_offset_keeps_its_spread():
+    # was: std, skew and kurtosis all 0 (the constant-row test took any std below 1.2e-4 * max|x| for rounding)
+    scipy_stats = pytest.importorskip("scipy.stats")
+    x = np.random.default_rng(4).standard_normal((2, 400)) ** 3
+    F = (x + 1e4).astype(np.float32)
+    out = af.functionals(F, ["std", "skew", "kurtosis"])
+    ref = np.stack([x.std(-1), scipy_stats.skew(x, axis=-1), scipy_stats.kurtosis(x, axis=-1)], -1)
+    np.testing.assert_allclose(out, ref, rtol=2e-2)
 
 
 def test_a_near_constant_row_is_not_a_huge_skew():
