@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.fft
 
 from . import _backend as B
+from ._cache import cached
 from ._checks import check_positive
 from ._registry import capabilities
 from .errors import ParameterError
@@ -36,6 +38,8 @@ N_FFT = 512
 PITCH_FRAME = 1024  # 64 ms: two periods of 65 Hz (pYIN's requirement is one full period plus the lag)
 FMIN, FMAX = 65.0, 1000.0
 LPC_SR = 10000  # formant analysis rate: resonances up to 5 kHz
+PITCH_SR = 8000  # pitch / HNR analysis rate (f0 <= 1 kHz)
+HNR_MIN_DB, HNR_MAX_DB = -20.0, 60.0
 
 
 @dataclass(frozen=True)
@@ -132,48 +136,191 @@ def _band(freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return (freqs >= lo) & (freqs < hi)
 
 
+# ------------------------------------------------------------------------------------ pitch and HNR
+def _frames_centered(x: np.ndarray, frame_length: int, hop: int, n: int) -> np.ndarray:
+    """``n`` frames of ``x`` (zero-padded by half a frame each side, then to length), frame ``t`` centred on
+    ``x[t * hop]``: a strided view, no copy."""
+    need = (n - 1) * hop + frame_length
+    left = frame_length // 2
+    xp = np.zeros(max(need, x.size + 2 * left), dtype=x.dtype)
+    xp[left: left + x.size] = x
+    return np.lib.stride_tricks.sliding_window_view(xp, frame_length)[: (n - 1) * hop + 1: hop]
+
+
+def _pitch_hnr(y8: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """YIN f0 (Hz) and cross-correlation HNR (dB) per frame from ONE autocorrelation per 64 ms frame at 8 kHz.
+
+    Each frame (512 samples, mean removed) is transformed once (real FFT of 640 points, float32); its power
+    spectrum's DCT-I is the linear autocorrelation ``r(k)`` for the lags ``0..125`` both parameters need.
+    YIN (de Cheveigne & Kawahara 2002, librosa's cumulative-mean-normalised difference ``2 (r(0) - r(k)) -
+    sum_{m<k} y(m)^2``; the first trough below 0.1, else the global minimum, refined by a parabola) gives f0.
+    The normalised cross-correlation ``r(k) / sqrt(e_head(k) e_tail(k))`` (the energies of the two overlapping
+    parts, from a running sum of squares) is Boersma's cross-correlation harmonicity (Praat's "Harmonicity
+    (cc)"): its highest value ``c`` over the pitch lags (parabola-refined) gives HNR = 10 log10(c / (1 - c)).
+    """
+    fl, hop = PITCH_FRAME // 2, HOP // 2
+    kmin, kmax = int(np.floor(PITCH_SR / FMAX)), int(np.ceil(PITCH_SR / FMIN))  # 8, 124
+    fr = _frames_centered(y8, fl, hop, n)
+    fr = fr - fr.mean(axis=-1, keepdims=True, dtype=np.float32)
+    n_pad = scipy.fft.next_fast_len(fl + kmax + 2, real=True)
+    n_pad += n_pad % 2
+    workers = B.get_num_threads()
+    X = scipy.fft.rfft(fr, n_pad, axis=-1, workers=workers)
+    P = X.real * X.real
+    P += X.imag * X.imag
+    acf = scipy.fft.dct(P, type=1, axis=-1, workers=workers)[:, : kmax + 2]
+    acf *= 1.0 / n_pad
+    # running energies, only where needed: lo[:, j] = sum_{m<j} y(m)^2 (j <= kmax + 1) and
+    # hi[:, j] = sum_{m >= fl-j} y(m)^2 (the last j samples), from two short cumulative sums
+    sq = fr * fr
+    lo = np.zeros((n, kmax + 2), dtype=np.float32)
+    np.cumsum(sq[:, : kmax + 1], axis=-1, out=lo[:, 1:])
+    hi = np.zeros((n, kmax + 3), dtype=np.float32)
+    np.cumsum(sq[:, : fl - kmax - 3: -1], axis=-1, out=hi[:, 1:])
+    total = sq.sum(axis=-1, keepdims=True)
+    tiny = np.float32(np.finfo(np.float32).tiny)
+    # --- YIN
+    energy = lo[:, :kmax].copy()  # energy[k-1] = sum_{m<k} y(m)^2 (librosa's lag-1 term is 0)
+    energy[:, 0] = 0
+    diff = acf[:, :1] - acf[:, 1: kmax + 1]
+    diff *= 2
+    diff -= energy
+    mean = np.cumsum(diff, axis=-1)
+    mean /= np.arange(1, kmax + 1, dtype=np.float32)
+    mean = mean[:, kmin - 1:]
+    mean += tiny
+    cmnd = diff[:, kmin - 1:] / mean
+    below = cmnd < 0.1
+    below[:, 1:-1] &= (cmnd[:, 1:-1] < cmnd[:, :-2]) & (cmnd[:, 1:-1] <= cmnd[:, 2:])
+    below[:, 0] &= cmnd[:, 0] < cmnd[:, 1]
+    below[:, -1] &= cmnd[:, -1] < cmnd[:, -2]
+    idx = np.where(below.any(axis=-1), below.argmax(axis=-1), cmnd.argmin(axis=-1))
+    rows = np.arange(n)
+    L = cmnd.shape[-1]
+    mid = cmnd[rows, idx]
+    left = cmnd[rows, np.clip(idx - 1, 0, L - 1)]
+    right = cmnd[rows, np.clip(idx + 1, 0, L - 1)]
+    a = right + left - 2 * mid
+    b = (right - left) / 2
+    ok = (np.abs(b) < np.abs(a)) & (idx > 0) & (idx < L - 1)
+    shift = np.where(ok, -b / np.where(ok, a, 1), 0)
+    f0 = PITCH_SR / (idx + kmin + shift).astype(np.float64)
+    # --- cross-correlation HNR over lags kmin-1 .. kmax+1
+    lags = np.arange(kmin - 1, kmax + 2)
+    head = total - hi[:, lags]  # sum_{m < fl-k} y(m)^2
+    tail = total - lo[:, lags]  # sum_{m >= k} y(m)^2
+    c = acf[:, lags] / np.sqrt(head * tail + tiny)
+    k = c[:, 1:-1].argmax(axis=-1)
+    cl, cm, cr = c[rows, k], c[rows, k + 1], c[rows, k + 2]
+    a = cl + cr - 2 * cm
+    b = (cr - cl) / 2
+    ok = (a < 0) & (np.abs(b) < np.abs(a))
+    peak = cm - np.where(ok, b * b / (2 * np.where(ok, a, 1)), 0)
+    lo, hi = 10.0 ** (HNR_MIN_DB / 10), 10.0 ** (HNR_MAX_DB / 10)
+    cmax = np.clip(peak.astype(np.float64), lo / (1 + lo), hi / (1 + hi))
+    hnr = 10.0 * np.log10(cmax / (1 - cmax))
+    hnr = np.where(total[:, 0] > 0, hnr, HNR_MIN_DB)
+    return f0, hnr
+
+
+# ------------------------------------------------------------------------------------ LPC and formants
+def _lpc_levinson(frames: np.ndarray, order: int) -> np.ndarray:
+    """LPC by the autocorrelation method (Levinson-Durbin), all frames at once: ``(m, L) -> (m, order + 1)``."""
+    L = frames.shape[-1]
+    r = np.empty((frames.shape[0], order + 1))
+    for k in range(order + 1):
+        r[:, k] = np.einsum("ij,ij->i", frames[:, : L - k], frames[:, k:])
+    r[:, 0] *= 1.0 + 1e-9  # white-noise correction: a strictly positive definite Toeplitz system
+    a = np.zeros_like(r)
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, order + 1):
+        acc = r[:, i] + np.einsum("ij,ij->i", a[:, 1:i], r[:, i - 1:0:-1]) if i > 1 else r[:, 1].copy()
+        k = -acc / err
+        a[:, 1:i] += k[:, None] * a[:, i - 1:0:-1]
+        a[:, i] = k
+        err *= 1.0 - k * k
+    return a
+
+
+@cached
+def _hamming(n: int) -> np.ndarray:
+    w = np.hamming(n).astype(np.float32)
+    w.flags.writeable = False
+    return w
+
+
+def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0,
+              max_bandwidth: float = 600.0) -> tuple[np.ndarray, np.ndarray]:
+    """``audiofeat.formants`` for a stack of LPC polynomials ``(m, p + 1)``: roots as the eigenvalues of the
+    stacked companion matrices, computed in blocks on audiofeat's thread pool (LAPACK releases the GIL)."""
+    from ._parallel import parallel_for
+
+    m, p = a.shape[0], a.shape[1] - 1
+    C = np.zeros((m, p, p))
+    C[:, 0, :] = -a[:, 1:] / a[:, :1]
+    C[:, np.arange(1, p), np.arange(p - 1)] = 1.0
+    roots = np.empty((m, p), dtype=np.complex128)
+    block = 256
+    n_blocks = -(-m // block)
+
+    def run(i: int) -> None:
+        s = slice(i * block, (i + 1) * block)
+        roots[s] = np.linalg.eigvals(C[s])
+
+    parallel_for(run, n_blocks)
+    freq = np.arctan2(roots.imag, roots.real) * (LPC_SR / (2 * np.pi))
+    bw = -np.log(np.maximum(np.abs(roots), np.finfo(np.float64).tiny)) * (LPC_SR / np.pi)
+    key = np.where((roots.imag > 0) & (freq >= fmin) & (bw < max_bandwidth), freq, np.inf)
+    order = np.argsort(key, axis=-1)[:, :n_formants]
+    fs, bws = np.take_along_axis(key, order, -1), np.take_along_axis(bw, order, -1)
+    found = np.isfinite(fs)
+    return np.where(found, fs, np.nan), np.where(found, bws, np.nan)
+
+
 def _one(y: np.ndarray) -> np.ndarray:
-    import audiofeat as af
     from .resampling import resample
 
-    y = np.asarray(y, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float32)
     if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
         y = np.pad(y, (0, PITCH_FRAME - y.size))
     eps = 1e-10
-    # spectra: 25 ms Hamming frames every 10 ms
-    S = np.abs(af.stft(y, n_fft=N_FFT, hop_length=HOP, win_length=WIN, window="hamming")) ** 2
+    from .shorttime import stft
+
+    # spectra: 25 ms Hamming frames every 10 ms, float32
+    X = stft(y, n_fft=N_FFT, hop_length=HOP, win_length=WIN, window="hamming")
+    S = X.real * X.real
+    S += X.imag * X.imag
     freqs = np.arange(S.shape[0]) * SR / N_FFT
     n = S.shape[1]
-    # pitch (YIN) and voicing: a frame is voiced when its autocorrelation says periodic (HNR above 2 dB) and it
-    # is not near-silent; cheaper than pYIN's decoding by a factor of ~6 with the same decisions on clear voice
-    f0 = np.asarray(af.yin(y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=HOP))[:n]
-    hnr = np.asarray(af.hnr(y, sr=SR, fmin=FMIN, fmax=FMAX, frame_length=PITCH_FRAME, hop_length=HOP))[:n]
-    level = 10 * np.log10(np.sum(S, axis=0)[: hnr.size] + eps)
-    voiced = (hnr > 2.0) & (level > level.max() - 50.0) & (np.sum(S, axis=0)[: hnr.size] > eps)
-    if f0.size < n:
-        f0 = np.pad(f0, (0, n - f0.size), constant_values=np.nan)
-    if voiced.size < n:
-        voiced = np.pad(voiced, (0, n - voiced.size))
-        hnr = np.pad(hnr, (0, n - hnr.size), constant_values=np.nan)
+    power = S.sum(axis=0, dtype=np.float64)
+    # pitch (YIN) and voicing (cross-correlation HNR above 2 dB, not within 50 dB of silence), one
+    # autocorrelation per frame at 8 kHz (f0 <= 1 kHz needs no more)
+    y8 = resample(y, orig_sr=SR, target_sr=PITCH_SR)
+    f0, hnr = _pitch_hnr(y8, n)
+    level = 10 * np.log10(power + eps)
+    voiced = (hnr > 2.0) & (level > level.max() - 50.0) & (power > eps)
     semitone = np.where(voiced, 12.0 * np.log2(np.where(voiced, f0, 27.5) / 27.5), np.nan)
-    # loudness: an auditory-spectrum estimate, sum over 26 mel bands of band power ** 0.3 (Zwicker-like compression)
-    mel = af.melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
-    loud = np.sum(mel ** 0.3, axis=0)
-    # voice quality
+    # loudness: an auditory-spectrum estimate, sum over 26 mel bands of band power ** 0.3 (Zwicker-like)
+    from .spectral import melspectrogram
+
+    mel = melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
+    loud = np.sum(mel ** np.float32(0.3), axis=0)
     hnr = np.where(voiced, hnr, np.nan)
     # formants: LPC of order 12 (2 + 10 kHz / 1 kHz) on pre-emphasised 25 ms Hamming frames at 10 kHz, voiced frames
-    y10 = resample(y, orig_sr=SR, target_sr=LPC_SR)
-    win10, hop10 = LPC_SR // 40, LPC_SR // 100
-    frames = af.frame(np.pad(af.preemphasis(y10, coef=0.97), (win10 // 2, win10 // 2)), frame_length=win10,
-                      hop_length=hop10)[..., :n]
-    frames = (frames * np.hamming(win10)[:, None]).T  # (n, win10)
     F = np.full((n, 3), np.nan)
     BW1 = np.full(n, np.nan)
-    idx = np.flatnonzero(voiced[: frames.shape[0]] & (np.sum(frames ** 2, axis=1) > eps))
-    if idx.size:
-        a = af.lpc(np.ascontiguousarray(frames[idx]), order=12)
-        fr, bw = af.formants(a, sr=LPC_SR, n_formants=3, fmin=90.0, max_bandwidth=600.0)
-        F[idx], BW1[idx] = np.asarray(fr), np.asarray(bw)[:, 0]
+    vidx = np.flatnonzero(voiced)
+    if vidx.size:
+        y10 = resample(y, orig_sr=SR, target_sr=LPC_SR)
+        y10[1:] -= np.float32(0.97) * y10[:-1].copy()
+        win10, hop10 = LPC_SR // 40, LPC_SR // 100
+        frames = _frames_centered(y10, win10, hop10, n)[vidx] * _hamming(win10)
+        keep = np.einsum("ij,ij->i", frames, frames) > eps
+        if keep.any():
+            a = _lpc_levinson(frames[keep], 12)
+            fr, bw = _formants(a)
+            F[vidx[keep]], BW1[vidx[keep]] = fr, bw[:, 0]
     # H1-H2: harmonic levels (dB) at the bins of f0 and 2 f0
     h12 = np.full(n, np.nan)
     vi = np.flatnonzero(voiced & np.isfinite(f0))
@@ -185,17 +332,22 @@ def _one(y: np.ndarray) -> np.ndarray:
     lo, hi = _band(freqs, 50, 1000), _band(freqs, 1000, 5000)
     alpha = 10 * np.log10((S[lo].sum(0) + eps) / (S[hi].sum(0) + eps))
     hammarberg = 10 * np.log10((S[_band(freqs, 0, 2000)].max(0) + eps) / (S[_band(freqs, 2000, 5000)].max(0) + eps))
-    db = 10 * np.log10(S + eps)
+    nlow = int(np.flatnonzero(freqs < 1500)[-1]) + 1
+    db = 10 * np.log10(S[:nlow] + np.float32(eps))
 
     def slope(lo_hz: float, hi_hz: float) -> np.ndarray:
-        m = _band(freqs, lo_hz, hi_hz)
-        fx = freqs[m] - freqs[m].mean()
+        m = _band(freqs[:nlow], lo_hz, hi_hz)
+        fx = freqs[:nlow][m] - freqs[:nlow][m].mean()
         return (fx @ (db[m] - db[m].mean(0))) / (fx @ fx)  # dB per Hz
 
-    norm = np.sqrt(S) / (np.sqrt(S).sum(0, keepdims=True) + eps)
-    flux = np.concatenate([[0.0], np.sum(np.diff(norm, axis=1) ** 2, axis=0)])
-    mfcc = af.mfcc(S=af.power_to_db(mel), n_mfcc=5)
-    silent = np.sum(S, axis=0) <= eps  # digital silence: no spectral shape to describe
+    mag = np.sqrt(S)
+    mag /= mag.sum(0, keepdims=True) + np.float32(eps)
+    d = mag[:, 1:] - mag[:, :-1]
+    flux = np.concatenate([[0.0], np.einsum("ij,ij->j", d, d)])
+    from .spectral import mfcc as _mfcc, power_to_db
+
+    mfcc = _mfcc(S=power_to_db(mel), n_mfcc=5)
+    silent = power <= eps  # digital silence: no spectral shape to describe
     spectral = [np.where(silent, np.nan, v) for v in (alpha, hammarberg, slope(0, 500), slope(500, 1500))]
 
     out = _stats(semitone, True) + _slopes(semitone)
@@ -213,7 +365,7 @@ def _one(y: np.ndarray) -> np.ndarray:
     out += [peaks.size / seconds, v_runs.size / seconds,
             float(v_runs.mean()) if v_runs.size else 0.0, float(v_runs.std()) if v_runs.size else 0.0,
             float(u_runs.mean()) if u_runs.size else 0.0, float(u_runs.std()) if u_runs.size else 0.0,
-            float(10 * np.log10(np.mean(y ** 2) + eps))]
+            float(10 * np.log10(np.mean(np.square(y, dtype=np.float64)) + eps))]
     return np.nan_to_num(np.asarray(out, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
 
 
