@@ -56,7 +56,7 @@ def _names() -> tuple[str, ...]:
     for lld in ("F0semitone", "loudness"):
         out += [f"{lld}_mean", f"{lld}_cv", f"{lld}_p20", f"{lld}_p50", f"{lld}_p80", f"{lld}_range20_80",
                 f"{lld}_rising_slope_mean", f"{lld}_falling_slope_mean"]
-    for lld in ("HNR", "F1_frequency", "F1_bandwidth", "F2_frequency", "F3_frequency", "H1_H2",
+    for lld in ("HNR", "jitterLocal", "shimmerLocaldB", "F1_frequency", "F1_bandwidth", "F2_frequency", "F3_frequency", "H1_H2",
                 "alpha_ratio", "hammarberg_index", "slope0_500", "slope500_1500", "spectral_flux",
                 "mfcc1", "mfcc2", "mfcc3", "mfcc4"):
         out += [f"{lld}_mean", f"{lld}_cv"]
@@ -82,7 +82,7 @@ def feature_names(feature_set: str = "default") -> list[str]:
     >>> import audiofeat
     >>> names = audiofeat.feature_names()
     >>> names[:3], len(names)
-    (['F0semitone_mean', 'F0semitone_cv', 'F0semitone_p20'], 53)
+    (['F0semitone_mean', 'F0semitone_cv', 'F0semitone_p20'], 57)
     """
     return list(_get_set(feature_set).names)
 
@@ -147,6 +147,14 @@ def _frames_centered(x: np.ndarray, frame_length: int, hop: int, n: int) -> np.n
     return np.lib.stride_tricks.sliding_window_view(xp, frame_length)[: (n - 1) * hop + 1: hop]
 
 
+def _cumsum_rows(x: np.ndarray) -> np.ndarray:
+    """In-place running sum down the first axis of a 2-D array, one row at a time (numpy's cumsum along a
+    C-contiguous first axis is several times slower than adding whole rows)."""
+    for j in range(1, x.shape[0]):
+        np.add(x[j], x[j - 1], out=x[j])
+    return x
+
+
 def _pitch_hnr(y8: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """YIN f0 (Hz) and cross-correlation HNR (dB) per frame from ONE autocorrelation per 64 ms frame at 8 kHz.
 
@@ -168,58 +176,61 @@ def _pitch_hnr(y8: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     X = scipy.fft.rfft(fr, n_pad, axis=-1, workers=workers)
     P = X.real * X.real
     P += X.imag * X.imag
-    acf = scipy.fft.dct(P, type=1, axis=-1, workers=workers)[:, : kmax + 2]
+    del X
+    # lags on the first axis from here on ((lags, frames): the running sums add whole rows)
+    acf = scipy.fft.dct(P, type=1, axis=-1, workers=workers)[:, : kmax + 2].T.copy()
     acf *= 1.0 / n_pad
-    # running energies, only where needed: lo[:, j] = sum_{m<j} y(m)^2 (j <= kmax + 1) and
-    # hi[:, j] = sum_{m >= fl-j} y(m)^2 (the last j samples), from two short cumulative sums
-    sq = fr * fr
-    lo = np.zeros((n, kmax + 2), dtype=np.float32)
-    np.cumsum(sq[:, : kmax + 1], axis=-1, out=lo[:, 1:])
-    hi = np.zeros((n, kmax + 3), dtype=np.float32)
-    np.cumsum(sq[:, : fl - kmax - 3: -1], axis=-1, out=hi[:, 1:])
-    total = sq.sum(axis=-1, keepdims=True)
+    total = acf[0]  # r(0) = sum_m y(m)^2
+    # lo[j] = sum_{m<j} y(m)^2 (j <= kmax + 1) and hi[j] = sum_{m >= fl-j} y(m)^2 (the last j samples)
+    lo = np.zeros((kmax + 2, n), dtype=np.float32)
+    lo[1:] = np.square(fr[:, : kmax + 1]).T  # square contiguous rows, then transpose (a strided square is 5x slower)
+    _cumsum_rows(lo)
+    hi = np.zeros((kmax + 3, n), dtype=np.float32)
+    hi[1:] = np.square(fr[:, fl - kmax - 2:])[:, ::-1].T
+    _cumsum_rows(hi)
     tiny = np.float32(np.finfo(np.float32).tiny)
-    # --- YIN
-    energy = lo[:, :kmax].copy()  # energy[k-1] = sum_{m<k} y(m)^2 (librosa's lag-1 term is 0)
-    energy[:, 0] = 0
-    diff = acf[:, :1] - acf[:, 1: kmax + 1]
-    diff *= 2
-    diff -= energy
-    mean = np.cumsum(diff, axis=-1)
-    mean /= np.arange(1, kmax + 1, dtype=np.float32)
-    mean = mean[:, kmin - 1:]
+    # --- YIN: d(k) = 2 (r(0) - r(k)) - sum_{m<k} y(m)^2 (librosa's lag-1 term is 0), normalised by its
+    # running mean; lags kmin..kmax
+    diff = acf[1: kmax + 1] - acf[0]
+    diff *= -2
+    diff[1:] -= lo[2: kmax + 1]
+    mean = _cumsum_rows(diff.copy())
+    mean /= np.arange(1, kmax + 1, dtype=np.float32)[:, None]
+    mean = mean[kmin - 1:]
     mean += tiny
-    cmnd = diff[:, kmin - 1:] / mean
+    cmnd = diff[kmin - 1:]
+    cmnd /= mean
     below = cmnd < 0.1
-    below[:, 1:-1] &= (cmnd[:, 1:-1] < cmnd[:, :-2]) & (cmnd[:, 1:-1] <= cmnd[:, 2:])
-    below[:, 0] &= cmnd[:, 0] < cmnd[:, 1]
-    below[:, -1] &= cmnd[:, -1] < cmnd[:, -2]
-    idx = np.where(below.any(axis=-1), below.argmax(axis=-1), cmnd.argmin(axis=-1))
-    rows = np.arange(n)
-    L = cmnd.shape[-1]
-    mid = cmnd[rows, idx]
-    left = cmnd[rows, np.clip(idx - 1, 0, L - 1)]
-    right = cmnd[rows, np.clip(idx + 1, 0, L - 1)]
+    below[1:-1] &= (cmnd[1:-1] < cmnd[:-2]) & (cmnd[1:-1] <= cmnd[2:])
+    below[0] &= cmnd[0] < cmnd[1]
+    below[-1] &= cmnd[-1] < cmnd[-2]
+    idx = np.where(below.any(axis=0), below.argmax(axis=0), cmnd.argmin(axis=0))
+    cols = np.arange(n)
+    L = cmnd.shape[0]
+    mid = cmnd[idx, cols]
+    left = cmnd[np.clip(idx - 1, 0, L - 1), cols]
+    right = cmnd[np.clip(idx + 1, 0, L - 1), cols]
     a = right + left - 2 * mid
     b = (right - left) / 2
     ok = (np.abs(b) < np.abs(a)) & (idx > 0) & (idx < L - 1)
     shift = np.where(ok, -b / np.where(ok, a, 1), 0)
     f0 = PITCH_SR / (idx + kmin + shift).astype(np.float64)
-    # --- cross-correlation HNR over lags kmin-1 .. kmax+1
-    lags = np.arange(kmin - 1, kmax + 2)
-    head = total - hi[:, lags]  # sum_{m < fl-k} y(m)^2
-    tail = total - lo[:, lags]  # sum_{m >= k} y(m)^2
-    c = acf[:, lags] / np.sqrt(head * tail + tiny)
-    k = c[:, 1:-1].argmax(axis=-1)
-    cl, cm, cr = c[rows, k], c[rows, k + 1], c[rows, k + 2]
+    # --- cross-correlation HNR over lags kmin-1 .. kmax+1 (one either side for the parabola)
+    head = total - hi[kmin - 1: kmax + 2]  # sum_{m < fl-k} y(m)^2
+    tail = total - lo[kmin - 1: kmax + 2]  # sum_{m >= k} y(m)^2
+    head *= tail
+    head += tiny
+    c = acf[kmin - 1: kmax + 2] / np.sqrt(head)
+    k = c[1:-1].argmax(axis=0)
+    cl, cm, cr = c[k, cols], c[k + 1, cols], c[k + 2, cols]
     a = cl + cr - 2 * cm
     b = (cr - cl) / 2
     ok = (a < 0) & (np.abs(b) < np.abs(a))
     peak = cm - np.where(ok, b * b / (2 * np.where(ok, a, 1)), 0)
-    lo, hi = 10.0 ** (HNR_MIN_DB / 10), 10.0 ** (HNR_MAX_DB / 10)
-    cmax = np.clip(peak.astype(np.float64), lo / (1 + lo), hi / (1 + hi))
+    lo_c, hi_c = 10.0 ** (HNR_MIN_DB / 10), 10.0 ** (HNR_MAX_DB / 10)
+    cmax = np.clip(peak.astype(np.float64), lo_c / (1 + lo_c), hi_c / (1 + hi_c))
     hnr = 10.0 * np.log10(cmax / (1 - cmax))
-    hnr = np.where(total[:, 0] > 0, hnr, HNR_MIN_DB)
+    hnr = np.where(total > 0, hnr, HNR_MIN_DB)
     return f0, hnr
 
 
@@ -234,12 +245,13 @@ def _lpc_levinson(frames: np.ndarray, order: int) -> np.ndarray:
     a = np.zeros_like(r)
     a[:, 0] = 1.0
     err = r[:, 0].copy()
+    floor = 1e-12 * err  # keeps every step's division finite (the correction above already should)
     for i in range(1, order + 1):
         acc = r[:, i] + np.einsum("ij,ij->i", a[:, 1:i], r[:, i - 1:0:-1]) if i > 1 else r[:, 1].copy()
-        k = -acc / err
+        k = np.clip(-acc / err, -1.0, 1.0)
         a[:, 1:i] += k[:, None] * a[:, i - 1:0:-1]
         a[:, i] = k
-        err *= 1.0 - k * k
+        err = np.maximum(err * (1.0 - k * k), floor)
     return a
 
 
@@ -259,6 +271,7 @@ def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0,
     m, p = a.shape[0], a.shape[1] - 1
     C = np.zeros((m, p, p))
     C[:, 0, :] = -a[:, 1:] / a[:, :1]
+    C[~np.isfinite(C).all(axis=(1, 2))] = 0.0  # never reached for a frame with energy; a safe fallback
     C[:, np.arange(1, p), np.arange(p - 1)] = 1.0
     roots = np.empty((m, p), dtype=np.complex128)
     block = 256
@@ -276,6 +289,109 @@ def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0,
     fs, bws = np.take_along_axis(key, order, -1), np.take_along_axis(bw, order, -1)
     found = np.isfinite(fs)
     return np.where(found, fs, np.nan), np.where(found, bws, np.nan)
+
+
+# ------------------------------------------------------------------------------------ jitter and shimmer
+def _range_max_table(x: np.ndarray, longest: int) -> list[np.ndarray]:
+    """Sparse table for range-maximum queries: ``table[j][i] = max(x[i : i + 2**j])`` for 2**j <= longest."""
+    table = [x]
+    j = 1
+    while (1 << j) <= longest:
+        prev, step = table[-1], 1 << (j - 1)
+        table.append(np.maximum(prev[:-step], prev[step:]))
+        j += 1
+    return table
+
+
+def _range_max(table: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``max(x[lo : hi])`` for each pair (``hi > lo``), two look-ups per query."""
+    length = hi - lo
+    j = np.floor(np.log2(length)).astype(np.int64)
+    out = np.empty(lo.size, dtype=table[0].dtype)
+    for level in np.unique(j):
+        m = j == level
+        t = table[level]
+        out[m] = np.maximum(t[lo[m]], t[hi[m] - (1 << level)])
+    return out
+
+
+def _jitter_shimmer(y: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame local jitter (fraction) and local shimmer (dB) from period marks; NaN where undefined.
+
+    Marks (one per glottal period, as Praat's peak-picking point process): in each voiced stretch, the
+    positive local maxima of the waveform that are the largest sample within +-0.6 of the local period
+    (from the frame f0), refined to sub-sample time and amplitude by a parabola through the peak and its
+    neighbours. A period ``T_i`` (between consecutive marks of one stretch) counts when it is within
+    0.8-1.25x the frame's expected period; consecutive periods form a jitter term when their ratio is at
+    most 1.3 (Praat's maximum period factor). Over the marks within +-30 ms of a voiced frame (eGeMAPS' 60 ms
+    pitch window)::
+
+        jitterLocal    = mean |T_i - T_{i-1}| / mean T_i
+        shimmerLocaldB = mean |20 log10(A_{i+1} / A_i)|      (A: the amplitudes of the two marks of a period)
+    """
+    n = f0.size
+    jit = np.full(n, np.nan)
+    shim = np.full(n, np.nan)
+    if not voiced.any():
+        return jit, shim
+    half = HOP // 2
+    # samples nearest to a voiced frame's centre are voiced; the expected period comes from that frame
+    vs = np.repeat(voiced, HOP)[half: half + y.size]
+    if vs.size < y.size:
+        vs = np.pad(vs, (0, y.size - vs.size))
+    period = np.where(voiced, SR / np.where(voiced, f0, 1.0), 0.0)
+    run = np.cumsum(np.concatenate([[voiced[0]], voiced[1:] & ~voiced[:-1]]))  # voiced stretch id per frame
+    inner = y[1:-1]
+    cand = np.flatnonzero(vs[1:-1] & (inner > y[:-2]) & (inner >= y[2:]) & (inner > 0)) + 1
+    if cand.size < 3:
+        return jit, shim
+    # a candidate is a mark when no other candidate within +-0.6 of its period is higher (range maximum
+    # over the candidates, found with a sparse table)
+    h = 0.6 * period[np.minimum((cand + half) // HOP, n - 1)]
+    lo = np.searchsorted(cand, cand - h, side="left")
+    hi = np.searchsorted(cand, cand + h, side="right")
+    val = y[cand]
+    table = _range_max_table(val, int((hi - lo).max()))
+    marks = cand[val >= _range_max(table, lo, hi)]
+    if marks.size < 3:
+        return jit, shim
+    # parabolic refinement of time and amplitude
+    l, m, r = (y[marks - 1].astype(np.float64), y[marks].astype(np.float64), y[marks + 1].astype(np.float64))
+    a = l + r - 2 * m
+    b = (r - l) / 2
+    ok = a < 0
+    delta = np.where(ok, -b / np.where(ok, a, -1.0), 0.0)
+    t = marks + delta
+    amp = m + b * delta / 2
+    # periods between consecutive marks of one voiced stretch, near the expected period
+    fm = np.minimum((marks + half) // HOP, n - 1)
+    Ti = np.diff(t)
+    expect = period[fm[:-1]]
+    good = (run[fm[1:]] == run[fm[:-1]]) & (Ti >= 0.8 * expect) & (Ti <= 1.25 * expect)
+    pos = (t[:-1] + t[1:]) / 2  # time of each period
+    pair = good[1:] & good[:-1] & (np.maximum(Ti[1:], Ti[:-1]) <= 1.3 * np.minimum(Ti[1:], Ti[:-1]))
+    jterm = np.abs(np.diff(Ti))[pair]
+    jpos = t[1:-1][pair]
+    sterm = np.abs(20 * np.log10(np.maximum(amp[1:], 1e-12) / np.maximum(amp[:-1], 1e-12)))[good]
+    ppos, pT = pos[good], Ti[good]
+    # per voiced frame: the terms within +-30 ms (cumulative sums and sorted times)
+    centre = np.arange(n) * HOP
+    w = 3 * HOP
+
+    def window_mean(times: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.concatenate([[0.0], np.cumsum(vals)])
+        i0 = np.searchsorted(times, centre - w)
+        i1 = np.searchsorted(times, centre + w, side="right")
+        cnt = i1 - i0
+        return (c[i1] - c[i0]) / np.maximum(cnt, 1), cnt
+
+    jm, jc = window_mean(jpos, jterm)
+    tm, tc = window_mean(ppos, pT)
+    sm, sc = window_mean(ppos, sterm)
+    jit = np.where(voiced & (jc > 0) & (tc > 0), jm / np.where(tc > 0, tm, 1.0), np.nan)
+    shim = np.where(voiced & (sc > 0), sm, np.nan)
+    return jit, shim
+
 
 
 def _one(y: np.ndarray) -> np.ndarray:
@@ -352,7 +468,8 @@ def _one(y: np.ndarray) -> np.ndarray:
 
     out = _stats(semitone, True) + _slopes(semitone)
     out += _stats(loud, True) + _slopes(loud)
-    out += _stats(hnr) + _stats(F[:, 0]) + _stats(BW1) + _stats(F[:, 1]) + _stats(F[:, 2]) + _stats(h12)
+    jitter, shimmer = _jitter_shimmer(y, f0, voiced)
+    out += _stats(hnr) + _stats(jitter) + _stats(shimmer) + _stats(F[:, 0]) + _stats(BW1) + _stats(F[:, 1]) + _stats(F[:, 2]) + _stats(h12)
     for v in spectral:
         out += _stats(v)
     out += _stats(flux)
@@ -382,7 +499,7 @@ def extract_features(y: Any, sr: float, feature_set: str = "default") -> Any:
     sr : float
         Sample rate (the analysis resamples to 16 kHz).
     feature_set : str
-        ``'default'`` (53 values; :func:`feature_names` lists them, docs/featureset.md defines them).
+        ``'default'`` (57 values; :func:`feature_names` lists them, docs/featureset.md defines them).
 
     Returns
     -------
