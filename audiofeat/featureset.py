@@ -40,6 +40,8 @@ FMIN, FMAX = 65.0, 1000.0
 LPC_SR = 10000  # formant analysis rate: resonances up to 5 kHz
 PITCH_SR = 8000  # pitch / HNR analysis rate (f0 <= 1 kHz)
 HNR_MIN_DB, HNR_MAX_DB = -20.0, 60.0
+PEAK_FIT, PEAK_FIT_KMAX = 1 / 8, 24  # period-mark timing: smoothing kernel half-width T/8 (<= 24 samples)
+PEAK_SEARCH = 6  # ... and how far (samples) the smoothed top may lie from the highest raw sample
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,17 @@ def _range_max(table: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> np.nd
     return out
 
 
+@cached
+def _hann_kernels(kmax: int) -> np.ndarray:
+    """Row ``K``: a normalised Hann kernel of half-width ``K`` samples, zero-padded to ``2 kmax + 1`` taps."""
+    x = np.arange(-kmax, kmax + 1)
+    K = np.arange(kmax + 1)[:, None]
+    h = np.cos(np.pi * x / (2 * (K + 1))) ** 2 * (np.abs(x) <= K)
+    h /= h.sum(axis=1, keepdims=True)
+    h.flags.writeable = False
+    return h
+
+
 def _jitter_shimmer(y: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame local jitter (fraction) and local shimmer (dB) from period marks; NaN where undefined.
 
@@ -347,7 +360,7 @@ def _jitter_shimmer(y: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> tuple[
         return jit, shim
     # a candidate is a mark when no other candidate within +-0.6 of its period is higher (range maximum
     # over the candidates, found with a sparse table)
-    h = 0.6 * period[np.minimum((cand + half) // HOP, n - 1)]
+    h = (0.6 * period[np.minimum((cand + half) // HOP, n - 1)]).astype(np.int64)
     lo = np.searchsorted(cand, cand - h, side="left")
     hi = np.searchsorted(cand, cand + h, side="right")
     val = y[cand]
@@ -355,14 +368,26 @@ def _jitter_shimmer(y: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> tuple[
     marks = cand[val >= _range_max(table, lo, hi)]
     if marks.size < 3:
         return jit, shim
-    # parabolic refinement of time and amplitude
+    # sub-sample time: the top of the signal smoothed around the peak by a symmetric Hann kernel +-T/8 wide
+    # (a symmetric peak stays where it is; on smooth, noisy peaks the highest raw sample scatters by several
+    # samples): the smoothed maximum within +-PEAK_SEARCH samples of the mark, refined by a 3-point parabola
+    kmax, J = PEAK_FIT_KMAX, PEAK_SEARCH
+    K = np.clip(np.round(period[np.minimum((marks + half) // HOP, n - 1)] * PEAK_FIT), 1, kmax)
+    h = _hann_kernels(kmax)[K.astype(np.int64)]
+    offsets = np.arange(-(kmax + J + 1), kmax + J + 2)  # samples marks-kmax-J-1 .. marks+kmax+J+1
+    seg = y[np.clip(marks[:, None] + offsets, 0, y.size - 1)].astype(np.float64)
+    sm = np.einsum("ik,ijk->ij", h, np.lib.stride_tricks.sliding_window_view(seg, 2 * kmax + 1, axis=1))
+    # sm[:, j] is the smoothed signal at marks + j - J - 1, j = 0 .. 2J + 2
+    top = sm[:, 1:-1].argmax(axis=1) + 1
+    rows = np.arange(marks.size)
+    sl, s0, sr = sm[rows, top - 1], sm[rows, top], sm[rows, top + 1]
+    qa, qb = sl + sr - 2 * s0, (sr - sl) / 2
+    ok = (qa < 0) & (np.abs(qb) < np.abs(qa))
+    t = marks + (top - J - 1) + np.where(ok, -qb / np.where(ok, qa, -1.0), 0.0)
+    # amplitude: the 3-point parabola through the highest sample (insensitive to where exactly the top is)
     l, m, r = (y[marks - 1].astype(np.float64), y[marks].astype(np.float64), y[marks + 1].astype(np.float64))
-    a = l + r - 2 * m
-    b = (r - l) / 2
-    ok = a < 0
-    delta = np.where(ok, -b / np.where(ok, a, -1.0), 0.0)
-    t = marks + delta
-    amp = m + b * delta / 2
+    a2, b2 = l + r - 2 * m, (r - l) / 2
+    amp = m - np.where(a2 < 0, b2 * b2 / (2 * np.where(a2 < 0, a2, -1.0)), 0.0)
     # periods between consecutive marks of one voiced stretch, near the expected period
     fm = np.minimum((marks + half) // HOP, n - 1)
     Ti = np.diff(t)

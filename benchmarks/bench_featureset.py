@@ -1,7 +1,7 @@
 """The named feature set against openSMILE 2.6's eGeMAPSv02 functionals (the `opensmile` package), same run.
 
 60 s of 16 kHz audio (real: the bundled clips at 16 kHz, concatenated and tiled; synthetic: a vibrato tone in
-noise with pauses), one vector per call: ``audiofeat.extract_features(y, 16000)`` (53 values) and
+noise with pauses), one vector per call: ``audiofeat.extract_features(y, 16000)`` (57 values) and
 ``opensmile.Smile(eGeMAPSv02, Functionals).process_signal(y, 16000)`` (88 values). Interleaved, median and
 range of ``--repeat`` runs (default 7), x realtime and the ratio. Also prints how close the parameters that
 both sets define are on the real clip (F0 semitone mean and median, loudness-independent ones).
@@ -46,7 +46,11 @@ def main() -> None:
 
     smile = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
                             feature_level=opensmile.FeatureLevel.Functionals)
-    print(f"{args.seconds:g} s at {SR} Hz; median (min-max) of {args.repeat} interleaved runs")
+    import os
+
+    print(f"{args.seconds:g} s at {SR} Hz; median (min-max) of {args.repeat} interleaved runs; audiofeat threads "
+          f"{af.get_num_threads()} (its pool: FFT workers and the formant eigenvalue blocks), openSMILE 1 thread; "
+          f"load average {os.getloadavg()[0]:.1f}")
     for kind, y in signals(args.seconds).items():
         af.extract_features(y[:SR], SR)  # warm-up (caches)
         smile.process_signal(y[:SR], SR)
@@ -69,7 +73,9 @@ def main() -> None:
               f"{row['F0semitoneFrom27.5Hz_sma3nz_amean']:.2f}; p50 {d['F0semitone_p50']:.2f} vs "
               f"{row['F0semitoneFrom27.5Hz_sma3nz_percentile50.0']:.2f}; F1 {d['F1_frequency_mean']:.0f} vs "
               f"{row['F1frequency_sma3nz_amean']:.0f} Hz; HNR {d['HNR_mean']:.1f} vs "
-              f"{row['HNRdBACF_sma3nz_amean']:.1f} dB")
+              f"{row['HNRdBACF_sma3nz_amean']:.1f} dB; jitter {d['jitterLocal_mean']:.4f} vs "
+              f"{row['jitterLocal_sma3nz_amean']:.4f}; shimmer {d['shimmerLocaldB_mean']:.2f} vs "
+              f"{row['shimmerLocaldB_sma3nz_amean']:.2f} dB")
 
 
 if __name__ == "__main__":

@@ -163,7 +163,8 @@ def test_jitter_shimmer_vowel(f0):
     peak marks under-read jitter on a vowel (by up to ~40 % at 220 Hz, stated in docs/featureset.md): measured
     within 0.5-1.1x the truth, and ordered."""
     clean = _features(_pulse_train(f0, 0.0, 0.0, vowel=True)[0])
-    assert clean["jitterLocal_mean"] < 2e-4 and clean["shimmerLocaldB_mean"] < 0.02
+    # unperturbed: a tenth of the smallest perturbation at most
+    assert clean["jitterLocal_mean"] < 1e-3 and clean["shimmerLocaldB_mean"] < 0.05
     prev = clean
     for jitter, shimmer_db in ((0.01, 0.5), (0.03, 1.5)):
         y, true_j, true_s = _pulse_train(f0, jitter, shimmer_db, vowel=True)
