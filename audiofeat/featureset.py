@@ -37,7 +37,8 @@ WIN = 400  # 25 ms
 N_FFT = 512
 PITCH_FRAME = 1024  # 64 ms: two periods of 65 Hz (pYIN's requirement is one full period plus the lag)
 FMIN, FMAX = 65.0, 1000.0
-LPC_SR = 10000  # formant analysis rate: resonances up to 5 kHz
+LPC_SR = 8000  # formant analysis rate: resonances up to 4 kHz (the pitch analysis's 8 kHz signal)
+LPC_ORDER = 10  # 2 + LPC_SR / 1 kHz
 PITCH_SR = 8000  # pitch / HNR analysis rate (f0 <= 1 kHz)
 HNR_MIN_DB, HNR_MAX_DB = -20.0, 60.0
 PEAK_FIT, PEAK_FIT_KMAX = 1 / 8, 24  # period-mark timing: smoothing kernel half-width T/8 (<= 24 samples)
@@ -170,12 +171,14 @@ def _pitch_hnr(y8: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """
     fl, hop = PITCH_FRAME // 2, HOP // 2
     kmin, kmax = int(np.floor(PITCH_SR / FMAX)), int(np.ceil(PITCH_SR / FMIN))  # 8, 124
-    fr = _frames_centered(y8, fl, hop, n)
-    fr = fr - fr.mean(axis=-1, keepdims=True, dtype=np.float32)
     n_pad = scipy.fft.next_fast_len(fl + kmax + 2, real=True)
     n_pad += n_pad % 2
+    view = _frames_centered(y8, fl, hop, n)
+    buf = np.zeros((n, n_pad), dtype=np.float32)  # mean-removed frames, zero-padded in place for the FFT
+    fr = buf[:, :fl]
+    np.subtract(view, view.mean(axis=-1, keepdims=True, dtype=np.float32), out=fr)
     workers = B.get_num_threads()
-    X = scipy.fft.rfft(fr, n_pad, axis=-1, workers=workers)
+    X = scipy.fft.rfft(buf, axis=-1, workers=workers)
     P = X.real * X.real
     P += X.imag * X.imag
     del X
@@ -448,18 +451,19 @@ def _one(y: np.ndarray) -> np.ndarray:
     mel = melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
     loud = np.sum(mel ** np.float32(0.3), axis=0)
     hnr = np.where(voiced, hnr, np.nan)
-    # formants: LPC of order 12 (2 + 10 kHz / 1 kHz) on pre-emphasised 25 ms Hamming frames at 10 kHz, voiced frames
+    # formants: LPC of order 10 (2 + 8 kHz / 1 kHz) on pre-emphasised 25 ms Hamming frames of the 8 kHz signal,
+    # voiced frames
     F = np.full((n, 3), np.nan)
     BW1 = np.full(n, np.nan)
     vidx = np.flatnonzero(voiced)
     if vidx.size:
-        y10 = resample(y, orig_sr=SR, target_sr=LPC_SR)
-        y10[1:] -= np.float32(0.97) * y10[:-1].copy()
-        win10, hop10 = LPC_SR // 40, LPC_SR // 100
-        frames = _frames_centered(y10, win10, hop10, n)[vidx] * _hamming(win10)
+        pre = y8.copy()
+        pre[1:] -= np.float32(0.97) * y8[:-1]
+        win, hop = LPC_SR // 40, LPC_SR // 100
+        frames = _frames_centered(pre, win, hop, n)[vidx] * _hamming(win)
         keep = np.einsum("ij,ij->i", frames, frames) > eps
         if keep.any():
-            a = _lpc_levinson(frames[keep], 12)
+            a = _lpc_levinson(frames[keep], LPC_ORDER)
             fr, bw = _formants(a)
             F[vidx[keep]], BW1[vidx[keep]] = fr, bw[:, 0]
     # H1-H2: harmonic levels (dB) at the bins of f0 and 2 f0
