@@ -8,8 +8,11 @@ published definitions with audiofeat's own building blocks, not a copy of openSM
 meaning, not equal in number. ``docs/featureset.md`` gives every parameter's definition.
 
 Analysis: the signal is resampled to 16 kHz; frames of 25 ms (400 samples, Hamming) every 10 ms for the
-spectral descriptors; pitch by YIN (65-1000 Hz, 64 ms frames, same 10 ms hop), voicing from the normalised
-autocorrelation (HNR above 2 dB and not within 50 dB of silence); formants from order-12 LPC at 10 kHz.
+spectral descriptors (one STFT shared by all of them); pitch by YIN (65-1000 Hz, 64 ms frames, same 10 ms hop)
+and a cross-correlation HNR from ONE autocorrelation per frame of the signal decimated to 8 kHz; voicing from
+that HNR (above 2 dB) and the level (not within 50 dB of silence); formants from order-10 LPC (autocorrelation
+method, Levinson-Durbin over all voiced frames at once) of the same 8 kHz signal; jitter and shimmer from
+period marks peak-picked on the 16 kHz waveform in voiced stretches.
 
 Deterministic and finite on silence, noise, clipping and very short clips: a descriptor with no frame to
 describe (no voiced frame, say) gives 0, and every coefficient of variation with a zero mean gives 0.
@@ -516,8 +519,8 @@ def _one(y: np.ndarray) -> np.ndarray:
 
 
 @capabilities(librosa=None, autograd=False, compile=False,
-              note="Computed on numpy (pYIN's decoding and LPC root finding); torch input is converted at the "
-                   "boundary and the result returned on its device.")
+              note="Computed on numpy (YIN's trough picking, period marks and LPC root finding); torch input is "
+                   "converted at the boundary and the result returned on its device.")
 def extract_features(y: Any, sr: float, feature_set: str = "default") -> Any:
     """A named, fixed-length vector of voice and spectral parameters per recording (eGeMAPS-style).
 
