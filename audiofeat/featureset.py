@@ -270,8 +270,8 @@ def _hamming(n: int) -> np.ndarray:
     return w
 
 
-def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0,
-              max_bandwidth: float = 600.0) -> tuple[np.ndarray, np.ndarray]:
+def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0, max_bandwidth: float = 600.0,
+              extra: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """``audiofeat.formants`` for a stack of LPC polynomials ``(m, p + 1)``: roots as the eigenvalues of the
     stacked companion matrices, computed in blocks on audiofeat's thread pool (LAPACK releases the GIL)."""
     from ._parallel import parallel_for
@@ -286,10 +286,15 @@ def _formants(a: np.ndarray, n_formants: int = 3, fmin: float = 90.0,
     n_blocks = -(-m // block)
 
     def run(i: int) -> None:
+        if extra is not None:
+            if i == 0:
+                extra()
+                return
+            i -= 1
         s = slice(i * block, (i + 1) * block)
         roots[s] = np.linalg.eigvals(C[s])
 
-    parallel_for(run, n_blocks)
+    parallel_for(run, n_blocks + (extra is not None))
     freq = np.arctan2(roots.imag, roots.real) * (LPC_SR / (2 * np.pi))
     bw = -np.log(np.maximum(np.abs(roots), np.finfo(np.float64).tiny)) * (LPC_SR / np.pi)
     key = np.where((roots.imag > 0) & (freq >= fmin) & (bw < max_bandwidth), freq, np.inf)
@@ -425,57 +430,21 @@ def _jitter_shimmer(y: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> tuple[
 
 
 
-def _one(y: np.ndarray) -> np.ndarray:
-    from .resampling import resample
-
-    y = np.asarray(y, dtype=np.float32)
-    if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
-        y = np.pad(y, (0, PITCH_FRAME - y.size))
-    eps = 1e-10
+def _spectral_part(y: np.ndarray) -> dict[str, Any]:
+    """Everything read from the one STFT (25 ms Hamming frames every 10 ms, power, float32)."""
     from .shorttime import stft
+    from .spectral import melspectrogram, mfcc, power_to_db
 
-    # spectra: 25 ms Hamming frames every 10 ms, float32
+    eps = 1e-10
     X = stft(y, n_fft=N_FFT, hop_length=HOP, win_length=WIN, window="hamming")
     S = X.real * X.real
     S += X.imag * X.imag
+    del X
     freqs = np.arange(S.shape[0]) * SR / N_FFT
-    n = S.shape[1]
     power = S.sum(axis=0, dtype=np.float64)
-    # pitch (YIN) and voicing (cross-correlation HNR above 2 dB, not within 50 dB of silence), one
-    # autocorrelation per frame at 8 kHz (f0 <= 1 kHz needs no more)
-    y8 = resample(y, orig_sr=SR, target_sr=PITCH_SR)
-    f0, hnr = _pitch_hnr(y8, n)
-    level = 10 * np.log10(power + eps)
-    voiced = (hnr > 2.0) & (level > level.max() - 50.0) & (power > eps)
-    semitone = np.where(voiced, 12.0 * np.log2(np.where(voiced, f0, 27.5) / 27.5), np.nan)
     # loudness: an auditory-spectrum estimate, sum over 26 mel bands of band power ** 0.3 (Zwicker-like)
-    from .spectral import melspectrogram
-
     mel = melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
     loud = np.sum(mel ** np.float32(0.3), axis=0)
-    hnr = np.where(voiced, hnr, np.nan)
-    # formants: LPC of order 10 (2 + 8 kHz / 1 kHz) on pre-emphasised 25 ms Hamming frames of the 8 kHz signal,
-    # voiced frames
-    F = np.full((n, 3), np.nan)
-    BW1 = np.full(n, np.nan)
-    vidx = np.flatnonzero(voiced)
-    if vidx.size:
-        pre = y8.copy()
-        pre[1:] -= np.float32(0.97) * y8[:-1]
-        win, hop = LPC_SR // 40, LPC_SR // 100
-        frames = _frames_centered(pre, win, hop, n)[vidx] * _hamming(win)
-        keep = np.einsum("ij,ij->i", frames, frames) > eps
-        if keep.any():
-            a = _lpc_levinson(frames[keep], LPC_ORDER)
-            fr, bw = _formants(a)
-            F[vidx[keep]], BW1[vidx[keep]] = fr, bw[:, 0]
-    # H1-H2: harmonic levels (dB) at the bins of f0 and 2 f0
-    h12 = np.full(n, np.nan)
-    vi = np.flatnonzero(voiced & np.isfinite(f0))
-    if vi.size:
-        b1 = np.clip(np.round(f0[vi] * N_FFT / SR).astype(int), 0, S.shape[0] - 1)
-        b2 = np.clip(np.round(2 * f0[vi] * N_FFT / SR).astype(int), 0, S.shape[0] - 1)
-        h12[vi] = 10 * np.log10(S[b1, vi] + eps) - 10 * np.log10(S[b2, vi] + eps)
     # spectral balance
     lo, hi = _band(freqs, 50, 1000), _band(freqs, 1000, 5000)
     alpha = 10 * np.log10((S[lo].sum(0) + eps) / (S[hi].sum(0) + eps))
@@ -492,21 +461,90 @@ def _one(y: np.ndarray) -> np.ndarray:
     mag /= mag.sum(0, keepdims=True) + np.float32(eps)
     d = mag[:, 1:] - mag[:, :-1]
     flux = np.concatenate([[0.0], np.einsum("ij,ij->j", d, d)])
-    from .spectral import mfcc as _mfcc, power_to_db
-
-    mfcc = _mfcc(S=power_to_db(mel), n_mfcc=5)
+    del mag, d
     silent = power <= eps  # digital silence: no spectral shape to describe
     spectral = [np.where(silent, np.nan, v) for v in (alpha, hammarberg, slope(0, 500), slope(500, 1500))]
+    return dict(S=S, power=power, loud=loud, flux=flux, mfcc=mfcc(S=power_to_db(mel), n_mfcc=5), spectral=spectral)
+
+
+def _formant_part(y8: np.ndarray, voiced: np.ndarray, extra: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """F1-F3 and F1's bandwidth per frame (NaN where unvoiced or not found): order-10 LPC (2 + 8 kHz / 1 kHz) of
+    pre-emphasised 25 ms Hamming frames of the 8 kHz signal, voiced frames. ``extra`` (a callable) runs as one
+    more task beside the eigenvalue blocks on the thread pool."""
+    n = voiced.size
+    F = np.full((n, 3), np.nan)
+    BW1 = np.full(n, np.nan)
+    vidx = np.flatnonzero(voiced)
+    a = None
+    if vidx.size:
+        pre = y8.copy()
+        pre[1:] -= np.float32(0.97) * y8[:-1]
+        win, hop = LPC_SR // 40, LPC_SR // 100
+        frames = _frames_centered(pre, win, hop, n)[vidx] * _hamming(win)
+        keep = np.einsum("ij,ij->i", frames, frames) > 1e-10
+        vidx = vidx[keep]
+        if vidx.size:
+            a = _lpc_levinson(frames[keep], LPC_ORDER)
+    if a is None:
+        if extra is not None:
+            extra()
+        return F, BW1
+    fr, bw = _formants(a, extra=extra)
+    F[vidx], BW1[vidx] = fr, bw[:, 0]
+    return F, BW1
+
+
+def _one(y: np.ndarray) -> np.ndarray:
+    from ._parallel import parallel_for
+    from .resampling import resample
+
+    y = np.asarray(y, dtype=np.float32)
+    if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
+        y = np.pad(y, (0, PITCH_FRAME - y.size))
+    eps = 1e-10
+    n = 1 + y.size // HOP  # frames of the centred STFT
+    # phase 1, two independent branches on audiofeat's thread pool: the spectra, and pitch + HNR (one
+    # autocorrelation per frame at 8 kHz: f0 <= 1 kHz needs no more)
+    res: dict[str, Any] = {}
+
+    def phase1(i: int) -> None:
+        if i == 0:
+            res.update(_spectral_part(y))
+        else:
+            y8 = resample(y, orig_sr=SR, target_sr=PITCH_SR)
+            res["y8"] = y8
+            res["f0"], res["hnr"] = _pitch_hnr(y8, n)
+
+    parallel_for(phase1, 2)
+    S, power, loud, f0 = res["S"], res["power"], res["loud"], res["f0"]
+    # voicing: cross-correlation HNR above 2 dB, not within 50 dB of the loudest frame
+    level = 10 * np.log10(power + eps)
+    voiced = (res["hnr"] > 2.0) & (level > level.max() - 50.0) & (power > eps)
+    semitone = np.where(voiced, 12.0 * np.log2(np.where(voiced, f0, 27.5) / 27.5), np.nan)
+    hnr = np.where(voiced, res["hnr"], np.nan)
+
+    # phase 2: formants (LPC roots, in blocks on the pool) with the period marks as one more task
+    def marks() -> None:
+        res["jitter"], res["shimmer"] = _jitter_shimmer(y, f0, voiced)
+
+    F, BW1 = _formant_part(res["y8"], voiced, extra=marks)
+    # H1-H2: harmonic levels (dB) at the bins of f0 and 2 f0
+    h12 = np.full(n, np.nan)
+    vi = np.flatnonzero(voiced & np.isfinite(f0))
+    if vi.size:
+        b1 = np.clip(np.round(f0[vi] * N_FFT / SR).astype(int), 0, S.shape[0] - 1)
+        b2 = np.clip(np.round(2 * f0[vi] * N_FFT / SR).astype(int), 0, S.shape[0] - 1)
+        h12[vi] = 10 * np.log10(S[b1, vi] + eps) - 10 * np.log10(S[b2, vi] + eps)
 
     out = _stats(semitone, True) + _slopes(semitone)
     out += _stats(loud, True) + _slopes(loud)
-    jitter, shimmer = _jitter_shimmer(y, f0, voiced)
-    out += _stats(hnr) + _stats(jitter) + _stats(shimmer) + _stats(F[:, 0]) + _stats(BW1) + _stats(F[:, 1]) + _stats(F[:, 2]) + _stats(h12)
-    for v in spectral:
+    out += _stats(hnr) + _stats(res["jitter"]) + _stats(res["shimmer"])
+    out += _stats(F[:, 0]) + _stats(BW1) + _stats(F[:, 1]) + _stats(F[:, 2]) + _stats(h12)
+    for v in res["spectral"]:
         out += _stats(v)
-    out += _stats(flux)
+    out += _stats(res["flux"])
     for k in range(1, 5):
-        out += _stats(mfcc[k])
+        out += _stats(res["mfcc"][k])
     # rhythm of loudness and voicing
     seconds = y.size / SR
     peaks = np.flatnonzero((loud[1:-1] > loud[:-2]) & (loud[1:-1] >= loud[2:]) & (loud[1:-1] > 0.1 * loud.max()))
