@@ -446,9 +446,12 @@ def _spectral_part(y: np.ndarray) -> dict[str, Any]:
     mel = melspectrogram(S=S, sr=SR, n_mels=26, fmin=20.0, fmax=8000.0)
     loud = np.sum(mel ** np.float32(0.3), axis=0)
     # spectral balance
-    lo, hi = _band(freqs, 50, 1000), _band(freqs, 1000, 5000)
-    alpha = 10 * np.log10((S[lo].sum(0) + eps) / (S[hi].sum(0) + eps))
-    hammarberg = 10 * np.log10((S[_band(freqs, 0, 2000)].max(0) + eps) / (S[_band(freqs, 2000, 5000)].max(0) + eps))
+    def rows(lo_hz: float, hi_hz: float) -> slice:  # the bins of a band are contiguous: a view, not a copy
+        idx = np.flatnonzero(_band(freqs, lo_hz, hi_hz))
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+
+    alpha = 10 * np.log10((S[rows(50, 1000)].sum(0) + eps) / (S[rows(1000, 5000)].sum(0) + eps))
+    hammarberg = 10 * np.log10((S[rows(0, 2000)].max(0) + eps) / (S[rows(2000, 5000)].max(0) + eps))
     nlow = int(np.flatnonzero(freqs < 1500)[-1]) + 1
     db = 10 * np.log10(S[:nlow] + np.float32(eps))
 
