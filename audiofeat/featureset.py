@@ -601,7 +601,7 @@ def extract_features(y: Any, sr: float, feature_set: str = "default") -> Any:
         raise ParameterError("y is empty: there is nothing to describe")
     from .resampling import resample
 
-    data = B.to_numpy(x).astype(np.float64)
+    data = B.to_numpy(x)  # float32 or float64 (as_float_signal); analysed in float32 either way
     if sr != SR:
         data = resample(data, orig_sr=sr, target_sr=SR)
     flat = data.reshape(-1, data.shape[-1])
