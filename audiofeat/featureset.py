@@ -62,7 +62,8 @@ def _names() -> tuple[str, ...]:
     for lld in ("F0semitone", "loudness"):
         out += [f"{lld}_mean", f"{lld}_cv", f"{lld}_p20", f"{lld}_p50", f"{lld}_p80", f"{lld}_range20_80",
                 f"{lld}_rising_slope_mean", f"{lld}_falling_slope_mean"]
-    for lld in ("HNR", "jitterLocal", "shimmerLocaldB", "F1_frequency", "F1_bandwidth", "F2_frequency", "F3_frequency", "H1_H2",
+    for lld in ("HNR", "jitterLocal", "shimmerLocaldB", "F1_frequency", "F1_bandwidth", "F2_frequency",
+                "F3_frequency", "H1_H2",
                 "alpha_ratio", "hammarberg_index", "slope0_500", "slope500_1500", "spectral_flux",
                 "mfcc1", "mfcc2", "mfcc3", "mfcc4"):
         out += [f"{lld}_mean", f"{lld}_cv"]

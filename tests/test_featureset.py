@@ -171,7 +171,8 @@ def test_jitter_shimmer_vowel(f0):
         d = _features(y)
         assert 0.5 * true_j < d["jitterLocal_mean"] < 1.1 * true_j
         assert 0.7 * true_s < d["shimmerLocaldB_mean"] < 1.1 * true_s
-        assert d["jitterLocal_mean"] > prev["jitterLocal_mean"] and d["shimmerLocaldB_mean"] > prev["shimmerLocaldB_mean"]
+        assert d["jitterLocal_mean"] > prev["jitterLocal_mean"]
+        assert d["shimmerLocaldB_mean"] > prev["shimmerLocaldB_mean"]
         prev = d
 
 
