@@ -177,12 +177,24 @@ def tempogram(
     >>> tg.shape, int(tg[1:, 250].argmax()) + 1
     ((64, 500), 20)
     """
-    from .shorttime import get_window
-
     if not isinstance(win_length, (int, np.integer)) or isinstance(win_length, bool) or win_length < 1:
         raise ParameterError("win_length must be a positive integer")
     win_length = int(win_length)
     env = _envelope(y, sr, onset_envelope, hop_length)
+    spec, n_pad = _frame_autocorr_spectra(env, win_length, center, window)
+    ac = B.irfft(spec, n=n_pad)[..., :win_length]
+    return _normalize_inf(ac, -1, norm).swapaxes(-1, -2) if not B.is_torch(ac) else \
+        _normalize_inf(ac, -1, norm).transpose(-1, -2)
+
+
+def _frame_autocorr_spectra(env: Any, win_length: int, center: bool, window: Any) -> tuple[Any, int]:
+    """Power spectra ``|rfft(frame * window, n_pad)|^2`` of the tempogram's frames, ``(..., t, n_pad // 2 + 1)``:
+    their inverse transforms are the frames' autocorrelations (lags ``0 .. win_length - 1`` uncorrupted by
+    wrap-around since ``n_pad >= 2 * win_length - 1``)."""
+    from scipy.fft import next_fast_len
+
+    from .shorttime import get_window
+
     xp = B.namespace(env)
     n = env.shape[-1]
     if center:
@@ -195,13 +207,38 @@ def tempogram(
     if center:
         frames = frames[..., :n, :]
     win = B.const(np.asarray(get_window(window, win_length, fftbins=True), dtype=np.float64), env)
-    from scipy.fft import next_fast_len
-
     n_pad = next_fast_len(2 * win_length - 1, real=True)
-    spec = B.rfft(frames * win, n=n_pad)
-    ac = B.irfft(B.abs2(spec), n=n_pad)[..., :win_length]
-    return _normalize_inf(ac, -1, norm).swapaxes(-1, -2) if not B.is_torch(ac) else \
-        _normalize_inf(ac, -1, norm).transpose(-1, -2)
+    return B.abs2(B.rfft(frames * win, n=n_pad)), n_pad
+
+
+def _mean_tempogram(env: Any, win_length: int) -> Any:
+    """``mean(tempogram(onset_envelope=env, win_length=win_length), axis=-1, keepdims=True)`` without the
+    tempogram: ``(..., win_length, 1)``.
+
+    Each frame of the tempogram is its autocorrelation divided by its largest magnitude, which is the lag-0
+    value (the frame's energy: ``|r(l)| <= r(0)`` by Cauchy-Schwarz). The inverse FFT is linear, so the mean
+    of the normalised autocorrelations is the inverse FFT of the energy-weighted mean power spectrum: one
+    inverse transform instead of one per frame, and no ``(win_length, t)`` array. The energies come from the
+    power spectra by Parseval.
+    """
+    xp = B.namespace(env)
+    spec, n_pad = _frame_autocorr_spectra(env, win_length, True, "hann")
+    n = spec.shape[-2]
+    # r(0) = (P_0 + 2 sum_{0 < k < n_pad/2} P_k + P_{n_pad/2}) / n_pad  (the last term only for even n_pad)
+    c = np.full(spec.shape[-1], 2.0 / n_pad)
+    c[0] = 1.0 / n_pad
+    if n_pad % 2 == 0:
+        c[-1] = 1.0 / n_pad
+    # (products cut by small_matmul: one large matrix-vector product wakes BLAS's threads, 50x slower here)
+    energy = B.small_matmul(B.from_numpy(c[None, :], spec), spec.swapaxes(-1, -2))[..., 0, :]
+    tiny = float(np.finfo(np.float64 if spec.dtype == xp.float64 else np.float32).tiny)
+    weight = 1.0 / xp.where(energy < tiny, xp.ones_like(energy), energy)
+    if weight.ndim == 1:
+        mean_spec = B.small_matmul(weight[None, :], spec)  # (1, n_bins)
+    else:
+        mean_spec = xp.sum(spec * weight[..., None], axis=-2, keepdims=True)
+    ac = B.irfft(mean_spec, n=n_pad)[..., :win_length] / n
+    return ac.swapaxes(-1, -2) if not B.is_torch(ac) else ac.transpose(-1, -2)
 
 
 @capabilities(librosa="librosa.feature.fourier_tempogram", compile=False)
@@ -307,12 +344,18 @@ def tempo(
     >>> audiofeat.feature.tempo(y=y, sr=sr, hop_length=256).round(1)   # the lag grid: 60 sr / hop / lag
     array([120.2])
     """
-    from .energy import _aggregate
+    from .energy import _REDUCERS, _aggregate
 
     start_bpm = check_positive("start_bpm", start_bpm)
     if tg is None:
         win_length = int(math.floor(float(ac_size) * sr / hop_length))
-        tg = tempogram(y=y, sr=sr, onset_envelope=onset_envelope, hop_length=hop_length, win_length=win_length)
+        if aggregate is not None and _REDUCERS.get(id(aggregate)) == "mean" and win_length >= 1:
+            # the mean tempogram straight from the envelope's frames (one inverse FFT, see _mean_tempogram)
+            tg = _mean_tempogram(_envelope(y, sr, onset_envelope, hop_length), win_length)
+            aggregate = None
+        else:
+            tg = tempogram(y=y, sr=sr, onset_envelope=onset_envelope, hop_length=hop_length,
+                           win_length=win_length)
     else:
         tg = B.as_float(tg, "tg")
         if tg.ndim < 2:
