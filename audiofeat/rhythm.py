@@ -430,7 +430,6 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
         dmax = int(math.ceil(2 * f + 1)) - 1
         d = np.arange(dmin, dmax + 1)
         pen = tight * (np.log(d) - np.log(f)) ** 2
-        base = np.arange(dmin)[:, None] - d[None, :]
         rows = np.arange(dmin)
         ls64 = localscore.astype(np.float64, copy=False)
         steady = -(-dmax // dmin) * dmin  # from here on every candidate lies inside the signal
@@ -445,14 +444,21 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
             best = scores[rr, j]
             cumscore[idx] = np.where(has, ls64[idx] + best, localscore[idx])
             backlink[idx] = np.where(has, loc[rr, j], -1)
-        for b in range(min(steady, n), n, dmin):
+        # from here on frame i's candidates cumscore[i - dmax .. i - dmin] are a sliding window of cumscore (a
+        # view, so it sees the scores written by earlier blocks), read newest first (d ascending) so that argmax
+        # keeps the shortest interval on ties as librosa's loop does; few numpy calls per block, as the
+        # ~n / dmin blocks are this loop's whole cost
+        start = min(steady, n)
+        window = np.lib.stride_tricks.sliding_window_view(cumscore, dmax - dmin + 1)[:, ::-1]
+        buf = np.empty((dmin, d.size))
+        jbest = np.zeros(n, dtype=np.intp)
+        for b in range(start, n, dmin):
             m = min(dmin, n - b)
-            loc = base[:m] + b
-            scores = cumscore[loc] - pen
-            j = np.argmax(scores, axis=1)
-            r = rows[:m]
-            cumscore[b:b + m] = ls64[b:b + m] + scores[r, j]
-            backlink[b:b + m] = loc[r, j]
+            scores = np.subtract(window[b - dmax: b - dmax + m], pen, out=buf[:m])
+            j = scores.argmax(1)
+            jbest[b:b + m] = j
+            np.add(ls64[b:b + m], scores[rows[:m], j], out=cumscore[b:b + m])
+        backlink[start:] = np.arange(start, n) - dmin - jbest[start:]
     else:
         for i in range(n):
             f = float(fpb[0] if fpb.shape[0] == 1 else fpb[i])
