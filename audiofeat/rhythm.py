@@ -181,16 +181,19 @@ def tempogram(
         raise ParameterError("win_length must be a positive integer")
     win_length = int(win_length)
     env = _envelope(y, sr, onset_envelope, hop_length)
-    spec, n_pad = _frame_autocorr_spectra(env, win_length, center, window)
-    ac = B.irfft(spec, n=n_pad)[..., :win_length]
+    ac, _ = _frame_autocorr(env, win_length, center, window, inverse=True)
     return _normalize_inf(ac, -1, norm).swapaxes(-1, -2) if not B.is_torch(ac) else \
         _normalize_inf(ac, -1, norm).transpose(-1, -2)
 
 
-def _frame_autocorr_spectra(env: Any, win_length: int, center: bool, window: Any) -> tuple[Any, int]:
-    """Power spectra ``|rfft(frame * window, n_pad)|^2`` of the tempogram's frames, ``(..., t, n_pad // 2 + 1)``:
-    their inverse transforms are the frames' autocorrelations (lags ``0 .. win_length - 1`` uncorrupted by
-    wrap-around since ``n_pad >= 2 * win_length - 1``)."""
+def _frame_autocorr(env: Any, win_length: int, center: bool, window: Any, inverse: bool) -> tuple[Any, int]:
+    """Autocorrelations ``(..., t, win_length)`` of the tempogram's windowed frames (``inverse=True``), or their
+    power spectra ``|rfft(frame * window, n_pad)|^2``, ``(..., t, n_pad // 2 + 1)`` (lags ``0 .. win_length - 1``
+    are uncorrupted by wrap-around since ``n_pad >= 2 * win_length - 1``).
+
+    The frames go through the blocked frame pipeline (``B.map_frame_blocks``): window, FFT, power and inverse
+    FFT per cache-sized block of frames, on the thread pool for numpy.
+    """
     from scipy.fft import next_fast_len
 
     from .shorttime import get_window
@@ -208,7 +211,13 @@ def _frame_autocorr_spectra(env: Any, win_length: int, center: bool, window: Any
         frames = frames[..., :n, :]
     win = B.const(np.asarray(get_window(window, win_length, fftbins=True), dtype=np.float64), env)
     n_pad = next_fast_len(2 * win_length - 1, real=True)
-    return B.abs2(B.rfft(frames * win, n=n_pad)), n_pad
+
+    def kernel(fr):
+        power = B.abs2(B.rfft(fr * win, n=n_pad, workers=1))
+        return B.irfft(power, n=n_pad, workers=1)[..., :win_length] if inverse else power
+
+    tail = win_length if inverse else n_pad // 2 + 1
+    return B.map_frame_blocks(kernel, frames, (tail,), frames.dtype), n_pad
 
 
 def _mean_tempogram(env: Any, win_length: int) -> Any:
@@ -222,7 +231,7 @@ def _mean_tempogram(env: Any, win_length: int) -> Any:
     power spectra by Parseval.
     """
     xp = B.namespace(env)
-    spec, n_pad = _frame_autocorr_spectra(env, win_length, True, "hann")
+    spec, n_pad = _frame_autocorr(env, win_length, True, "hann", inverse=False)
     n = spec.shape[-2]
     # r(0) = (P_0 + 2 sum_{0 < k < n_pad/2} P_k + P_{n_pad/2}) / n_pad  (the last term only for even n_pad)
     c = np.full(spec.shape[-1], 2.0 / n_pad)
