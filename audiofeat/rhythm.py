@@ -177,12 +177,27 @@ def tempogram(
     >>> tg.shape, int(tg[1:, 250].argmax()) + 1
     ((64, 500), 20)
     """
-    from .shorttime import get_window
-
     if not isinstance(win_length, (int, np.integer)) or isinstance(win_length, bool) or win_length < 1:
         raise ParameterError("win_length must be a positive integer")
     win_length = int(win_length)
     env = _envelope(y, sr, onset_envelope, hop_length)
+    ac, _ = _frame_autocorr(env, win_length, center, window, inverse=True)
+    return _normalize_inf(ac, -1, norm).swapaxes(-1, -2) if not B.is_torch(ac) else \
+        _normalize_inf(ac, -1, norm).transpose(-1, -2)
+
+
+def _frame_autocorr(env: Any, win_length: int, center: bool, window: Any, inverse: bool) -> tuple[Any, int]:
+    """Autocorrelations ``(..., t, win_length)`` of the tempogram's windowed frames (``inverse=True``), or their
+    power spectra ``|rfft(frame * window, n_pad)|^2``, ``(..., t, n_pad // 2 + 1)`` (lags ``0 .. win_length - 1``
+    are uncorrupted by wrap-around since ``n_pad >= 2 * win_length - 1``).
+
+    The frames go through the blocked frame pipeline (``B.map_frame_blocks``): window, FFT, power and inverse
+    FFT per cache-sized block of frames, on the thread pool for numpy.
+    """
+    from scipy.fft import next_fast_len
+
+    from .shorttime import get_window
+
     xp = B.namespace(env)
     n = env.shape[-1]
     if center:
@@ -195,13 +210,44 @@ def tempogram(
     if center:
         frames = frames[..., :n, :]
     win = B.const(np.asarray(get_window(window, win_length, fftbins=True), dtype=np.float64), env)
-    from scipy.fft import next_fast_len
-
     n_pad = next_fast_len(2 * win_length - 1, real=True)
-    spec = B.rfft(frames * win, n=n_pad)
-    ac = B.irfft(B.abs2(spec), n=n_pad)[..., :win_length]
-    return _normalize_inf(ac, -1, norm).swapaxes(-1, -2) if not B.is_torch(ac) else \
-        _normalize_inf(ac, -1, norm).transpose(-1, -2)
+
+    def kernel(fr):
+        power = B.abs2(B.rfft(fr * win, n=n_pad, workers=1))
+        return B.irfft(power, n=n_pad, workers=1)[..., :win_length] if inverse else power
+
+    tail = win_length if inverse else n_pad // 2 + 1
+    return B.map_frame_blocks(kernel, frames, (tail,), frames.dtype), n_pad
+
+
+def _mean_tempogram(env: Any, win_length: int) -> Any:
+    """``mean(tempogram(onset_envelope=env, win_length=win_length), axis=-1, keepdims=True)`` without the
+    tempogram: ``(..., win_length, 1)``.
+
+    Each frame of the tempogram is its autocorrelation divided by its largest magnitude, which is the lag-0
+    value (the frame's energy: ``|r(l)| <= r(0)`` by Cauchy-Schwarz). The inverse FFT is linear, so the mean
+    of the normalised autocorrelations is the inverse FFT of the energy-weighted mean power spectrum: one
+    inverse transform instead of one per frame, and no ``(win_length, t)`` array. The energies come from the
+    power spectra by Parseval.
+    """
+    xp = B.namespace(env)
+    spec, n_pad = _frame_autocorr(env, win_length, True, "hann", inverse=False)
+    n = spec.shape[-2]
+    # r(0) = (P_0 + 2 sum_{0 < k < n_pad/2} P_k + P_{n_pad/2}) / n_pad  (the last term only for even n_pad)
+    c = np.full(spec.shape[-1], 2.0 / n_pad)
+    c[0] = 1.0 / n_pad
+    if n_pad % 2 == 0:
+        c[-1] = 1.0 / n_pad
+    # (products cut by small_matmul: one large matrix-vector product wakes BLAS's threads, 50x slower here)
+    energy = B.small_matmul(B.from_numpy(c[None, :], spec), spec.swapaxes(-1, -2))[..., 0, :]
+    tiny = float(np.finfo(np.float64 if spec.dtype == xp.float64 else np.float32).tiny)
+    weight = 1.0 / xp.where(energy < tiny, xp.ones_like(energy), energy)
+    if weight.ndim == 1:
+        mean_spec = B.small_matmul(weight[None, :], spec)  # (1, n_bins)
+    else:
+        mean_spec = xp.sum(spec * weight[..., None], axis=-2, keepdims=True)
+    ac = B.irfft(mean_spec, n=n_pad)[..., :win_length] / n
+    return ac.swapaxes(-1, -2) if not B.is_torch(ac) else ac.transpose(-1, -2)
 
 
 @capabilities(librosa="librosa.feature.fourier_tempogram", compile=False)
@@ -307,12 +353,18 @@ def tempo(
     >>> audiofeat.feature.tempo(y=y, sr=sr, hop_length=256).round(1)   # the lag grid: 60 sr / hop / lag
     array([120.2])
     """
-    from .energy import _aggregate
+    from .energy import _REDUCERS, _aggregate
 
     start_bpm = check_positive("start_bpm", start_bpm)
     if tg is None:
         win_length = int(math.floor(float(ac_size) * sr / hop_length))
-        tg = tempogram(y=y, sr=sr, onset_envelope=onset_envelope, hop_length=hop_length, win_length=win_length)
+        if aggregate is not None and _REDUCERS.get(id(aggregate)) == "mean" and win_length >= 1:
+            # the mean tempogram straight from the envelope's frames (one inverse FFT, see _mean_tempogram)
+            tg = _mean_tempogram(_envelope(y, sr, onset_envelope, hop_length), win_length)
+            aggregate = None
+        else:
+            tg = tempogram(y=y, sr=sr, onset_envelope=onset_envelope, hop_length=hop_length,
+                           win_length=win_length)
     else:
         tg = B.as_float(tg, "tg")
         if tg.ndim < 2:
@@ -387,7 +439,6 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
         dmax = int(math.ceil(2 * f + 1)) - 1
         d = np.arange(dmin, dmax + 1)
         pen = tight * (np.log(d) - np.log(f)) ** 2
-        base = np.arange(dmin)[:, None] - d[None, :]
         rows = np.arange(dmin)
         ls64 = localscore.astype(np.float64, copy=False)
         steady = -(-dmax // dmin) * dmin  # from here on every candidate lies inside the signal
@@ -402,14 +453,21 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
             best = scores[rr, j]
             cumscore[idx] = np.where(has, ls64[idx] + best, localscore[idx])
             backlink[idx] = np.where(has, loc[rr, j], -1)
-        for b in range(min(steady, n), n, dmin):
+        # from here on frame i's candidates cumscore[i - dmax .. i - dmin] are a sliding window of cumscore (a
+        # view, so it sees the scores written by earlier blocks), read newest first (d ascending) so that argmax
+        # keeps the shortest interval on ties as librosa's loop does; few numpy calls per block, as the
+        # ~n / dmin blocks are this loop's whole cost
+        start = min(steady, n)
+        window = np.lib.stride_tricks.sliding_window_view(cumscore, dmax - dmin + 1)[:, ::-1]
+        buf = np.empty((dmin, d.size))
+        jbest = np.zeros(n, dtype=np.intp)
+        for b in range(start, n, dmin):
             m = min(dmin, n - b)
-            loc = base[:m] + b
-            scores = cumscore[loc] - pen
-            j = np.argmax(scores, axis=1)
-            r = rows[:m]
-            cumscore[b:b + m] = ls64[b:b + m] + scores[r, j]
-            backlink[b:b + m] = loc[r, j]
+            scores = np.subtract(window[b - dmax: b - dmax + m], pen, out=buf[:m])
+            j = scores.argmax(1)
+            jbest[b:b + m] = j
+            np.add(ls64[b:b + m], scores[rows[:m], j], out=cumscore[b:b + m])
+        backlink[start:] = np.arange(start, n) - dmin - jbest[start:]
     else:
         for i in range(n):
             f = float(fpb[0] if fpb.shape[0] == 1 else fpb[i])

@@ -14,6 +14,13 @@ it), and tempogram / beat_track from a precomputed envelope (``*-env``: the rhyt
 
     python benchmarks/bench_rhythm.py                     # everything, repeat 9
     python benchmarks/bench_rhythm.py --case beat --repeat 7 --no-torch
+    python benchmarks/bench_rhythm.py --repeat 7 --no-torch --gap 0.2   # each timed call after a 0.2 s pause
+
+Back to back (the default, ``--gap 0``) every audiofeat call starts right after a librosa call, while
+OpenBLAS's worker threads, woken by librosa's dense mel product, still spin: about 100 ms of CPU in the
+0.2 s after each librosa onset_strength call on this 2-vCPU machine. They hold the second core that
+audiofeat's 2-thread pool would use, so back-to-back figures give audiofeat about one core; ``--gap 0.2``
+lets the spinning stop before every timed call (audiofeat's and librosa's alike). Report both.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import audiofeat as af  # noqa: E402
+import bench_spectral  # noqa: E402
 from bench_spectral import cell, interleaved, real_audio, stats  # noqa: E402
 
 SR = 22050
@@ -72,8 +80,12 @@ def main() -> None:
     ap.add_argument("--case", action="append", default=[], help="run cases whose id contains NAME")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--json", help="write the timings here")
+    ap.add_argument("--gap", type=float, default=0.0, metavar="SECONDS",
+                    help="pause before each timed call (both libraries), so BLAS threads left spinning by the "
+                         "previous call settle (default 0: back to back)")
     args = ap.parse_args()
     args.repeat = max(7, args.repeat)
+    bench_spectral.GAP_S = max(0.0, args.gap)
     import librosa
 
     torch = None
@@ -85,7 +97,8 @@ def main() -> None:
     print(f"# audiofeat {af.__version__} vs librosa {librosa.__version__}; numpy {np.__version__}; "
           f"{platform.python_version()}; CPUs visible {os.cpu_count()}, audiofeat threads {af.get_num_threads()}")
     print(f"# 60 s at {SR} Hz, float32; median (min-max) of {args.repeat} interleaved rounds, ms; "
-          "ratio = librosa / audiofeat-numpy")
+          f"ratio = librosa / audiofeat-numpy; pause before each call {bench_spectral.GAP_S:g} s; "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"{'case':<36} {'audiofeat':>20} {'librosa':>20} {'af-torch':>20} {'ratio':>6}")
     results = []
     for kind in ("real", "synth"):
