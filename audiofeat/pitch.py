@@ -255,11 +255,12 @@ def _map_frame_spans(kernel: Callable[[Any, int, Any], Any], x: Any, frame_lengt
         return kernel(x, n_frames, None)
     items = x.reshape(-1, n)
     out = np.empty((items.shape[0], n_frames), dtype=x.dtype)
-    tasks = [(i, s) for i in range(items.shape[0]) for s in range(0, n_frames, _SPAN_FRAMES)]
+    from .phase_analysis import even_spans
+
+    tasks = [(i, s, e) for i in range(items.shape[0]) for s, e in even_spans(n_frames, _SPAN_FRAMES)]
 
     def run(task: int) -> None:
-        i, s = tasks[task]
-        e = min(n_frames, s + _SPAN_FRAMES)
+        i, s, e = tasks[task]
         out[i, s:e] = kernel(items[i, s * hop_length : (e - 1) * hop_length + frame_length], e - s, 1)
 
     B.parallel_for(run, len(tasks))
