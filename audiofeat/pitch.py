@@ -23,6 +23,7 @@ import numpy as np
 import scipy.fft
 
 from . import _backend as B
+from ._cache import cached
 from ._checks import check_int, check_number, check_positive, warn_user
 from ._registry import capabilities
 from .errors import ParameterError
@@ -108,15 +109,20 @@ def _check_yin_params(sr: Any, fmin: Any, fmax: Any, frame_length: Any) -> tuple
 
 def _frames(y: Any, frame_length: int, hop_length: int, center: bool, pad_mode: str) -> Any:
     """``y`` framed as ``(..., n_frames, frame_length)`` (zero/edge/reflect-padded by half a frame if centred)."""
+    return B.frames(_padded(y, frame_length, center, pad_mode), frame_length, hop_length)
+
+
+def _padded(y: Any, frame_length: int, center: bool, pad_mode: str) -> Any:
+    """``y`` padded by half a frame on each side if centred; at least one frame long."""
     if center:
         y = B.pad(y, frame_length // 2, frame_length // 2, mode=pad_mode)
     if y.shape[-1] < frame_length:
         raise ParameterError(f"input is too short (n={y.shape[-1]}) for frame_length={frame_length}"
                              + ("" if center else " with center=False"))
-    return B.frames(y, frame_length, hop_length)
+    return y
 
 
-def _frame_acf(frames: Any, max_lag: int) -> Any:
+def _frame_acf(frames: Any, max_lag: int, workers: int | None = None) -> Any:
     """Autocorrelation of each frame (last axis) at lags ``0..max_lag``, via an FFT of ``frame + max_lag``
     samples (not twice the frame: longer lags are never needed).
 
@@ -131,22 +137,29 @@ def _frame_acf(frames: Any, max_lag: int) -> Any:
     # zero-padded copy made here (the FFT would make one anyway): writable, so any FFT backend takes it
     padded = np.zeros(frames.shape[:-1] + (n_pad,), dtype=frames.dtype)
     padded[..., :n] = frames
-    power = B.abs2(B.rfft(padded))
-    acf = scipy.fft.dct(power, type=1, axis=-1, workers=B.get_num_threads())[..., : max_lag + 1]
+    power = B.abs2(B.rfft(padded, workers=workers))
+    workers = B.get_num_threads() if workers is None else workers
+    acf = scipy.fft.dct(power, type=1, axis=-1, workers=workers)[..., : max_lag + 1]
     acf *= 1.0 / n_pad
     return acf
 
 
-def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
+def _cmnd(frames: Any, min_period: int, max_period: int, workers: int | None = None) -> Any:
     """Cumulative mean normalised difference (librosa's formula) ``(..., n_frames, max_period - min_period + 1)``.
 
     ``d(k) = 2 (r(0) - r(k)) - sum_{m < k} y(m)^2`` (with librosa's convention that the energy term of lag 1
     is zero), then ``d(k) / mean(d(1..k))`` for ``k`` in ``[min_period, max_period]``.
     """
-    xp = B.namespace(frames)
-    acf = _frame_acf(frames, max_period)
+    acf = _frame_acf(frames, max_period, workers)
+    return _cmnd_from_acf(acf, frames[..., :max_period], min_period, max_period)
+
+
+def _cmnd_from_acf(acf: Any, head: Any, min_period: int, max_period: int) -> Any:
+    """:func:`_cmnd` from each frame's autocorrelation at lags ``0..max_period`` and its first ``max_period``
+    samples ``head``."""
+    xp = B.namespace(acf)
     # in-place steps: each pass over (frames x lags) allocates nothing new (both numpy and torch)
-    energy = xp.cumsum(frames[..., :max_period] ** 2, axis=-1)  # energy[k-1] = sum_{m<=k-1} y(m)^2
+    energy = xp.cumsum(head ** 2, axis=-1)  # energy[k-1] = sum_{m<=k-1} y(m)^2
     energy[..., 0] = 0  # lag 1 subtracts 0 (librosa)
     diff = acf[..., :1] - acf[..., 1:]  # lags 1..max_period
     diff *= 2
@@ -160,6 +173,98 @@ def _cmnd(frames: Any, min_period: int, max_period: int) -> Any:
     mean = mean[..., min_period - 1:]
     mean += tiny
     return diff[..., min_period - 1:] / mean
+
+
+# --------------------------------------------------------------------------------------------------
+# the difference function from blocks that overlapping frames share
+# --------------------------------------------------------------------------------------------------
+_SPAN_FRAMES = 64  # frames per numpy task of _map_frame_spans: its spectra and lags stay in cache
+
+
+def _shares_blocks(frame_length: int, hop_length: int, max_lag: int) -> bool:
+    """Whether :func:`_shared_block_acf` applies: frames made of whole hops, lags no longer than a hop."""
+    return hop_length < frame_length and frame_length % hop_length == 0 and max_lag <= hop_length
+
+
+@cached
+def _hop_phase(hop_length: int, n_fft: int) -> np.ndarray:
+    """``exp(-2 pi i f hop / n_fft)``, ``f = 0..n_fft/2``: delays a block's spectrum by one hop."""
+    if 2 * hop_length == n_fft:  # (-1)^f, exactly
+        return B.frozen((1.0 - 2.0 * (np.arange(n_fft // 2 + 1) % 2)).astype(np.complex128))
+    return B.frozen(np.exp(-2j * np.pi * hop_length / n_fft * np.arange(n_fft // 2 + 1)))
+
+
+def _shared_block_acf(blocks: Any, n_frames: int, per_frame: int, max_lag: int, workers: int | None = None) -> Any:
+    """Autocorrelation at lags ``0..max_lag`` of ``n_frames`` frames, frame ``t`` being the ``per_frame``
+    consecutive hop-long ``blocks[..., t : t + per_frame, :]``, from one FFT per block instead of one per
+    frame (see :func:`_shares_blocks` for when it applies).
+
+    For a lag ``k <= hop`` the product ``y(m) y(m + k)`` of a sample in block ``b`` reaches at most into
+    block ``b + 1``, so a frame's autocorrelation is the sum of its blocks' own autocorrelations plus the
+    cross-correlations of each block with the next one inside the frame. With ``F_b`` the spectrum of block
+    ``b`` zero-padded to ``n >= 2 hop`` samples (no circular wrap-around at these lags), frame ``t``'s is the
+    inverse transform of ``sum_{b=t}^{t+P-1} |F_b|^2 + e^{-i w hop} sum_{b=t}^{t+P-2} conj(F_b) F_{b+1}``.
+    Each block is transformed once (not ``P`` times), at about half the length of a per-frame transform.
+    """
+    xp = B.namespace(blocks)
+    hop = blocks.shape[-1]
+    n_fft = scipy.fft.next_fast_len(2 * hop, real=True)
+    n_fft += n_fft % 2
+    spec = B.rfft(blocks, n_fft, workers)
+    power = B.abs2(spec)
+    total = power[..., :n_frames, :] + power[..., 1 : n_frames + 1, :]
+    for j in range(2, per_frame):
+        total += power[..., j : j + n_frames, :]
+    cross = xp.conj(spec[..., :-1, :]) * spec[..., 1:, :]  # block b with block b + 1
+    if per_frame > 2:
+        summed = cross[..., :n_frames, :] + cross[..., 1 : n_frames + 1, :]
+        for j in range(2, per_frame - 1):
+            summed += cross[..., j : j + n_frames, :]
+    else:
+        summed = cross
+    summed *= B.const(_hop_phase(hop, n_fft), spec)
+    summed += total
+    return B.irfft(summed, n_fft, workers)[..., : max_lag + 1]
+
+
+def _span_cmnd(x: Any, n_frames: int, frame_length: int, hop_length: int, min_period: int, max_period: int,
+               workers: int | None = None) -> Any:
+    """:func:`_cmnd` of the ``n_frames`` frames of the span ``x``, by :func:`_shared_block_acf`."""
+    per_frame = frame_length // hop_length
+    n_blocks = n_frames + per_frame - 1
+    blocks = x[..., : n_blocks * hop_length].reshape((*x.shape[:-1], n_blocks, hop_length))
+    acf = _shared_block_acf(blocks, n_frames, per_frame, max_period, workers)
+    # a frame's first max_period <= hop samples lie in its first block
+    return _cmnd_from_acf(acf, blocks[..., :n_frames, :max_period], min_period, max_period)
+
+
+def _map_frame_spans(kernel: Callable[[Any, int, Any], Any], x: Any, frame_length: int, hop_length: int) -> Any:
+    """``kernel(span, m, workers) -> (..., m)`` for the frames of a signal ``x`` (``(..., n)``, already
+    padded), collected into ``(..., n_frames)``.
+
+    The kernel gets a contiguous slice of ``x`` that holds ``m`` consecutive frames, so that frames can share
+    the blocks they overlap on. numpy: spans of :data:`_SPAN_FRAMES` frames run on audiofeat's thread pool,
+    one FFT thread each (small spans keep every intermediate in cache and out of fresh memory); torch: one
+    call.
+    """
+    *lead, n = x.shape
+    n_frames = 1 + (n - frame_length) // hop_length
+    if B.is_torch(x):
+        if x.numel() == 0:
+            return x.new_zeros((*lead, n_frames))
+        return kernel(x, n_frames, None)
+    items = x.reshape(-1, n)
+    out = np.empty((items.shape[0], n_frames), dtype=x.dtype)
+    from .phase_analysis import even_spans
+
+    tasks = [(i, s, e) for i in range(items.shape[0]) for s, e in even_spans(n_frames, _SPAN_FRAMES)]
+
+    def run(task: int) -> None:
+        i, s, e = tasks[task]
+        out[i, s:e] = kernel(items[i, s * hop_length : (e - 1) * hop_length + frame_length], e - s, 1)
+
+    B.parallel_for(run, len(tasks))
+    return out.reshape((*lead, n_frames))
 
 
 def _parabolic_shift(x: Any) -> Any:
@@ -263,25 +368,52 @@ def yin(
     hop_length = _hop(hop_length, frame_length)
     trough_threshold = check_number("trough_threshold", trough_threshold)
     y = B.as_float_signal(y)
-    xp = B.namespace(y)
     min_period, max_period = _periods(sr, fmin, fmax, frame_length)
-    cmnd = _cmnd(_frames(y, frame_length, hop_length, center, pad_mode), min_period, max_period)
-    below = _troughs(cmnd) & (cmnd < trough_threshold)
-    first = xp.argmax(xp.astype(below, xp.int8), axis=-1)
+    y = _padded(y, frame_length, center, pad_mode)
+    if _shares_blocks(frame_length, hop_length, max_period):
+        def span(x: Any, n: int, workers: Any) -> Any:
+            cmnd = _span_cmnd(x, n, frame_length, hop_length, min_period, max_period, workers)
+            return _yin_period(cmnd, min_period, trough_threshold)
+
+        period = _map_frame_spans(span, y, frame_length, hop_length)
+    else:
+        frames = B.frames(y, frame_length, hop_length)
+
+        def kernel(block: Any) -> Any:
+            # the whole per-frame chain on one block of frames: on numpy, blocks of ~1 MiB of frames run on
+            # audiofeat's thread pool and every intermediate (padded frames, spectrum, lags) stays in cache
+            cmnd = _cmnd(block, min_period, max_period, workers=1)
+            return _yin_period(cmnd, min_period, trough_threshold)[..., None]
+
+        period = B.map_frame_blocks(kernel, frames, (1,), frames.dtype)[..., 0]
+    return sr / period
+
+
+def _yin_period(cmnd: Any, min_period: int, trough_threshold: float) -> Any:
+    """The period (fractional lag) that YIN picks in each row of ``cmnd``: the first trough (librosa's
+    ``localmin``: below the left neighbour, not above the right one; the first point when below the
+    second) below ``trough_threshold``, else the global minimum, refined by librosa's parabolic shift."""
+    xp = B.namespace(cmnd)
+    n_lags = cmnd.shape[-1]
+    below = cmnd < trough_threshold
+    below[..., 1:-1] &= (cmnd[..., 1:-1] < cmnd[..., :-2]) & (cmnd[..., 1:-1] <= cmnd[..., 2:])
+    below[..., 0] &= cmnd[..., 0] < cmnd[..., 1]
+    below[..., -1] &= cmnd[..., -1] < cmnd[..., -2]
+    first = xp.argmax(below if not B.is_torch(below) else xp.astype(below, xp.int8), axis=-1)
     idx = xp.where(xp.any(below, axis=-1), first, xp.argmin(cmnd, axis=-1))
     from .sequence import _gather
 
-    # the parabolic shift at the chosen lag only (librosa computes it at every lag, then picks one)
-    n_lags = cmnd.shape[-1]
-    at = idx[..., None]
-    mid = _gather(cmnd, at, -1)[..., 0]
-    left = _gather(cmnd, xp.clip(at - 1, 0, n_lags - 1), -1)[..., 0]
-    right = _gather(cmnd, xp.clip(at + 1, 0, n_lags - 1), -1)[..., 0]
-    shift = _parabolic_shift(xp.stack([left, mid, right], axis=-1))[..., 1]
-    edge = (idx == 0) | (idx == n_lags - 1)
-    shift = xp.where(edge, xp.zeros_like(shift), shift)
-    period = xp.astype(idx, cmnd.dtype) + min_period + shift
-    return sr / period
+    # the parabolic shift at the chosen lag only (librosa computes it at every lag, then picks one); both
+    # ends get none, so their out-of-range neighbour is replaced by the point itself
+    inner_left = xp.astype(idx > 0, idx.dtype)
+    inner_right = xp.astype(idx < n_lags - 1, idx.dtype)
+    at = xp.stack([idx - inner_left, idx, idx + inner_right], axis=-1)
+    left, mid, right = xp.unstack(_gather(cmnd, at, -1), axis=-1)
+    a = right + left - 2 * mid
+    b = (right - left) / 2
+    ok = (xp.abs(b) < xp.abs(a)) & (inner_left == inner_right)
+    shift = xp.where(ok, -b / xp.where(ok, a, xp.ones_like(a)), xp.zeros_like(a))
+    return xp.astype(idx, cmnd.dtype) + min_period + shift
 
 
 # --------------------------------------------------------------------------------------------------

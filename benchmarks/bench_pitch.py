@@ -15,6 +15,7 @@ Signals, 10 s at 22050 Hz (librosa's defaults otherwise; fmin = C2, fmax = C7 as
 
     python benchmarks/bench_pitch.py                  # everything, repeat 7
     python benchmarks/bench_pitch.py --case pyin --repeat 9
+    python benchmarks/bench_pitch.py --op yin          # yin only ("yin" as a --case also matches pyin)
     python benchmarks/bench_pitch.py --json out.json
 """
 
@@ -95,6 +96,7 @@ def agreement(op: str, ours, theirs) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", action="append", metavar="NAME", help="run cases whose id contains NAME")
+    parser.add_argument("--op", action="append", choices=("yin", "pyin"), help="run only this function")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per function (at least 7)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all numbers to this file")
     args = parser.parse_args()
@@ -105,7 +107,7 @@ def main() -> int:
     signals = {"real": real_audio(), "synthetic": synthetic_audio()}
     signals["batch"] = np.stack([np.roll(signals["real"], k * SR) for k in range(2)])
     kw = dict(fmin=C2, fmax=C7, sr=SR)
-    cases = [(f"{op}-{sig}", op, sig) for op in ("yin", "pyin") for sig in ("real", "synthetic", "batch")]
+    cases = [(f"{op}-{sig}", op, sig) for op in (args.op or ("yin", "pyin")) for sig in ("real", "synthetic", "batch")]
     if args.case:
         cases = [c for c in cases if any(name in c[0] for name in args.case)]
     print(f"# bench_pitch: audiofeat {af.__version__} vs librosa {librosa.__version__}; python "

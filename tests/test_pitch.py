@@ -81,6 +81,26 @@ def test_yin_parity_real_audio(clip):
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
+@pytest.mark.parametrize("kw", [
+    dict(),  # frames of 4 hops, lags <= a hop: the difference function from FFTs of the shared blocks
+    dict(frame_length=1024, hop_length=512, fmin=50, fmax=800),  # frames of 2 hops
+    dict(frame_length=1024, hop_length=256, fmin=200, fmax=2000, center=False),
+    dict(fmin=30, fmax=500),  # lags longer than a hop: one FFT per frame
+    dict(hop_length=300, fmin=100, fmax=1000),  # frames that are not whole hops
+    dict(hop_length=2048, fmin=100, fmax=1000, pad_mode="reflect"),  # no overlap
+], ids=["shared-4", "shared-2", "shared-uncentred", "long-lags", "odd-hop", "no-overlap"])
+def test_yin_parity_frame_layouts(kw):
+    librosa = _librosa()
+    kw = dict(dict(fmin=C2, fmax=C7, sr=SR), **kw)
+    y = _load("speech.wav")[: 3 * SR]
+    np.testing.assert_allclose(af.yin(y, **kw), librosa.yin(y, **kw), rtol=1e-6)
+    batch = np.stack([y, y[::-1].copy()])
+    got = af.yin(batch.astype(np.float32), **kw)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, librosa.yin(batch.astype(np.float32), **kw), rtol=1e-4)
+    np.testing.assert_array_equal(got[1], af.yin(batch[1].astype(np.float32), **kw))
+
+
 @pytest.mark.parametrize("fill_na", [np.nan, None])
 def test_pyin_parity_real_audio(clip, fill_na):
     librosa = _librosa()
