@@ -188,6 +188,39 @@ def test_colored_noise_snr_is_exact(color):
     assert worst < 0.05, worst
 
 
+def test_noise_transforms_mix_through_noise_add_noise(monkeypatch, noise_dir, torch):
+    """Issue 10: the noise transforms use audiofeat.add_noise (one implementation): a spy sees every call, with
+    the example's axes (all but the batch axis) and silent_noise='keep', and the result is what audiofeat.add_noise returns."""
+    import audiofeat.noise as N
+
+    calls = []
+    real = N.add_noise
+
+    def spy(y, noise, snr_db, **kw):
+        calls.append(kw)
+        return real(y, noise, snr_db, **kw)
+
+    monkeypatch.setattr(N, "add_noise", spy)
+    stereo = signal(channels=2)
+    t = A.AddColoredNoise((0, 20), color="pink")
+    out = t(stereo, SR, rng=3)
+    assert calls[-1] == {"axis": (1, 2), "silent_noise": "keep"}  # the example, as a batch of one
+    noise = A.colored_noise(stereo.shape, 1.0, t.last_params["seed"], like=stereo, normalize=False)
+    np.testing.assert_array_equal(out, real(stereo, noise, t.last_params["snr_db"], axis=None))
+    t(torch.from_numpy(np.stack([stereo] * 3)), SR, rng=4)
+    assert calls[-1] == {"axis": (1, 2), "silent_noise": "keep"}
+    A.AddBackgroundNoise(noise_dir, snr_db=(0, 20))(signal(), SR, rng=5)
+    assert len(calls) == 3
+
+
+def test_noise_transform_with_silent_noise_leaves_the_example(tmp_path):
+    audiofeat.save(tmp_path / "silence.wav", np.zeros(SR, dtype=np.float32), SR)
+    y = signal()
+    out = A.AddBackgroundNoise(tmp_path, snr_db=(0, 20))(y, SR, rng=0)
+    np.testing.assert_array_equal(out, y)
+    assert A.add_noise(y, np.zeros_like(y), 5.0).tolist() == y.tolist()
+
+
 def test_colored_noise_has_its_colour():
     # slope of the power spectrum in dB per decade: -10 * exponent
     for color, expo in [("white", 0), ("pink", 1), ("brown", 2), ("blue", -1)]:

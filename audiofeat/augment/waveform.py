@@ -49,23 +49,16 @@ def gain(y: Any, db: Any) -> Any:
 
 def add_noise(y: Any, noise: Any, snr_db: Any) -> Any:
     """``y + g * noise`` with ``g`` chosen so that the SNR (mean square of ``y`` over mean square of the
-    added noise, per example) is exactly ``snr_db``. A silent ``y`` or a silent ``noise`` is returned
-    unchanged (no SNR can be met)."""
-    axes = example_axes(y, snr_db)
-    ps = mean_square(y, axes)
-    pn = mean_square(noise, axes)
-    target = 10.0 ** (np.asarray(snr_db, dtype=np.float64) / 10.0)
-    if B.is_torch(y):
-        import torch
+    added noise, per example) is exactly ``snr_db``: a scalar ``snr_db`` makes ``y`` one example (its power
+    over all axes, channels included), per-example values ``(n,)`` make each ``y[i]`` one. A silent ``y`` or
+    a silent ``noise`` is returned unchanged (no SNR can be met).
 
-        t = torch.as_tensor(target, device=y.device, dtype=torch.float64).reshape(ps.shape)
-        g = torch.where((ps > 0) & (pn > 0), torch.sqrt(ps.double() / (pn.double() * t).clamp_min(1e-300)),
-                        torch.zeros((), dtype=torch.float64, device=y.device))
-        return y + (noise.double() * g).to(y.dtype)
-    t = np.asarray(target).reshape(ps.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where((ps > 0) & (pn > 0), np.sqrt(ps / (pn * t)), 0.0)
-    return y + np.asarray(noise, dtype=y.dtype) * g.astype(y.dtype)
+    The mixing itself is :func:`audiofeat.add_noise` (``axis`` = the example's axes,
+    ``silent_noise="keep"``): one implementation for the library and the augmentation layer."""
+    from .. import noise as _noise
+
+    axes = example_axes(y, snr_db)
+    return _noise.add_noise(y, noise, snr_db, axis=None if axes[0] == 0 else axes, silent_noise="keep")
 
 
 def colored_noise(shape: Sequence[int], exponent: Any, seed: Any, *, like: Any = None,
