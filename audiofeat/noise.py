@@ -256,9 +256,9 @@ def add_noise(y: Any, noise: Any, snr_db: Any, *, axis: Any = -1, silent_noise: 
         noise = xp.reshape(noise, (1,) * (ndim - noise.ndim) + tuple(noise.shape))
     torch_in = B.is_torch(y)
     ps, pn = _power(y, axes), _power(noise, axes)  # keepdims; float64 on numpy, y's dtype on torch
-    out_shape = np.broadcast_shapes(tuple(y.shape), tuple(noise.shape))
-    reduced = tuple(1 if a in axes else s for a, s in enumerate(out_shape))
-    target = _snr_power_ratio(snr_db, reduced, out_shape, axes, y)
+    out_shape = tuple(y.shape) if y.shape == noise.shape else np.broadcast_shapes(tuple(y.shape),
+                                                                                  tuple(noise.shape))
+    target = _snr_power_ratio(snr_db, out_shape, axes, y)
     if not (torch_in and y.device.type != "cpu") and silent_noise == "raise" and bool((pn <= 0).any()):
         raise ParameterError("noise is silent (zero power): it cannot be mixed at a given SNR "
                              "(silent_noise='keep' leaves such a signal unchanged)")
@@ -299,17 +299,21 @@ def _power(x: Any, axes: tuple) -> Any:
     relative), else an exact float64 mean. torch: in ``x``'s dtype (differentiable, on its device)."""
     if B.is_torch(x):
         return (x * x).mean(dim=axes, keepdim=True)
-    keep = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
-    if axes == tuple(range(x.ndim - len(axes), x.ndim)):
-        size = math.prod(x.shape[x.ndim - len(axes):])
+    nd = x.ndim
+    if axes[0] == nd - len(axes):  # the trailing axes (axes are sorted and distinct)
+        keep = x.shape[: axes[0]] + (1,) * len(axes)
+        size = math.prod(x.shape[axes[0]:])
         rows = x.reshape(-1, size)
+        if rows.shape[0] == 1:
+            r = rows[0]
+            return np.array([float(np.dot(r, r)) / max(size, 1)]).reshape(keep)
         ms = np.array([float(np.dot(r, r)) for r in rows], dtype=np.float64) / max(size, 1)
         return ms.reshape(keep)
     return np.mean(np.square(x, dtype=np.float64), axis=axes, keepdims=True)
 
 
-def _snr_power_ratio(snr_db: Any, reduced: tuple, out_shape: tuple, axes: tuple, like: Any) -> Any:
-    """``10 ** (snr_db / 10)`` in float64 with the shape ``reduced`` (the signal axes kept as size 1):
+def _snr_power_ratio(snr_db: Any, out_shape: tuple, axes: tuple, like: Any) -> Any:
+    """``10 ** (snr_db / 10)`` in float64, shaped as ``out_shape`` with the signal ``axes`` as size 1:
     ``snr_db`` broadcasts against the result's shape with the signal axes removed."""
     lead = tuple(s for a, s in enumerate(out_shape) if a not in axes)
     if B.is_torch(snr_db):
@@ -322,18 +326,16 @@ def _snr_power_ratio(snr_db: Any, reduced: tuple, out_shape: tuple, axes: tuple,
             raise ParameterError(f"snr_db={snr_db!r} must be finite")
         snr = snr_np
     try:
-        np.broadcast_shapes(tuple(snr.shape), lead)
+        if tuple(snr.shape) != lead:
+            np.broadcast_shapes(tuple(snr.shape), lead)
     except ValueError:
         raise ParameterError(f"snr_db has shape {tuple(snr.shape)}, which does not broadcast to the signals' "
                              f"shape {lead} (y's shape without the axis axes)") from None
     if len(snr.shape) > len(lead):
         raise ParameterError(f"snr_db has shape {tuple(snr.shape)}: more axes than the signals' shape {lead}")
-    snr = snr.reshape((1,) * (len(lead) - len(snr.shape)) + tuple(snr.shape))
     # put the size-1 signal axes back where they were
-    shape, it = [], iter(snr.shape)
-    for a in range(len(out_shape)):
-        shape.append(1 if a in axes else next(it))
-    ratio = 10.0 ** (snr.reshape(tuple(shape)) / 10.0)
+    it = iter((1,) * (len(lead) - len(snr.shape)) + tuple(snr.shape))
+    ratio = 10.0 ** (snr.reshape(tuple(1 if a in axes else next(it) for a in range(len(out_shape)))) / 10.0)
     if B.is_torch(like) and not B.is_torch(ratio):
         import torch
 

@@ -315,6 +315,28 @@ def test_shift_roll_and_zero():
     np.testing.assert_array_equal(A.shift(y, -2, "zero"), np.r_[y[2:], 0, 0])
 
 
+@pytest.mark.parametrize("mode", ["roll", "zero"])
+def test_shift_batch_is_one_gather_equal_to_the_loop(mode, torch):
+    """A batch with per-example shifts (one gather) equals np.roll / zero-fill example by example, on numpy
+    and torch, with channels, shifts beyond the length and of both signs."""
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal((6, 2, 50)).astype(np.float32)
+    ks = np.array([0, 3, -7, 49, -60, 120])
+    ref = []
+    for x, k in zip(y, ks):
+        z = np.roll(x, k, axis=-1)
+        if mode == "zero":
+            z = np.zeros_like(x) if abs(k) >= 50 else z
+            if 0 < k < 50:
+                z[..., :k] = 0
+            elif -50 < k < 0:
+                z[..., k:] = 0
+        ref.append(z)
+    ref = np.stack(ref)
+    np.testing.assert_array_equal(A.shift(y, ks, mode), ref)
+    np.testing.assert_array_equal(A.shift(torch.from_numpy(y), ks, mode).numpy(), ref)
+
+
 def test_codec_roundtrip_keeps_shape_and_content():
     y = (0.5 * tone(440)).astype(np.float32)
     for codec in ("mp3", "ogg", "opus"):

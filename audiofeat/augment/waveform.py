@@ -104,12 +104,28 @@ def shift(y: Any, n: Any, mode: str = "roll") -> Any:
     n_arr = np.asarray(n, dtype=np.int64)
     if n_arr.ndim == 0:
         return _shift_one(y, int(n_arr), mode)
-    rows = [_shift_one(y[i], int(k), mode) for i, k in enumerate(n_arr)]
-    if B.is_torch(y):
+    if n_arr.shape[0] == 1:
+        return _shift_one(y[0], int(n_arr[0]), mode)[None]
+    # a batch: one gather with per-example source indices out[i, ..., t] = y[i, ..., t - n[i]]
+    T = y.shape[-1]
+    src = np.arange(T, dtype=np.int64)[None, :] - n_arr.reshape(-1, 1)
+    if mode == "roll":
+        src %= T
+        valid = None
+    else:
+        valid = (src >= 0) & (src < T)
+        np.clip(src, 0, T - 1, out=src)
+    lead = (src.shape[0],) + (1,) * (y.ndim - 2) + (T,)
+    src = to_like(src.reshape(lead), y, dtype=_int64(y))
+    out = gather_last(y, src)
+    if valid is None:
+        return out
+    valid = to_like(valid.reshape(lead), y, dtype=_bool(y))
+    if B.is_torch(out):
         import torch
 
-        return torch.stack(rows)
-    return np.stack(rows)
+        return torch.where(valid, out, torch.zeros((), dtype=out.dtype, device=out.device))
+    return np.where(valid, out, np.zeros((), dtype=out.dtype))
 
 
 def _shift_one(y: Any, k: int, mode: str) -> Any:
@@ -168,6 +184,22 @@ def fft_filter(y: Any, response: Any, n_fft: int) -> Any:
 def _freq_grid(n_fft: int, sr: float, like: Any) -> Any:
     f = np.arange(n_fft // 2 + 1, dtype=np.float64) * (sr / n_fft)
     return to_like(f, like, dtype=_f64(like))
+
+
+def _int64(like: Any):
+    if B.is_torch(like):
+        import torch
+
+        return torch.int64
+    return np.int64
+
+
+def _bool(like: Any):
+    if B.is_torch(like):
+        import torch
+
+        return torch.bool
+    return np.bool_
 
 
 def _f64(like: Any):
