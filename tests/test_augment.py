@@ -611,6 +611,25 @@ def test_pitch_shift_transform_moves_f0_by_the_recorded_shift(snap):
         assert abs(n - raw) * 100 <= (1.0 + 1e-9 if snap else 0.0)
 
 
+def test_pitch_shift_snaps_only_the_selected_examples(torch):
+    """With p < 1 the shifts of the selected examples are snapped (snap_steps of the drawn value), the others
+    keep the drawn value; the output equals the unsnapped-record-free replay and the numpy single example."""
+    y = torch.from_numpy(np.stack([signal(seed=s) for s in range(8)]))
+    t = A.PitchShift((-4, 4), p=0.5)
+    out = t(y, SR, rng=torch.Generator().manual_seed(5))
+    rec = t.last_params
+    g = torch.Generator().manual_seed(5)
+    torch.rand(8, generator=g, dtype=torch.float64)  # the p coins
+    raw = -4 + 8 * torch.rand(8, generator=g, dtype=torch.float64).numpy()
+    sel = np.asarray(rec["apply"], dtype=bool)
+    assert 0 < sel.sum() < 8
+    np.testing.assert_array_equal(rec["n_steps"][sel], A.snap_steps(raw[sel]))
+    np.testing.assert_array_equal(rec["n_steps"][~sel], raw[~sel])
+    np.testing.assert_array_equal(t.apply(y, SR, rec).numpy(), out.numpy())
+    i = int(np.flatnonzero(sel)[0])
+    np.testing.assert_array_equal(t.apply(y[i].numpy(), SR, A.params_item(rec, i)), out[i].numpy())
+
+
 def test_speed_transform_snapped_rate_is_within_one_cent(torch):
     t = A.Speed((0.9, 1.1))
     y = signal()

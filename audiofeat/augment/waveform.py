@@ -867,7 +867,7 @@ class PitchShift(_PerExample):
 
     Each drawn shift is moved by at most ``PITCH_SNAP_CENTS`` (1 cent) so that its frequency ratio is a
     fraction with the smallest denominator (at most 256) within that distance (:func:`snap_steps`);
-    ``last_params`` holds the shift applied.
+    ``last_params`` holds the shift applied (for an example ``p`` did not select, the shift drawn).
     Such ratios resample several times faster (soxr's exact polyphase path; one cached strided convolution
     on torch). ``snap=False`` keeps the drawn values exactly."""
 
@@ -879,8 +879,21 @@ class PitchShift(_PerExample):
         self.snap = bool(snap)
 
     def _draw(self, draw, n, y, sr):
-        steps = draw.uniform(*self.n_steps, n)
-        return {"n_steps": snap_steps(steps, self.bins_per_octave) if self.snap else steps}
+        return {"n_steps": draw.uniform(*self.n_steps, n)}  # snapped in _forward, where p has selected
+
+    def _forward(self, y, sr, draw, params):
+        # snap only the shifts that will be applied: snap_steps costs several parameter draws, and with
+        # p=0.5 half of them would be thrown away (an unselected example's record keeps its drawn value)
+        if params is None and self.snap:
+            n = y.shape[0]
+            params = {"apply": draw.bernoulli(self.p, n)}
+            params.update(self._draw(draw, n, y, sr))
+            mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
+            if mask.any():
+                steps = np.array(params["n_steps"], dtype=np.float64)
+                steps[mask] = snap_steps(steps[mask], self.bins_per_octave)
+                params["n_steps"] = steps
+        return super()._forward(y, sr, draw, params)
 
     def _one(self, x, sr, p):
         return _effect("pitch_shift")(x, sr=sr, n_steps=float(p["n_steps"]), bins_per_octave=self.bins_per_octave)
