@@ -131,7 +131,13 @@ def shift(y: Any, n: Any, mode: str = "roll") -> Any:
 def _shift_one(y: Any, k: int, mode: str) -> Any:
     T = y.shape[-1]
     if mode == "roll":
-        return y.roll(k, -1) if B.is_torch(y) else np.roll(y, k, axis=-1)
+        if B.is_torch(y):
+            return y.roll(k, -1)
+        k %= T  # np.roll's result, from two slices (np.roll's generic path costs more than the copy)
+        out = np.empty_like(y)
+        out[..., k:] = y[..., :T - k]
+        out[..., :k] = y[..., T - k:]
+        return out
     out = y.new_zeros(y.shape) if B.is_torch(y) else np.zeros_like(y)
     if abs(k) >= T:
         return out
