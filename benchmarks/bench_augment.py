@@ -26,7 +26,11 @@ What each library computes (so the comparison is read correctly):
   results); the other transforms run vectorised on the batch.
 
     python benchmarks/bench_augment.py [--clips 1000] [--repeat 7] [--batch 64] [--no-torch] [--am-vocoder]
-                                       [--cpu-time] [--json out.json]
+                                       [--cpu-time] [--json out.json] [--breakdown]
+
+``--breakdown`` times each transform of the pipeline alone at p=1 (ms per clip, audiofeat numpy and its
+audiomentations counterpart, interleaved), and the pipeline at p=0 (parameter draws and dispatch only: the
+per-clip Python overhead), on ``min(clips, 300)`` clips.
 
 ``--cpu-time`` counts CPU seconds of this process (``time.process_time``) instead of wall time: on a machine
 shared with other jobs, wall time mostly measures waiting for a core. Pair it with
@@ -109,6 +113,39 @@ def time_torch(pipe, batches, seed, sync=None):
     return TIMER() - t0
 
 
+def breakdown(data: np.ndarray, repeat: int, effects: bool) -> None:
+    """ms per clip of each transform alone (p=1), audiofeat numpy vs audiomentations, interleaved."""
+    rows = [("noise (white, 5-30 dB)", A.AddColoredNoise((5, 30), color="white"), "AddGaussianSNR",
+             dict(min_snr_db=5, max_snr_db=30))]
+    if effects:
+        rows += [("TimeStretch 0.8-1.25", A.TimeStretch((0.8, 1.25)), "TimeStretch",
+                  dict(min_rate=0.8, max_rate=1.25, leave_length_unchanged=True)),
+                 ("PitchShift -4..4", A.PitchShift((-4, 4)), "PitchShift", dict(min_semitones=-4, max_semitones=4))]
+    rows += [("Shift -50..50 %", A.Shift((-0.5, 0.5)), "Shift", dict(min_shift=-0.5, max_shift=0.5)),
+             ("Gain -12..12 dB", A.Gain((-12, 12)), "Gain", dict(min_gain_db=-12, max_gain_db=12))]
+    off = audiofeat_pipeline(effects)
+    off = A.Compose([type(t)(**{**t._init_args, "p": 0.0}) for t in off.transforms])
+    try:
+        import audiomentations as am
+    except ImportError:
+        am = None
+    print(f"# breakdown: ms per clip, each transform alone at p=1, median (range) of {repeat} runs on "
+          f"{len(data)} clips")
+    print(f"{'transform':34s} {'audiofeat numpy':>24s} {'audiomentations':>24s}")
+    for name, t, am_name, am_kw in rows + [("Compose, all p=0 (draws+dispatch)", off, None, None)]:
+        am_t = getattr(am, am_name)(p=1.0, **am_kw) if am is not None and am_name else None
+        af_times, am_times = [], []
+        time_numpy(t, data[:10], 0)
+        for r in range(repeat):
+            af_times.append(time_numpy(t, data, r) / len(data) * 1e3)
+            if am_t is not None:
+                am_times.append(time_audiomentations(am_t, data, r) / len(data) * 1e3)
+
+        def fmt(v):
+            return f"{np.median(v):.3f} ({min(v):.3f}-{max(v):.3f})" if v else "-"
+        print(f"{name:34s} {fmt(af_times):>24s} {fmt(am_times):>24s}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=1000)
@@ -122,6 +159,8 @@ def main() -> None:
     ap.add_argument("--cpu-time", action="store_true",
                     help="time CPU seconds of this process (time.process_time) instead of wall time")
     ap.add_argument("--json")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time each transform alone (p=1) and the pipeline at p=0, per clip")
     args = ap.parse_args()
     global TIMER
     if args.cpu_time:
@@ -175,6 +214,8 @@ def main() -> None:
         out[k] = {"clips_per_s_median": med, "min": rates[0], "max": rates[-1], "runs": rates}
         ratio = med / float(np.median([args.clips / t for t in times[ref]])) if ref in times else float("nan")
         print(f"{k:38s} {med:10.0f} {rates[0]:10.0f}-{rates[-1]:<10.0f} {ratio:18.1f}x")
+    if args.breakdown:
+        breakdown(data[: min(args.clips, 300)], args.repeat, effects)
     if args.json:
         Path(args.json).write_text(json.dumps({"effects": effects, "clips": args.clips, "results": out}, indent=1))
 

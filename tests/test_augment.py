@@ -188,6 +188,39 @@ def test_colored_noise_snr_is_exact(color):
     assert worst < 0.05, worst
 
 
+def test_noise_transforms_mix_through_noise_add_noise(monkeypatch, noise_dir, torch):
+    """Issue 10: the noise transforms use audiofeat.add_noise (one implementation): a spy sees every call, with
+    the example's axes (all but the batch axis) and silent_noise='keep', and the result is what audiofeat.add_noise returns."""
+    import audiofeat.noise as N
+
+    calls = []
+    real = N.add_noise
+
+    def spy(y, noise, snr_db, **kw):
+        calls.append(kw)
+        return real(y, noise, snr_db, **kw)
+
+    monkeypatch.setattr(N, "add_noise", spy)
+    stereo = signal(channels=2)
+    t = A.AddColoredNoise((0, 20), color="pink")
+    out = t(stereo, SR, rng=3)
+    assert calls[-1] == {"axis": (1, 2), "silent_noise": "keep"}  # the example, as a batch of one
+    noise = A.colored_noise(stereo.shape, 1.0, t.last_params["seed"], like=stereo, normalize=False)
+    np.testing.assert_array_equal(out, real(stereo, noise, t.last_params["snr_db"], axis=None))
+    t(torch.from_numpy(np.stack([stereo] * 3)), SR, rng=4)
+    assert calls[-1] == {"axis": (1, 2), "silent_noise": "keep"}
+    A.AddBackgroundNoise(noise_dir, snr_db=(0, 20))(signal(), SR, rng=5)
+    assert len(calls) == 3
+
+
+def test_noise_transform_with_silent_noise_leaves_the_example(tmp_path):
+    audiofeat.save(tmp_path / "silence.wav", np.zeros(SR, dtype=np.float32), SR)
+    y = signal()
+    out = A.AddBackgroundNoise(tmp_path, snr_db=(0, 20))(y, SR, rng=0)
+    np.testing.assert_array_equal(out, y)
+    assert A.add_noise(y, np.zeros_like(y), 5.0).tolist() == y.tolist()
+
+
 def test_colored_noise_has_its_colour():
     # slope of the power spectrum in dB per decade: -10 * exponent
     for color, expo in [("white", 0), ("pink", 1), ("brown", 2), ("blue", -1)]:
@@ -280,6 +313,28 @@ def test_shift_roll_and_zero():
     y = np.arange(10.0)
     np.testing.assert_array_equal(A.shift(y, 3), np.roll(y, 3))
     np.testing.assert_array_equal(A.shift(y, -2, "zero"), np.r_[y[2:], 0, 0])
+
+
+@pytest.mark.parametrize("mode", ["roll", "zero"])
+def test_shift_batch_is_one_gather_equal_to_the_loop(mode, torch):
+    """A batch with per-example shifts (one gather) equals np.roll / zero-fill example by example, on numpy
+    and torch, with channels, shifts beyond the length and of both signs."""
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal((6, 2, 50)).astype(np.float32)
+    ks = np.array([0, 3, -7, 49, -60, 120])
+    ref = []
+    for x, k in zip(y, ks):
+        z = np.roll(x, k, axis=-1)
+        if mode == "zero":
+            z = np.zeros_like(x) if abs(k) >= 50 else z
+            if 0 < k < 50:
+                z[..., :k] = 0
+            elif -50 < k < 0:
+                z[..., k:] = 0
+        ref.append(z)
+    ref = np.stack(ref)
+    np.testing.assert_array_equal(A.shift(y, ks, mode), ref)
+    np.testing.assert_array_equal(A.shift(torch.from_numpy(y), ks, mode).numpy(), ref)
 
 
 def test_codec_roundtrip_keeps_shape_and_content():
@@ -554,6 +609,25 @@ def test_pitch_shift_transform_moves_f0_by_the_recorded_shift(snap):
         assert abs(1200 * math.log2(_f0(out) / 220) - 100 * n) <= 20
     for n, raw in draws:
         assert abs(n - raw) * 100 <= (1.0 + 1e-9 if snap else 0.0)
+
+
+def test_pitch_shift_snaps_only_the_selected_examples(torch):
+    """With p < 1 the shifts of the selected examples are snapped (snap_steps of the drawn value), the others
+    keep the drawn value; the output equals the unsnapped-record-free replay and the numpy single example."""
+    y = torch.from_numpy(np.stack([signal(seed=s) for s in range(8)]))
+    t = A.PitchShift((-4, 4), p=0.5)
+    out = t(y, SR, rng=torch.Generator().manual_seed(5))
+    rec = t.last_params
+    g = torch.Generator().manual_seed(5)
+    torch.rand(8, generator=g, dtype=torch.float64)  # the p coins
+    raw = -4 + 8 * torch.rand(8, generator=g, dtype=torch.float64).numpy()
+    sel = np.asarray(rec["apply"], dtype=bool)
+    assert 0 < sel.sum() < 8
+    np.testing.assert_array_equal(rec["n_steps"][sel], A.snap_steps(raw[sel]))
+    np.testing.assert_array_equal(rec["n_steps"][~sel], raw[~sel])
+    np.testing.assert_array_equal(t.apply(y, SR, rec).numpy(), out.numpy())
+    i = int(np.flatnonzero(sel)[0])
+    np.testing.assert_array_equal(t.apply(y[i].numpy(), SR, A.params_item(rec, i)), out[i].numpy())
 
 
 def test_speed_transform_snapped_rate_is_within_one_cent(torch):

@@ -242,6 +242,75 @@ def test_add_noise_batch_and_torch():
         af.add_noise(y, noise, float("nan"))
 
 
+def _snr_over(y, mix, axes):
+    y, mix = np.asarray(y, np.float64), np.asarray(mix, np.float64)
+    return 10 * np.log10((y * y).sum(axes) / ((mix - y) ** 2).sum(axes))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_noise_axis_per_example_power(dtype):
+    """axis=None: one multichannel signal, its power over all channels; axis=(1, 2): one per batch item with a
+    per-example snr array; the SNR is exact (float32 within 0.01 dB) over exactly those axes."""
+    rng = np.random.default_rng(3)
+    y = (rng.standard_normal((4, 2, 3000)) * np.array([1.0, 0.1])[:, None]).astype(dtype)  # loud + quiet channel
+    noise = rng.standard_normal((4, 2, 3000)).astype(dtype)
+    tol = 0.01 if dtype == np.float32 else 1e-9
+    one = af.add_noise(y[0], noise[0], 7.0, axis=None)
+    assert one.dtype == dtype and abs(_snr_over(y[0], one, (0, 1)) - 7.0) <= tol
+    per_channel = _snr_over(y[0], one, 1)  # not 7 dB per channel: the power is the example's
+    assert abs(per_channel[0] - per_channel[1]) > 10
+    target = np.array([-5.0, 0.0, 12.5, 30.0])
+    mix = af.add_noise(y, noise, target, axis=(1, 2))
+    assert np.abs(_snr_over(y, mix, (1, 2)) - target).max() <= tol
+    np.testing.assert_array_equal(af.add_noise(y, noise, target, axis=(-2, -1)), mix)
+    # each example alone with axis=None gives the same mixture
+    for i in range(4):
+        np.testing.assert_allclose(af.add_noise(y[i], noise[i], target[i], axis=None), mix[i], rtol=1e-6)
+    # default axis=-1: every channel at the SNR
+    per_row = af.add_noise(y, noise, 3.0)
+    assert np.abs(_snr_over(y, per_row, 2) - 3.0).max() <= tol
+
+
+def test_add_noise_silent_policy_and_errors():
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal((3, 500))
+    noise = rng.standard_normal((3, 500))
+    noise[1] = 0.0
+    with pytest.raises(ParameterError, match="silent"):
+        af.add_noise(y, noise, 5.0)
+    kept = af.add_noise(y, noise, np.array([5.0, 5.0, 10.0]), silent_noise="keep")
+    np.testing.assert_array_equal(kept[1], y[1])  # the silent-noise row is unchanged
+    np.testing.assert_allclose(_snr_over(y[[0, 2]], kept[[0, 2]], 1), [5.0, 10.0], atol=1e-9)
+    silent_y = np.zeros((2, 100))
+    np.testing.assert_array_equal(af.add_noise(silent_y, np.ones((2, 100)), 0.0, axis=(0, 1)), silent_y)
+    for kwargs in ({"axis": 0}, {"axis": (0,)}, {"axis": 2}, {"axis": "x"}, {"axis": ()},
+                   {"silent_noise": "ignore"}):
+        with pytest.raises(ParameterError):
+            af.add_noise(y, rng.standard_normal((3, 500)), 5.0, **kwargs)
+    with pytest.raises(ParameterError):  # 4 SNRs for 3 signals
+        af.add_noise(y, rng.standard_normal((3, 500)), np.zeros(4))
+    with pytest.raises(ParameterError):
+        af.add_noise(y, rng.standard_normal((3, 500)), np.array([0.0, np.inf, 1.0]))
+
+
+def test_add_noise_axis_torch_matches_numpy():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    y, noise = rng.standard_normal((3, 2, 800)), rng.standard_normal((3, 2, 800))
+    target = np.array([1.0, 6.0, 20.0])
+    ref = af.add_noise(y, noise, target, axis=(1, 2))
+    out = af.add_noise(torch.from_numpy(y), torch.from_numpy(noise), torch.from_numpy(target), axis=(1, 2))
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
+    yt = torch.from_numpy(y).requires_grad_()
+    af.add_noise(yt, torch.from_numpy(noise), 3.0, axis=None, silent_noise="keep").sum().backward()
+    assert yt.grad is not None and torch.isfinite(yt.grad).all()
+    noise[2] = 0
+    kept = af.add_noise(torch.from_numpy(y), torch.from_numpy(noise), target, axis=(1, 2), silent_noise="keep")
+    np.testing.assert_array_equal(kept[2].numpy(), y[2])
+    with pytest.raises(ParameterError):
+        af.add_noise(torch.from_numpy(y), torch.from_numpy(noise), target, axis=(1, 2))
+
+
 @pytest.mark.parametrize("kind,tol", [("white", 1.5), ("pink", 2.0)])
 def test_estimate_snr_accuracy(speech, kind, tol):
     """The documented accuracy (docs/noise.md) on speech.wav: within `tol` dB from 0 to 30 dB, 3.5 dB at -5."""

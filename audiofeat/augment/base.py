@@ -103,6 +103,16 @@ def params_item(params: Any, i: int) -> Any:
 
 
 def _squeeze(params: Any) -> Any:
+    """A one-example batch record as a single example's record (arrays ``(1, ...)`` -> their row)."""
+    kind = type(params)
+    if kind is dict:
+        return {k: _squeeze(v) for k, v in params.items()}
+    if kind is np.ndarray:
+        if params.ndim == 1:
+            return params.item() if params.shape[0] == 1 else params
+        return params[0].copy() if params.ndim > 1 and params.shape[0] == 1 else params
+    if kind is list:
+        return [_squeeze(v) for v in params]
     if isinstance(params, dict):
         return {k: _squeeze(v) for k, v in params.items()}
     if isinstance(params, list):
@@ -224,6 +234,8 @@ class Transform:
         mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
         if mask.shape[0] != n:
             raise ParameterError(f"params hold {mask.shape[0]} examples, the input has {n}")
+        if n == 1:  # one example (every numpy call): a Python bool, no array reductions
+            return (self._apply(y, sr, params), params) if mask[0] else (y, params)
         if not mask.any():
             return y, params
         if mask.all():
@@ -264,6 +276,8 @@ class _Composite(Transform):
 
     def _run_child(self, t: Transform, y: Any, sr: Any, rows: np.ndarray, draw: Draw | None, cp: Any):
         """Run child ``t`` on the rows ``rows`` (bool mask) of ``y``; returns (y, its params or None)."""
+        if rows.shape[0] == 1:
+            return t._forward(y, sr, draw, cp) if rows[0] else (y, None)
         if not rows.any():
             return y, None
         if rows.all():

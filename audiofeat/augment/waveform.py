@@ -49,23 +49,16 @@ def gain(y: Any, db: Any) -> Any:
 
 def add_noise(y: Any, noise: Any, snr_db: Any) -> Any:
     """``y + g * noise`` with ``g`` chosen so that the SNR (mean square of ``y`` over mean square of the
-    added noise, per example) is exactly ``snr_db``. A silent ``y`` or a silent ``noise`` is returned
-    unchanged (no SNR can be met)."""
-    axes = example_axes(y, snr_db)
-    ps = mean_square(y, axes)
-    pn = mean_square(noise, axes)
-    target = 10.0 ** (np.asarray(snr_db, dtype=np.float64) / 10.0)
-    if B.is_torch(y):
-        import torch
+    added noise, per example) is exactly ``snr_db``: a scalar ``snr_db`` makes ``y`` one example (its power
+    over all axes, channels included), per-example values ``(n,)`` make each ``y[i]`` one. A silent ``y`` or
+    a silent ``noise`` is returned unchanged (no SNR can be met).
 
-        t = torch.as_tensor(target, device=y.device, dtype=torch.float64).reshape(ps.shape)
-        g = torch.where((ps > 0) & (pn > 0), torch.sqrt(ps.double() / (pn.double() * t).clamp_min(1e-300)),
-                        torch.zeros((), dtype=torch.float64, device=y.device))
-        return y + (noise.double() * g).to(y.dtype)
-    t = np.asarray(target).reshape(ps.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where((ps > 0) & (pn > 0), np.sqrt(ps / (pn * t)), 0.0)
-    return y + np.asarray(noise, dtype=y.dtype) * g.astype(y.dtype)
+    The mixing itself is :func:`audiofeat.add_noise` (``axis`` = the example's axes,
+    ``silent_noise="keep"``): one implementation for the library and the augmentation layer."""
+    from .. import noise as _noise
+
+    axes = example_axes(y, snr_db)
+    return _noise.add_noise(y, noise, snr_db, axis=None if axes[0] == 0 else axes, silent_noise="keep")
 
 
 def colored_noise(shape: Sequence[int], exponent: Any, seed: Any, *, like: Any = None,
@@ -111,18 +104,40 @@ def shift(y: Any, n: Any, mode: str = "roll") -> Any:
     n_arr = np.asarray(n, dtype=np.int64)
     if n_arr.ndim == 0:
         return _shift_one(y, int(n_arr), mode)
-    rows = [_shift_one(y[i], int(k), mode) for i, k in enumerate(n_arr)]
-    if B.is_torch(y):
+    if n_arr.shape[0] == 1:
+        return _shift_one(y[0], int(n_arr[0]), mode)[None]
+    # a batch: one gather with per-example source indices out[i, ..., t] = y[i, ..., t - n[i]]
+    T = y.shape[-1]
+    src = np.arange(T, dtype=np.int64)[None, :] - n_arr.reshape(-1, 1)
+    if mode == "roll":
+        src %= T
+        valid = None
+    else:
+        valid = (src >= 0) & (src < T)
+        np.clip(src, 0, T - 1, out=src)
+    lead = (src.shape[0],) + (1,) * (y.ndim - 2) + (T,)
+    src = to_like(src.reshape(lead), y, dtype=_int64(y))
+    out = gather_last(y, src)
+    if valid is None:
+        return out
+    valid = to_like(valid.reshape(lead), y, dtype=_bool(y))
+    if B.is_torch(out):
         import torch
 
-        return torch.stack(rows)
-    return np.stack(rows)
+        return torch.where(valid, out, torch.zeros((), dtype=out.dtype, device=out.device))
+    return np.where(valid, out, np.zeros((), dtype=out.dtype))
 
 
 def _shift_one(y: Any, k: int, mode: str) -> Any:
     T = y.shape[-1]
     if mode == "roll":
-        return y.roll(k, -1) if B.is_torch(y) else np.roll(y, k, axis=-1)
+        if B.is_torch(y):
+            return y.roll(k, -1)
+        k %= T  # np.roll's result, from two slices (np.roll's generic path costs more than the copy)
+        out = np.empty_like(y)
+        out[..., k:] = y[..., :T - k]
+        out[..., :k] = y[..., T - k:]
+        return out
     out = y.new_zeros(y.shape) if B.is_torch(y) else np.zeros_like(y)
     if abs(k) >= T:
         return out
@@ -175,6 +190,22 @@ def fft_filter(y: Any, response: Any, n_fft: int) -> Any:
 def _freq_grid(n_fft: int, sr: float, like: Any) -> Any:
     f = np.arange(n_fft // 2 + 1, dtype=np.float64) * (sr / n_fft)
     return to_like(f, like, dtype=_f64(like))
+
+
+def _int64(like: Any):
+    if B.is_torch(like):
+        import torch
+
+        return torch.int64
+    return np.int64
+
+
+def _bool(like: Any):
+    if B.is_torch(like):
+        import torch
+
+        return torch.bool
+    return np.bool_
 
 
 def _f64(like: Any):
@@ -842,7 +873,7 @@ class PitchShift(_PerExample):
 
     Each drawn shift is moved by at most ``PITCH_SNAP_CENTS`` (1 cent) so that its frequency ratio is a
     fraction with the smallest denominator (at most 256) within that distance (:func:`snap_steps`);
-    ``last_params`` holds the shift applied.
+    ``last_params`` holds the shift applied (for an example ``p`` did not select, the shift drawn).
     Such ratios resample several times faster (soxr's exact polyphase path; one cached strided convolution
     on torch). ``snap=False`` keeps the drawn values exactly."""
 
@@ -854,8 +885,21 @@ class PitchShift(_PerExample):
         self.snap = bool(snap)
 
     def _draw(self, draw, n, y, sr):
-        steps = draw.uniform(*self.n_steps, n)
-        return {"n_steps": snap_steps(steps, self.bins_per_octave) if self.snap else steps}
+        return {"n_steps": draw.uniform(*self.n_steps, n)}  # snapped in _forward, where p has selected
+
+    def _forward(self, y, sr, draw, params):
+        # snap only the shifts that will be applied: snap_steps costs several parameter draws, and with
+        # p=0.5 half of them would be thrown away (an unselected example's record keeps its drawn value)
+        if params is None and self.snap:
+            n = y.shape[0]
+            params = {"apply": draw.bernoulli(self.p, n)}
+            params.update(self._draw(draw, n, y, sr))
+            mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
+            if mask.any():
+                steps = np.array(params["n_steps"], dtype=np.float64)
+                steps[mask] = snap_steps(steps[mask], self.bins_per_octave)
+                params["n_steps"] = steps
+        return super()._forward(y, sr, draw, params)
 
     def _one(self, x, sr, p):
         return _effect("pitch_shift")(x, sr=sr, n_steps=float(p["n_steps"]), bins_per_octave=self.bins_per_octave)
