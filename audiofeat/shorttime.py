@@ -20,6 +20,7 @@ import numpy as np
 
 from ._registry import capabilities
 from . import _backend as B
+from ._parallel import block_frames
 from ._cache import cached
 from ._checks import check_int, check_positive, warn_user
 from .errors import ParameterError
@@ -418,6 +419,53 @@ def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
     return out
 
 
+def _irfft_ola_blocks(D: np.ndarray, n_fft: int, hop: int, win: np.ndarray) -> np.ndarray:
+    """Inverse FFT, window and overlap-add of a numpy STFT ``(..., n_bins, n_frames)`` into hop-sized blocks
+    ``(..., n_frames + ceil(n_fft / hop) - 1, hop)`` (as :func:`_ola_blocks` of the windowed frames).
+
+    Long inputs go in cache-sized blocks of frames on the thread pool: each block's frames are transformed,
+    windowed and overlap-added locally, the rows only it touches are written at once, and the
+    ``ceil(n_fft / hop) - 1`` rows it shares with the next block are added afterwards. No full-size array of
+    frames is ever stored (it cost a pass through memory and, fresh from the allocator, page faults).
+    """
+    frames_major = D.swapaxes(-1, -2)
+    lead, n_frames = D.shape[:-2], D.shape[-1]
+    k = -(-n_fft // hop) - 1
+    block = block_frames(n_fft)
+    if math.prod(lead) * n_frames * n_fft <= _SMALL_IRFFT or n_frames <= 2 * block or block <= 2 * k:
+        small = math.prod(lead) * n_frames * n_fft <= _SMALL_IRFFT
+        frames = B.irfft(frames_major, n=n_fft, workers=1 if small else None)
+        frames *= win
+        return _ola_blocks(frames, hop)
+    items = frames_major.reshape((-1, n_frames, frames_major.shape[-1]))
+    rdtype = np.float32 if D.dtype == np.complex64 else np.float64
+    out = np.empty((items.shape[0], n_frames + k, hop), dtype=rdtype)
+    starts = list(range(0, n_frames, block))
+    tasks = [(i, s) for i in range(items.shape[0]) for s in starts]
+    seams: list = [None] * len(tasks)
+
+    def run(t: int) -> None:
+        i, s = tasks[t]
+        e = min(n_frames, s + block)
+        fr = B.irfft(items[i, s:e], n=n_fft, workers=1)
+        fr *= win
+        local = _ola_blocks(fr, hop)  # rows s .. e + k - 1
+        m = e - s
+        out[i, s + k : s + m] = local[k:m]  # rows no other block touches
+        seams[t] = (local[:k].copy(), local[m:].copy())
+
+    B.parallel_for(run, len(tasks))
+    for t, (i, s) in enumerate(tasks):
+        head, tail = seams[t]
+        if s == 0:
+            out[i, :k] = head
+        else:
+            out[i, s : s + k] += head  # the previous block's tail went there
+        e = min(n_frames, s + block)
+        out[i, e : e + k] = tail
+    return out.reshape((*lead, n_frames + k, hop))
+
+
 def _wss_inverse_rows(win_sq: np.ndarray, hop: int, dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reciprocals of the window sum-square of weighted overlap-add, per hop-sized block, for any frame count
     ``n_frames >= ceil(n_fft / hop) - 1``: ``(head, full, tail)``.
@@ -582,20 +630,17 @@ def istft(
 
     if not B.is_torch(D):
         # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
-        small = math.prod(D.shape[:-2]) * n_frames * n_fft <= _SMALL_IRFFT
-        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft, workers=1 if small else None)
-        frames *= win
-        blocks = _ola_blocks(frames, hop_length)
+        blocks = _irfft_ola_blocks(D, n_fft, hop_length, win)
         if _is_window_spec(window):
-            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(frames.dtype).name)
+            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(blocks.dtype).name)
             win_sq = None
         else:
             win_sq = np.asarray(win, dtype=np.float64) ** 2
-            rows = _wss_inverse_rows(win_sq, hop_length, frames.dtype)
+            rows = _wss_inverse_rows(win_sq, hop_length, blocks.dtype)
         if win_sq is None and n_frames < rows[0].shape[0]:
             win_sq = _window_array(window, win_length, n_fft) ** 2
         _normalise_blocks(blocks, rows, n_frames, win_sq)
-        if frames.dtype == np.float32:
+        if blocks.dtype == np.float32:
             _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length)
         y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
         if y.shape[-1] < expected:
