@@ -20,6 +20,7 @@ import numpy as np
 
 from ._registry import capabilities
 from . import _backend as B
+from ._parallel import block_frames
 from ._cache import cached
 from ._checks import check_int, check_positive, warn_user
 from .errors import ParameterError
@@ -318,6 +319,9 @@ def stft(
     """
     spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode)
+    if not B.is_torch(spec) and spec.dtype == np.complex64:
+        _edge_frames_float64(spec, y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                             center=center, pad_mode=pad_mode)
     D = spec.swapaxes(-1, -2)
     if dtype is not None and not _is_complex_dtype(dtype):
         raise ParameterError(f"dtype={dtype!r} is not complex: an STFT is complex (use np.complex64 or "
@@ -328,6 +332,34 @@ def stft(
     if out is not None:
         return _write_out(D, out, "frames", complex_out=True)
     return D
+
+
+def _edge_frames_float64(spec: np.ndarray, y: np.ndarray, *, n_fft: int, hop_length: int | None,
+                         win_length: int | None, window: Any, center: bool, pad_mode: str) -> None:
+    """Recompute, in place, the first and last ``ceil(n_fft / hop)`` frames of a complex64 numpy STFT
+    ``(..., n_frames, n_bins)`` with a float64 FFT (rounded to complex64 once, as librosa's STFT).
+
+    Those frames cover the signal's ends, where the window sum-square of overlap-add is tiny (one window's
+    tail covers the first and last samples): an inverse STFT divides by it and so magnifies the rounding of
+    a float32 FFT (~4x the final rounding) in exactly these frames into errors of ~5e-5 at the ends of
+    ``istft(stft(y))``. A few frames of a long signal: negligible cost.
+    """
+    n_fft, hop, _ = _resolve_lengths(n_fft, hop_length, win_length)
+    n_frames = spec.shape[-2]
+    k = -(-n_fft // hop)
+    first = -(-(n_fft // 2) // hop) if center else 0  # first frame that starts inside y
+    n = y.shape[-1]
+    opts = dict(n_fft=n_fft, hop_length=hop, win_length=win_length, window=window, center=center,
+                pad_mode=pad_mode)
+    # the tail's frames from a suffix of y that starts on a frame boundary (frame j of the suffix is frame
+    # j + skip of y once it lies past the left padding), the head's from a prefix long enough for any pad mode
+    skip = n_frames - k - first
+    if skip <= k + first:  # a short signal: all frames
+        spec[...] = _frame_spectra(y.astype(np.float64), **opts)
+        return
+    head_len = min(n, (k - 1) * hop + n_fft + 1)
+    spec[..., :k, :] = _frame_spectra(y[..., :head_len].astype(np.float64), **opts)[..., :k, :]
+    spec[..., -k:, :] = _frame_spectra(y[..., skip * hop :].astype(np.float64), **opts)[..., -k:, :]
 
 
 def _is_complex_dtype(dtype: Any) -> bool:
@@ -389,6 +421,53 @@ def _ola_blocks(frames: np.ndarray, hop_length: int) -> np.ndarray:
     return out
 
 
+def _irfft_ola_blocks(D: np.ndarray, n_fft: int, hop: int, win: np.ndarray) -> np.ndarray:
+    """Inverse FFT, window and overlap-add of a numpy STFT ``(..., n_bins, n_frames)`` into hop-sized blocks
+    ``(..., n_frames + ceil(n_fft / hop) - 1, hop)`` (as :func:`_ola_blocks` of the windowed frames).
+
+    Long inputs go in cache-sized blocks of frames on the thread pool: each block's frames are transformed,
+    windowed and overlap-added locally, the rows only it touches are written at once, and the
+    ``ceil(n_fft / hop) - 1`` rows it shares with the next block are added afterwards. No full-size array of
+    frames is ever stored (it cost a pass through memory and, fresh from the allocator, page faults).
+    """
+    frames_major = D.swapaxes(-1, -2)
+    lead, n_frames = D.shape[:-2], D.shape[-1]
+    k = -(-n_fft // hop) - 1
+    block = block_frames(n_fft)
+    if math.prod(lead) * n_frames * n_fft <= _SMALL_IRFFT or n_frames <= 2 * block or block <= 2 * k:
+        small = math.prod(lead) * n_frames * n_fft <= _SMALL_IRFFT
+        frames = B.irfft(frames_major, n=n_fft, workers=1 if small else None)
+        frames *= win
+        return _ola_blocks(frames, hop)
+    items = frames_major.reshape((-1, n_frames, frames_major.shape[-1]))
+    rdtype = np.float32 if D.dtype == np.complex64 else np.float64
+    out = np.empty((items.shape[0], n_frames + k, hop), dtype=rdtype)
+    starts = list(range(0, n_frames, block))
+    tasks = [(i, s) for i in range(items.shape[0]) for s in starts]
+    seams: list = [None] * len(tasks)
+
+    def run(t: int) -> None:
+        i, s = tasks[t]
+        e = min(n_frames, s + block)
+        fr = B.irfft(items[i, s:e], n=n_fft, workers=1)
+        fr *= win
+        local = _ola_blocks(fr, hop)  # rows s .. e + k - 1
+        m = e - s
+        out[i, s + k : s + m] = local[k:m]  # rows no other block touches
+        seams[t] = (local[:k].copy(), local[m:].copy())
+
+    B.parallel_for(run, len(tasks))
+    for t, (i, s) in enumerate(tasks):
+        head, tail = seams[t]
+        if s == 0:
+            out[i, :k] = head
+        else:
+            out[i, s : s + k] += head  # the previous block's tail went there
+        e = min(n_frames, s + block)
+        out[i, e : e + k] = tail
+    return out.reshape((*lead, n_frames + k, hop))
+
+
 def _wss_inverse_rows(win_sq: np.ndarray, hop: int, dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reciprocals of the window sum-square of weighted overlap-add, per hop-sized block, for any frame count
     ``n_frames >= ceil(n_fft / hop) - 1``: ``(head, full, tail)``.
@@ -440,6 +519,37 @@ def _normalise_blocks(blocks: np.ndarray, rows: tuple, n_frames: int, win_sq: np
     wss = prefix[np.minimum(b, n_chunks - 1) + 1] - prefix[np.maximum(0, b - n_frames + 1)]
     tiny = np.finfo(blocks.dtype).tiny
     blocks *= (1.0 / np.where(wss > tiny, wss, 1.0)).astype(blocks.dtype)
+
+
+def _edge_blocks_float64(blocks: np.ndarray, D: np.ndarray, *, window: Any, win_length: int, n_fft: int,
+                         hop: int) -> None:
+    """Redo, in float64, the first and last ``ceil(n_fft / hop) - 1`` overlap-added blocks of a float32 numpy
+    inverse STFT (see :func:`_ola_blocks`), in place.
+
+    There the window sum-square is tiny (only the tail of one or a few windows covers the signal's ends), and
+    dividing by it magnifies float32 rounding of the inverse FFT and of the overlap-add; in float64 only the
+    input's own rounding remains. The head blocks depend only on the first ``k`` frames and the tail blocks on
+    the last ``k``, so this costs ``2 k`` small float64 FFTs.
+    """
+    win64 = _window_array(window, win_length, n_fft)
+    n_frames = D.shape[-1]
+    k = -(-n_fft // hop) - 1
+    if k == 0:
+        return
+    if n_frames <= 2 * k:  # few frames: redo them all
+        frames = B.irfft(D.swapaxes(-1, -2).astype(np.complex128), n=n_fft, workers=1) * win64
+        full = _ola_blocks(frames, hop)
+        rows = _wss_inverse_rows(win64**2, hop, np.float64)
+        _normalise_blocks(full, rows, n_frames, win64**2)
+        blocks[...] = full
+        return
+    head, _, tail = _wss_inverse_rows(win64**2, hop, np.float64)
+    for sl, rows, out in ((slice(0, k), head, blocks[..., :k, :]), (slice(n_frames - k, n_frames), tail,
+                                                                   blocks[..., blocks.shape[-2] - k :, :])):
+        frames = B.irfft(D[..., sl].swapaxes(-1, -2).astype(np.complex128), n=n_fft, workers=1) * win64
+        part = _ola_blocks(frames, hop)  # (..., 2k, hop)
+        part = part[..., :k, :] if sl.start == 0 else part[..., k:, :]
+        out[...] = part * rows
 
 
 @capabilities(librosa="librosa.istft")
@@ -522,19 +632,18 @@ def istft(
 
     if not B.is_torch(D):
         # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
-        small = math.prod(D.shape[:-2]) * n_frames * n_fft <= _SMALL_IRFFT
-        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft, workers=1 if small else None)
-        frames *= win
-        blocks = _ola_blocks(frames, hop_length)
+        blocks = _irfft_ola_blocks(D, n_fft, hop_length, win)
         if _is_window_spec(window):
-            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(frames.dtype).name)
+            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(blocks.dtype).name)
             win_sq = None
         else:
             win_sq = np.asarray(win, dtype=np.float64) ** 2
-            rows = _wss_inverse_rows(win_sq, hop_length, frames.dtype)
+            rows = _wss_inverse_rows(win_sq, hop_length, blocks.dtype)
         if win_sq is None and n_frames < rows[0].shape[0]:
             win_sq = _window_array(window, win_length, n_fft) ** 2
         _normalise_blocks(blocks, rows, n_frames, win_sq)
+        if blocks.dtype == np.float32:
+            _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length)
         y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
         if y.shape[-1] < expected:
             y = B.pad(y, 0, expected - y.shape[-1])

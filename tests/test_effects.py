@@ -306,3 +306,22 @@ def test_speed_one_is_identity():
 def test_bad_input_raises_parameter_error(call):
     with pytest.raises(ParameterError):
         call(harmonic_tone(220.0, seconds=0.2))
+
+
+@pytest.mark.parametrize("kw", [{}, dict(n_fft=512), dict(n_fft=1024, hop_length=300, pad_mode="reflect"),
+                                dict(center=False), dict(n_fft=256, win_length=200, window="hamming")])
+@pytest.mark.parametrize("rate", [1.25, 0.8, 3.0, 0.3])
+def test_fused_stft_vocoder_equals_stft_then_phase_vocoder(kw, rate):
+    """time_stretch on numpy fuses the STFT with the vocoder's first pass (phase._stft_vocode_numpy): the
+    same result as phase_vocoder(stft(y)) (float64: to rounding), on a batch, across blocks and segments."""
+    from audiofeat.phase import _stft_vocode_numpy
+
+    y = np.random.default_rng(1).standard_normal((2, 200001))
+    fused = _stft_vocode_numpy(y, rate, **kw)
+    assert fused is not None  # long enough for the fused path
+    assert rel_err(fused, phase_vocoder(af.stft(y, **kw), rate=rate)) <= 1e-9
+    out = time_stretch(y, rate=rate, **kw)
+    want = af.istft(phase_vocoder(af.stft(y, **kw), rate=rate), length=round(y.shape[-1] / rate),
+                    **{k: v for k, v in kw.items() if k != "pad_mode"})
+    assert out.shape == (2, round(200001 / rate))
+    assert rel_err(out, want) <= 1e-9
