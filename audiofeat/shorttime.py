@@ -320,8 +320,10 @@ def stft(
     spec = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode)
     if not B.is_torch(spec) and spec.dtype == np.complex64:
-        _edge_frames_float64(spec, y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-                             center=center, pad_mode=pad_mode)
+        lengths = _resolve_lengths(n_fft, hop_length, win_length)
+        if _ends_ill_conditioned(window, lengths[2], lengths[0], lengths[1], center, y.shape[-1], spec.shape[-2]):
+            _edge_frames_float64(spec, y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                                 center=center, pad_mode=pad_mode)
     D = spec.swapaxes(-1, -2)
     if dtype is not None and not _is_complex_dtype(dtype):
         raise ParameterError(f"dtype={dtype!r} is not complex: an STFT is complex (use np.complex64 or "
@@ -360,6 +362,46 @@ def _edge_frames_float64(spec: np.ndarray, y: np.ndarray, *, n_fft: int, hop_len
     head_len = min(n, (k - 1) * hop + n_fft + 1)
     spec[..., :k, :] = _frame_spectra(y[..., :head_len].astype(np.float64), **opts)[..., :k, :]
     spec[..., -k:, :] = _frame_spectra(y[..., skip * hop :].astype(np.float64), **opts)[..., -k:, :]
+
+
+def _end_conditioning(win_sq: np.ndarray, hop: int, head: int, tail: int) -> float:
+    """The smallest window sum-square over the first and last ``n_fft`` kept samples, as a fraction of the
+    smallest interior value. ``head``: where sample 0 lies in frame 0; ``tail``: where the last sample lies in
+    the last frame (``>= n_fft``: past every frame)."""
+    n_fft = win_sq.shape[0]
+    k = -(-n_fft // hop)
+    j = np.arange(k + 1) * hop
+    interior = min(float(win_sq[r::hop].sum()) for r in range(hop))
+    idx = (head + np.arange(n_fft))[:, None] - j[None, :]
+    first = np.where((idx >= 0) & (idx < n_fft), win_sq[np.clip(idx, 0, n_fft - 1)], 0.0).sum(axis=1)
+    idx = (tail - np.arange(n_fft))[:, None] + j[None, :]
+    last = np.where((idx >= 0) & (idx < n_fft), win_sq[np.clip(idx, 0, n_fft - 1)], 0.0).sum(axis=1)
+    return min(float(first.min()), float(last.min())) / interior if interior > 0 else 0.0
+
+
+@cached
+def _end_conditioning_cached(window: Any, win_length: int, n_fft: int, hop: int, head: int, tail: int) -> float:
+    return _end_conditioning(_window_array(window, win_length, n_fft) ** 2, hop, head, tail)
+
+
+def _ends_ill_conditioned(window: Any, win_length: int | None, n_fft: int, hop: int, center: bool, n: int,
+                          n_frames: int) -> bool:
+    """Whether an inverse STFT of ``n`` samples from ``n_frames`` frames divides by a window sum-square below
+    half its interior value at the signal's first or last samples (only one window's tail covers them, as at
+    overlap 2 or a length that ends just past a frame's centre). Only there does float32 rounding get
+    magnified enough to matter, so only then are the edge frames (stft) and blocks (istft) redone in float64;
+    librosa's default overlap of 4 at most lengths never needs it. Keyed by parameters and where the ends fall
+    in their frames, never by the signal."""
+    win_length = n_fft if win_length is None else win_length
+    k = -(-n_fft // hop)
+    if n_frames <= 2 * k + 2 or n <= 2 * n_fft:
+        return True  # a short signal: the redo is a few frames anyway
+    head = n_fft // 2 if center else 0
+    tail = head + n - 1 - (n_frames - 1) * hop
+    if _is_window_spec(window):
+        return _end_conditioning_cached(window, win_length, n_fft, hop, head, tail) < 0.5
+    return _end_conditioning(np.asarray(_window_array(window, win_length, n_fft), dtype=np.float64) ** 2,
+                             hop, head, tail) < 0.5
 
 
 def _is_complex_dtype(dtype: Any) -> bool:
@@ -642,7 +684,8 @@ def istft(
         if win_sq is None and n_frames < rows[0].shape[0]:
             win_sq = _window_array(window, win_length, n_fft) ** 2
         _normalise_blocks(blocks, rows, n_frames, win_sq)
-        if blocks.dtype == np.float32:
+        if blocks.dtype == np.float32 and _ends_ill_conditioned(window, win_length, n_fft, hop_length, center,
+                                                                 expected, n_frames):
             _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length)
         y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
         if y.shape[-1] < expected:
