@@ -87,28 +87,38 @@ def check_audio(y: Any, name: str = "y") -> Any:
     force a host-device sync on every call) and while ``torch.compile`` traces (it would break the graph):
     there non-finite samples propagate to NaN features instead of raising.
     """
-    from ._namespace import as_float, is_torch, namespace
+    from ._namespace import as_float
 
     y = as_float(y, name, integers=False)
     if y.ndim == 0:
         raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
-    if is_torch(y):
+    return _require_finite(y, name, "samples")
+
+
+def _require_finite(x: Any, name: str, what: str) -> Any:
+    """``x`` if it is finite everywhere (checked on numpy and CPU tensors, see :func:`check_audio`), else
+    ParameterError."""
+    from ._namespace import is_torch
+
+    if is_torch(x):
         import torch
 
-        if y.device.type != "cpu" or torch.compiler.is_compiling():
-            return y
-        # isfinite().all() is ~25x slower than a sum on CPU; a finite sum proves every sample finite
+        if x.device.type != "cpu" or torch.compiler.is_compiling():
+            return x
+        # isfinite().all() is ~25x slower than a sum on CPU; a finite sum proves every value finite
         # (NaN and inf propagate), and only a non-finite sum needs the full check (it may be an overflow).
-        if bool(torch.isfinite(y.detach().sum())) or bool(torch.isfinite(y.detach()).all()):
-            return y
-    elif np.isfinite(y).all():
-        return y
-    raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
+        if bool(torch.isfinite(x.detach().sum())) or bool(torch.isfinite(x.detach()).all()):
+            return x
+    elif np.isfinite(x).all():
+        return x
+    raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite {what}")
 
 
-def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_ok: bool = True) -> Any:
+def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_ok: bool = True,
+                      finite: bool = False) -> Any:
     """A spectrogram ``(..., what, n_frames)`` as floating point (see the dtype rule in ``_namespace``),
-    with at least 2 dimensions and at least one frame."""
+    with at least 2 dimensions and at least one frame; ``finite=True`` also requires finite values (where
+    they would otherwise become non-finite audio, as in :func:`~audiofeat.griffinlim`)."""
     from ._namespace import as_float
 
     S = as_float(S, name, complex_ok=complex_ok)
@@ -116,4 +126,4 @@ def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_
         raise ParameterError(f"{name} must have shape (..., {what}, n_frames), got {tuple(S.shape)}")
     if S.shape[-1] == 0 or S.shape[-2] == 0:
         raise ParameterError(f"{name} has shape {tuple(S.shape)}: it is empty (no {what[2:]} or no frames)")
-    return S
+    return _require_finite(S, name, "values") if finite else S

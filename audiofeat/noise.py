@@ -256,8 +256,12 @@ def add_noise(y: Any, noise: Any, snr_db: Any, *, axis: Any = -1, silent_noise: 
         noise = xp.reshape(noise, (1,) * (ndim - noise.ndim) + tuple(noise.shape))
     torch_in = B.is_torch(y)
     ps, pn = _power(y, axes), _power(noise, axes)  # keepdims; float64 on numpy, y's dtype on torch
-    out_shape = tuple(y.shape) if y.shape == noise.shape else np.broadcast_shapes(tuple(y.shape),
-                                                                                  tuple(noise.shape))
+    try:
+        out_shape = tuple(y.shape) if y.shape == noise.shape else np.broadcast_shapes(tuple(y.shape),
+                                                                                      tuple(noise.shape))
+    except ValueError:
+        raise ParameterError(f"noise's leading axes {tuple(noise.shape[:-1])} do not broadcast against y's "
+                             f"{tuple(y.shape[:-1])}") from None
     target = _snr_power_ratio(snr_db, out_shape, axes, y)
     if not (torch_in and y.device.type != "cpu") and silent_noise == "raise" and bool((pn <= 0).any()):
         raise ParameterError("noise is silent (zero power): it cannot be mixed at a given SNR "
@@ -304,12 +308,19 @@ def _power(x: Any, axes: tuple) -> Any:
         keep = x.shape[: axes[0]] + (1,) * len(axes)
         size = math.prod(x.shape[axes[0]:])
         rows = x.reshape(-1, size)
-        if rows.shape[0] == 1:
-            r = rows[0]
-            return np.array([float(np.dot(r, r)) / max(size, 1)]).reshape(keep)
-        ms = np.array([float(np.dot(r, r)) for r in rows], dtype=np.float64) / max(size, 1)
+        ms = np.array([_sum_squares(r) for r in rows], dtype=np.float64) / max(size, 1)
         return ms.reshape(keep)
     return np.mean(np.square(x, dtype=np.float64), axis=axes, keepdims=True)
+
+
+def _sum_squares(r: np.ndarray) -> float:
+    """``sum(r * r)`` by one BLAS dot product; again in float64 when a float32 sum over- or underflows
+    (samples beyond ~1e15 or below ~1e-15), so the SNR stays exact at any scale."""
+    d = float(np.dot(r, r))
+    if r.dtype != np.float64 and not 1e-30 <= d <= 1e30:
+        r64 = r.astype(np.float64)
+        d = float(np.dot(r64, r64))
+    return d
 
 
 def _snr_power_ratio(snr_db: Any, out_shape: tuple, axes: tuple, like: Any) -> Any:
@@ -320,6 +331,8 @@ def _snr_power_ratio(snr_db: Any, out_shape: tuple, axes: tuple, like: Any) -> A
         import torch
 
         snr = snr_db.to(device=like.device, dtype=torch.float64)
+        if not bool(torch.isfinite(snr).all()):  # one small sync on a GPU: a NaN SNR must not mix silently
+            raise ParameterError(f"snr_db={snr_db!r} must be finite")
     else:
         snr_np = np.asarray(snr_db, dtype=np.float64)
         if not np.isfinite(snr_np).all():

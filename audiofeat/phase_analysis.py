@@ -423,7 +423,7 @@ def griffinlim(
         raise ParameterError(f"momentum={momentum} must be >= 0")
     if momentum > 1:
         warn_user(f"Griffin-Lim with momentum={momentum} > 1 can be unstable. Proceed with caution!")
-    S = check_spectrogram(S, complex_ok=False)
+    S = check_spectrogram(S, complex_ok=False, finite=True)  # NaN in S would give NaN audio (librosa raises too)
     xp = B.namespace(S)
     if n_fft is None:
         n_fft = 2 * (S.shape[-2] - 1)

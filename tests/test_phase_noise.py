@@ -481,3 +481,35 @@ def test_alignment_errors():
         af.pool_segments(F, [0.1, 0.2], sr=16000, hop_length=160)
     with pytest.raises(ParameterError):
         af.pool_segments(F, [[0.1, 0.2]], sr=16000, hop_length=160, stat="mode")
+
+
+def test_review_non_finite_inputs_are_typed_errors():
+    # found by the hostile review: NaN in S gave NaN audio from griffinlim; a NaN SNR as a torch tensor mixed
+    # silently; noise whose leading axes do not broadcast raised a bare ValueError
+    from audiofeat.errors import ParameterError
+
+    S = np.abs(af.stft(np.random.default_rng(0).standard_normal(8000).astype(np.float32), n_fft=512))
+    S[3, 4] = np.nan
+    with pytest.raises(ParameterError, match="not finite"):
+        af.griffinlim(S, n_fft=512, n_iter=2)
+    y, noise = np.ones((2, 100)), np.ones((3, 100))
+    with pytest.raises(ParameterError, match="broadcast"):
+        af.add_noise(y, noise, 10.0)
+    torch = pytest.importorskip("torch", reason="the torch path")
+    yt = torch.randn(2, 100, dtype=torch.float64)
+    with pytest.raises(ParameterError, match="finite"):
+        af.add_noise(yt, torch.randn(2, 100, dtype=torch.float64), torch.tensor([1.0, float("nan")]))
+    S_t = torch.from_numpy(S)
+    with pytest.raises(ParameterError, match="not finite"):
+        af.griffinlim(S_t, n_fft=512, n_iter=2)
+
+
+@pytest.mark.parametrize("scale", [1e-23, 1e18])
+def test_review_add_noise_float32_at_extreme_scales_is_exact(scale):
+    # found by the hostile review: float32 powers over- or underflowed (inf output, or 10 dB off)
+    y = (np.random.default_rng(0).standard_normal(5000) * scale).astype(np.float32)
+    noise = (np.random.default_rng(1).standard_normal(5000) * scale).astype(np.float32)
+    mix = af.add_noise(y, noise, 10.0)
+    assert np.all(np.isfinite(mix))
+    y64, mix64 = y.astype(np.float64), mix.astype(np.float64)
+    assert abs(10 * np.log10(np.sum(y64**2) / np.sum((mix64 - y64) ** 2)) - 10.0) < 0.01
