@@ -254,6 +254,7 @@ def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[File
 def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str) -> Iterator[FileResult]:
     window = jobs * 4
     index = 0
+    idle_breaks = 0  # pools lost with nothing in flight, in a row: workers that cannot even start
     pool = _new_pool(jobs)
     pending: dict[int, cf.Future] = {}
     try:
@@ -285,6 +286,9 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str)
             # culprit (each file in flight then runs alone); results stay in input order.
             pool.shutdown(wait=False, cancel_futures=True)
             lost = sorted(pending)
+            idle_breaks = 0 if lost else idle_breaks + 1
+            if idle_breaks >= 3:
+                raise RuntimeError("the worker processes die as they start (out of memory?); run with fewer jobs")
             done = {i: pending[i].result() for i in lost
                     if pending[i].done() and not pending[i].cancelled() and pending[i].exception() is None}
             pending.clear()
