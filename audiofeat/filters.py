@@ -482,6 +482,11 @@ def midi_to_hz(notes: Any) -> Any:
     return _unwrap_scalar(440.0 * 2.0 ** ((m - 69.0) / 12.0), scalar)
 
 
+def _tuned_a4(tuning: Any, bins_per_octave: Any) -> float:
+    """A4 in Hz, ``tuning`` fractions of a bin (``bins_per_octave`` bins per octave) away from 440."""
+    return 440.0 * 2.0 ** (check_number("tuning", tuning) / check_int("bins_per_octave", bins_per_octave))
+
+
 @capabilities(librosa="librosa.hz_to_octs")
 def hz_to_octs(frequencies: Any, *, tuning: float = 0.0, bins_per_octave: int = 12) -> Any:
     """Convert Hz to octave numbers: ``log2(f / (A440 / 16))`` (A0 = 4.75 at zero tuning).
@@ -505,7 +510,7 @@ def hz_to_octs(frequencies: Any, *, tuning: float = 0.0, bins_per_octave: int = 
     >>> float(audiofeat.hz_to_octs(440.0))
     4.0
     """
-    a440 = 440.0 * 2.0 ** (check_number("tuning", tuning) / check_int("bins_per_octave", bins_per_octave))
+    a440 = _tuned_a4(tuning, bins_per_octave)
     f, scalar = _float_array(frequencies, "frequencies")
     xp = B.namespace(f)
     return _unwrap_scalar(xp.log2(f / (a440 / 16)), scalar)
@@ -534,7 +539,7 @@ def octs_to_hz(octs: Any, *, tuning: float = 0.0, bins_per_octave: int = 12) -> 
     >>> float(audiofeat.octs_to_hz(1))
     55.0
     """
-    a440 = 440.0 * 2.0 ** (check_number("tuning", tuning) / check_int("bins_per_octave", bins_per_octave))
+    a440 = _tuned_a4(tuning, bins_per_octave)
     o, scalar = _float_array(octs, "octs")
     return _unwrap_scalar(a440 / 16 * 2.0 ** o, scalar)
 
