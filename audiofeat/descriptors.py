@@ -867,7 +867,8 @@ def chroma_stft(
         basis_np = basis(tuning)
         fb = B.const(basis_np, src.like, dtype)
         # row groups sized so that each product stays a single-threaded BLAS call inside a frame block
-        bands = None if B.is_torch(src.like) else B.cached_bands(basis_np, src.n_fft, 8 if wide else 4)
+        bands = None if B.is_torch(src.like) else B.prepare_bands(
+            fb, B.cached_bands(basis_np, src.n_fft, 8 if wide else 4))
 
         def kernel(P):
             if P.dtype != fb.dtype:

@@ -67,11 +67,14 @@ def _spectrogram(
     fb: Any = None,
     bands: Sequence | None = None,
     fft: Callable[[Any], Any] | None = None,
+    finish: Callable[[Any], Any] | None = None,
 ) -> tuple[Any, int]:
     """``|STFT(y)| ** power`` (or the given ``S``), optionally through filterbank ``fb``: ``(..., k, t)``.
 
     With ``fb`` (in ``y``'s namespace and device), the filterbank is applied inside the frame blocks.
     ``fft`` replaces the real FFT of the frames (see :func:`audiofeat.shorttime._frame_spectra`).
+    ``finish`` (with ``fb`` and ``y``) maps each block's filterbank output ``(..., m, k)`` elementwise (it may
+    work in place), inside the block while it is in cache: e.g. the log of a log-mel spectrogram.
     """
     if S is not None:
         S = check_spectrogram(S)
@@ -97,9 +100,11 @@ def _spectrogram(
             P = magnitude(spec)
             if P.dtype != fb.dtype:
                 P = B.namespace(P).astype(P, fb.dtype)
-            return B.apply_filterbank(P, fb, bands)
+            M = B.apply_filterbank(P, fb, bands)
+            return M if finish is None else finish(M)
 
         tail, out_dtype = (fb.shape[0],), fb.dtype
+        bands = B.prepare_bands(fb, bands)
     S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                        center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
                        time_last=True, fft=fft)
@@ -155,6 +160,16 @@ def melspectrogram(
     >>> audiofeat.melspectrogram(y=y, sr=22050).shape
     (128, 44)
     """
+    return _melspectrogram(y=y, sr=sr, S=S, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                           window=window, center=center, pad_mode=pad_mode, power=power, **kwargs)
+
+
+def _melspectrogram(*, y: Any = None, sr: float = 22050, S: Any = None, n_fft: int = 2048, hop_length: int = 512,
+                    win_length: int | None = None, window: Any = "hann", center: bool = True,
+                    pad_mode: str = "constant", power: float = 2.0, finish: Callable[[Any], Any] | None = None,
+                    **kwargs: Any) -> Any:
+    """:func:`melspectrogram`, with ``finish`` applied to each block of mel frames inside the frame blocks
+    (numpy audio only; see :func:`_spectrogram`)."""
     unknown = set(kwargs) - _MEL_KWARGS
     if unknown:
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
@@ -180,7 +195,8 @@ def melspectrogram(
         bands = None if few else B.cached_bands(basis, n_fft, 8 if wide else 4)
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
-                          center=center, pad_mode=pad_mode, fb=fb, bands=bands)
+                          center=center, pad_mode=pad_mode, fb=fb, bands=bands,
+                          finish=finish if S is None else None)
     return _contiguous(out)
 
 
@@ -279,16 +295,22 @@ def _power_to_db_numpy(magnitude: np.ndarray, amin: float, ref_db: float, top_db
         return out
 
     def one(i: int) -> None:
-        o = out[items[i]]
-        np.maximum(magnitude[items[i]], amin, out=o)
-        np.log10(o, out=o)  # float32 log10 is SIMD-vectorised in numpy 2 (faster than log here)
-        o *= 10.0
-        o -= ref_db
+        o = _to_db_in_place(out[items[i]], amin, ref_db, src=magnitude[items[i]])
         if top_db is not None:
             np.maximum(o, o.max() - top_db, out=o)
 
     B.parallel_for(one, len(items))
     return out
+
+
+def _to_db_in_place(x: np.ndarray, amin: float, ref_db: float, src: np.ndarray | None = None) -> np.ndarray:
+    """``x = 10 log10(max(amin, src)) - ref_db`` (``src`` defaults to ``x``), in place: power_to_db before its
+    ``top_db`` floor, the one copy of that arithmetic on numpy."""
+    np.maximum(x if src is None else src, amin, out=x)
+    np.log10(x, out=x)  # float32 log10 is SIMD-vectorised in numpy 2 (faster than log here)
+    x *= 10.0
+    x -= ref_db
+    return x
 
 
 @capabilities(librosa="librosa.amplitude_to_db")
