@@ -79,20 +79,21 @@ def check_number(name: str, value: Any, *, minimum: float | None = None, strict:
     return value
 
 
-def check_audio(y: Any, name: str = "y") -> Any:
+def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     """Validate an audio buffer: real floating point (float16/bfloat16 computed as float32), at least 1-D,
     and finite.
 
     The finiteness check is one pass on numpy and on CPU tensors. It is skipped on GPU tensors (it would
     force a host-device sync on every call) and while ``torch.compile`` traces (it would break the graph):
-    there non-finite samples propagate to NaN features instead of raising.
+    there non-finite samples propagate to NaN features instead of raising. ``finite=False`` skips it for a
+    caller that checks its (smaller) output instead and calls this again only when that is not finite.
     """
     from ._namespace import as_float
 
     y = as_float(y, name, integers=False)
     if y.ndim == 0:
         raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
-    return _require_finite(y, name, "samples")
+    return _require_finite(y, name, "samples") if finite else y
 
 
 def _require_finite(x: Any, name: str, what: str) -> Any:

@@ -469,22 +469,29 @@ def _mel_flux_numpy(y: Any, sr: float, n_fft: int, hop_length: int, lag: int, ch
     the thread pool), and the ``top_db`` floor, the difference, the clip and the mean run per slab of
     frames on the pool instead of as whole-array passes.
     """
+    from ._checks import check_audio
     from .spectral import _melspectrogram, _to_db_in_place
 
     kwargs = dict(kwargs)
     kwargs.setdefault("fmax", 0.5 * sr)
-    # power_to_db's defaults: ref 1.0 (0 dB), amin 1e-10, top_db 80
+    # power_to_db's defaults: ref 1.0 (0 dB), amin 1e-10, top_db 80. The audio's finiteness is checked on
+    # the (smaller, cache-resident) result: the STFT is centred, so every sample lies in some frame and a NaN
+    # or inf sample makes a spectrogram's maximum non-finite; only then is the audio itself checked (a finite
+    # signal whose power overflows float32 goes on, as it does through melspectrogram).
     S = _melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
-                        finish=lambda M: _to_db_in_place(M, 1e-10, 0.0), **kwargs)
+                        finish=lambda M: _to_db_in_place(M, 1e-10, 0.0), check_finite=False, **kwargs)
     t = S.shape[-1]
-    if t <= lag:
-        raise ParameterError(f"S has {t} frames: at least lag + 1 = {lag + 1} are needed")
     lead = S.shape[:-2]
     items = S.reshape((-1, *S.shape[-2:]))
     if items.shape[0] and items.shape[1]:
         floors = items.max(axis=(-2, -1)) - 80.0  # power_to_db's top_db floor, per spectrogram
+        if not np.isfinite(floors).all():
+            check_audio(y)
     else:
         floors = np.zeros(items.shape[0], dtype=S.dtype)
+        check_audio(y)
+    if t <= lag:
+        raise ParameterError(f"S has {t} frames: at least lag + 1 = {lag + 1} are needed")
     slices = [slice(None)] if channels is None else _channels_slices(channels, S.shape[-2])
     env = np.empty((items.shape[0], len(slices), t - lag), dtype=S.dtype)
     tasks = [(i, a, min(a + _FLUX_CHUNK, t - lag)) for i in range(items.shape[0])

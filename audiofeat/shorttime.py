@@ -231,6 +231,7 @@ def _frame_spectra(
     out_dtype: Any = None,
     time_last: bool = False,
     fft: Callable[[Any], Any] | None = None,
+    check_finite: bool = True,
 ) -> Any:
     """Frames-major spectra ``(..., n_frames, n_bins)`` of ``y``, optionally post-processed per block.
 
@@ -241,8 +242,11 @@ def _frame_spectra(
 
     ``fft`` replaces the real FFT of the windowed frames (``B.rfft``): :mod:`audiofeat.nn` passes a
     matrix-product DFT for ONNX runtimes without a DFT operator.
+
+    ``check_finite=False`` leaves the finiteness of ``y`` to the caller (see :func:`check_audio`); with
+    ``center=True`` every sample lies in some frame, so a NaN or inf sample makes its frames' spectra NaN.
     """
-    y = B.as_float_signal(y)
+    y = B.as_float_signal(y, finite=check_finite)
     xp = B.namespace(y)
     n_fft, hop_length, win_length = _resolve_lengths(n_fft, hop_length, win_length)
     win = _analysis_window(window, win_length, n_fft, y)
@@ -251,6 +255,15 @@ def _frame_spectra(
     def kernel(fr):
         spec = B.rfft(fr * win, workers=1) if fft is None else fft(fr * win)
         return spec if post is None else post(spec)
+
+    if not check_finite and not B.is_torch(y):
+        checked_kernel = kernel
+
+        def kernel(fr):
+            # non-finite samples are reported by the caller's check: no RuntimeWarnings before its error
+            # (errstate is per thread, so it is set inside each block)
+            with np.errstate(invalid="ignore", over="ignore"):
+                return checked_kernel(fr)
 
     if post is None:
         out_tail, out_dtype = (1 + n_fft // 2,), B.complex_dtype(xp, y.dtype)

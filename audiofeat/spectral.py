@@ -68,6 +68,7 @@ def _spectrogram(
     bands: Sequence | None = None,
     fft: Callable[[Any], Any] | None = None,
     finish: Callable[[Any], Any] | None = None,
+    check_finite: bool = True,
 ) -> tuple[Any, int]:
     """``|STFT(y)| ** power`` (or the given ``S``), optionally through filterbank ``fb``: ``(..., k, t)``.
 
@@ -107,7 +108,7 @@ def _spectrogram(
         bands = B.prepare_bands(fb, bands)
     S = _frame_spectra(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                        center=center, pad_mode=pad_mode, post=post, out_tail=tail, out_dtype=out_dtype,
-                       time_last=True, fft=fft)
+                       time_last=True, fft=fft, check_finite=check_finite)
     return S, n_fft
 
 
@@ -167,9 +168,10 @@ def melspectrogram(
 def _melspectrogram(*, y: Any = None, sr: float = 22050, S: Any = None, n_fft: int = 2048, hop_length: int = 512,
                     win_length: int | None = None, window: Any = "hann", center: bool = True,
                     pad_mode: str = "constant", power: float = 2.0, finish: Callable[[Any], Any] | None = None,
-                    **kwargs: Any) -> Any:
+                    check_finite: bool = True, **kwargs: Any) -> Any:
     """:func:`melspectrogram`, with ``finish`` applied to each block of mel frames inside the frame blocks
-    (numpy audio only; see :func:`_spectrogram`)."""
+    (numpy audio only) and the finiteness check of ``y`` optionally left to the caller (see
+    :func:`_spectrogram`)."""
     unknown = set(kwargs) - _MEL_KWARGS
     if unknown:
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
@@ -196,7 +198,7 @@ def _melspectrogram(*, y: Any = None, sr: float = 22050, S: Any = None, n_fft: i
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,
                           center=center, pad_mode=pad_mode, fb=fb, bands=bands,
-                          finish=finish if S is None else None)
+                          finish=finish if S is None else None, check_finite=check_finite or S is not None)
     return _contiguous(out)
 
 

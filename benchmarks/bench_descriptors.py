@@ -28,9 +28,10 @@ import platform
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _blas_env  # noqa: E402  (before numpy: OpenBLAS reads its settings when it loads)
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import audiofeat as af  # noqa: E402
 from bench_spectral import cell, interleaved, real_audio, stats, synthetic_audio  # noqa: E402
@@ -74,6 +75,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--case", action="append", help="only ops whose name contains this (repeatable)")
+    ap.add_argument("--openblas-default", action="store_true", help=_blas_env.HELP)
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--batch", action="store_true", help="also an (8, 10 s) batch")
     ap.add_argument("--json", help="write the results here")
@@ -91,7 +93,8 @@ def main() -> None:
     af.set_fft_backend("scipy")  # what a numpy-only user gets; torch's FFT is faster still when imported
     sr = 22050
     print(f"python {platform.python_version()}, numpy {np.__version__}, librosa {librosa.__version__}, "
-          f"audiofeat threads {af.get_num_threads()}, cpus {os.cpu_count()}, FFT backend {af.get_fft_backend()}"
+          f"audiofeat threads {af.get_num_threads()}, cpus {os.cpu_count()}, FFT backend {af.get_fft_backend()}, "
+          f"{_blas_env.describe()}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch is not None else ""))
     signals = [("real-60s", real_audio(60.0, sr)), ("synth-60s", synthetic_audio(60.0, sr))]
     if args.batch:

@@ -32,9 +32,10 @@ import platform
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _blas_env  # noqa: E402  (before numpy: OpenBLAS reads its settings when it loads)
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import audiofeat as af  # noqa: E402
 import bench_spectral  # noqa: E402
@@ -78,6 +79,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--case", action="append", default=[], help="run cases whose id contains NAME")
+    ap.add_argument("--openblas-default", action="store_true", help=_blas_env.HELP)
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--json", help="write the timings here")
     ap.add_argument("--gap", type=float, default=0.0, metavar="SECONDS",
@@ -95,7 +97,8 @@ def main() -> None:
         except ImportError:
             torch = None
     print(f"# audiofeat {af.__version__} vs librosa {librosa.__version__}; numpy {np.__version__}; "
-          f"{platform.python_version()}; CPUs visible {os.cpu_count()}, audiofeat threads {af.get_num_threads()}")
+          f"{platform.python_version()}; CPUs visible {os.cpu_count()}, audiofeat threads {af.get_num_threads()}; "
+          f"{_blas_env.describe()}")
     print(f"# 60 s at {SR} Hz, float32; median (min-max) of {args.repeat} interleaved rounds, ms; "
           f"ratio = librosa / audiofeat-numpy; pause before each call {bench_spectral.GAP_S:g} s; "
           f"load average {os.getloadavg()[0]:.2f}")

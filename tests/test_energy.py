@@ -86,6 +86,53 @@ def test_onset_strength_multi_and_S_input_match_librosa():
     assert rel(full, librosa.onset.onset_strength_multi(S=S, aggregate=False)) <= 1e-5
 
 
+@pytest.mark.parametrize("kw", [{}, dict(lag=3), dict(detrend=True, center=False), dict(n_mels=40, fmin=60.0),
+                                dict(channels=[0, 20, 90, 128]), dict(aggregate=np.mean)],
+                         ids=lambda kw: ",".join(kw) or "default")
+def test_onset_fast_path_equals_the_general_path(kw):
+    """numpy audio with the default feature takes a fused path (log inside the mel blocks, flux per slab);
+    passing ``feature=melspectrogram`` takes the general one (mel, power_to_db, whole-array flux). They must
+    agree exactly, for a long signal (several flux slabs), a batch and a clip."""
+    rng = np.random.default_rng(4)
+    long = (0.1 * rng.standard_normal(22050 * 40)).astype(np.float32)
+    long[22050 * 10 : 22050 * 12] = 0.0  # digital silence: bands below the top_db floor
+    batch = rng.standard_normal((2, 3, 30000))
+    clip, _ = load("drums.ogg")
+    fn = af.onset.onset_strength_multi if "channels" in kw else af.onset.onset_strength
+    for y in (long, batch, clip):
+        fast = fn(y=y, sr=22050, **kw)
+        general = fn(y=y, sr=22050, feature=af.melspectrogram, **kw)
+        assert fast.dtype == general.dtype and fast.shape == general.shape
+        np.testing.assert_array_equal(fast, general)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 1, 4095, 50000, -1])
+def test_onset_non_finite_audio_is_a_typed_error_without_warnings(bad, where):
+    """The fused onset path checks finiteness on its result instead of a pass over the audio: a NaN or inf
+    sample anywhere (first, last, a batch item) still raises ParameterError, with no RuntimeWarning first."""
+    import warnings
+
+    y = np.random.default_rng(0).standard_normal(60000).astype(np.float32)
+    y[where] = bad
+    batch = np.stack([np.zeros_like(y) + 0.1, y])
+    for x in (y, batch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ParameterError, match="not finite"):
+                af.onset.onset_strength(y=x, sr=22050)
+
+
+def test_onset_of_finite_audio_whose_power_overflows_is_not_refused():
+    """A finite signal whose float32 power overflows is not a bad input: the deferred check looks at the
+    audio when the result is not finite and lets it through, as melspectrogram does."""
+    y = (np.random.default_rng(1).standard_normal(30000) * 1e25).astype(np.float32)
+    with np.errstate(all="ignore"):
+        env = af.onset.onset_strength(y=y, sr=22050)
+        general = af.onset.onset_strength(y=y, sr=22050, feature=af.melspectrogram)
+    np.testing.assert_array_equal(env, general)
+
+
 @pytest.mark.parametrize("name", CLIPS[:4] + ["test1_22050.wav", "test2_8000.wav"])
 def test_onset_frames_identical_to_librosa(name):
     if name.startswith("test"):
