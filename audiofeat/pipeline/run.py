@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .._parallel import tune_malloc
 from ..errors import ParameterError
 from .compute import FileResult, process_file
 from .sinks import open_sink
@@ -191,17 +192,21 @@ _TASK_FILES = 16
 
 def _tasks(paths: list[str], jobs: int) -> list[list[str]]:
     """Consecutive runs of ``paths`` for the pool: small files grouped, a large file alone. Never fewer than
-    ``4 * jobs`` tasks when there are that many files, so every worker has work to the end."""
+    ``4 * jobs`` tasks when there are that many files, and, towards the end, tasks of at most a
+    ``2 * jobs``-th of the files left (guided scheduling): the last tasks hold a file or two, so no worker
+    finishes a full task of 16 files while the others are already idle (~30 ms of one core at 5 s a file)."""
     most = max(1, min(_TASK_FILES, len(paths) // (4 * jobs)))
     tasks: list[list[str]] = []
     current: list[str] = []
     size = 0
-    for p in paths:
+    for i, p in enumerate(paths):
         try:
             n = os.stat(p).st_size
         except OSError:
             n = 0  # missing or unreadable: reported by its worker
-        if current and (len(current) >= most or size + n > _TASK_BYTES):
+        left = len(paths) - i + len(current)  # files from the current task's first on
+        cap = max(1, min(most, left // (2 * jobs)))
+        if current and (len(current) >= cap or size + n > _TASK_BYTES):
             tasks.append(current)
             current, size = [], 0
         current.append(p)
@@ -232,6 +237,7 @@ def _worker_init(parent: int) -> None:
         return
     if os.getppid() != parent:  # the run died before prctl took effect
         os._exit(1)
+    tune_malloc()
 
 
 def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
@@ -430,6 +436,7 @@ def extract(
     if errors is not None:
         _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
+    tune_malloc()  # this process extracts file after file (one job), or collects and writes their rows
     out_abs = os.path.abspath(os.fspath(out))
     # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
     files = [(p, rel) for p, rel in files
