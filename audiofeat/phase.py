@@ -210,11 +210,10 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
         zero = mag == 0
         inv = np.where(zero, rdtype(1), mag)
         np.reciprocal(inv, out=inv)
-        u = np.empty(fr.shape, dtype=out.dtype)  # unit phasors
         if np.iscomplexobj(fr):
-            np.multiply(fr.real, inv, out=u.real)
-            np.multiply(fr.imag, inv, out=u.imag)
+            u = np.multiply(fr, inv, dtype=out.dtype)  # unit phasors (a complex times a real: 2 products)
         else:
+            u = np.empty(fr.shape, dtype=out.dtype)
             np.multiply(fr, inv, out=u.real)
             u.imag = 0
         if zero.any():
@@ -231,9 +230,8 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
 
     def last(i: int) -> None:
         cols = blocks[i]
-        o, m = out[..., cols], mag_out[..., cols]
-        o.real *= m
-        o.imag *= m
+        o = out[..., cols]
+        o *= mag_out[..., cols]
 
     B.parallel_for(first, len(blocks))
     for t in range(1, n_out):
@@ -306,9 +304,7 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
         zero = mag == 0
         inv = np.where(zero, rdtype(1), mag)
         np.reciprocal(inv, out=inv)
-        u = np.empty(fr.shape, dtype=out.dtype)
-        np.multiply(fr.real, inv, out=u.real)
-        np.multiply(fr.imag, inv, out=u.imag)
+        u = np.multiply(fr, inv, dtype=out.dtype)
         if zero.any():
             u.real[zero] = np.copysign(1, fr.real[zero])
         m = mag_out[i, a:b]
@@ -336,9 +332,8 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
 
     def scale(task: int) -> None:
         i, a, b = tasks[task]
-        o, m = out[i, a:b], mag_out[i, a:b]
-        o.real *= m
-        o.imag *= m
+        o = out[i, a:b]
+        o *= mag_out[i, a:b]
 
     B.parallel_for(scale, len(tasks))
     return out.reshape((*lead, n_out, n_bins)).swapaxes(-1, -2)
