@@ -208,15 +208,16 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
         fr = frames[..., cols]
         mag = np.abs(fr).astype(rdtype, copy=False)
         zero = mag == 0
-        inv = np.where(zero, rdtype(1), mag)
-        np.reciprocal(inv, out=inv)
+        has_zero = bool(zero.any())
+        inv = np.where(zero, rdtype(1), mag) if has_zero else np.empty_like(mag)
+        np.reciprocal(inv if has_zero else mag, out=inv)
         if np.iscomplexobj(fr):
             u = np.multiply(fr, inv, dtype=out.dtype)  # unit phasors (a complex times a real: 2 products)
         else:
             u = np.empty(fr.shape, dtype=out.dtype)
             np.multiply(fr, inv, out=u.real)
             u.imag = 0
-        if zero.any():
+        if has_zero:
             u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
         m = mag_out[..., cols]
         np.multiply(mag[..., left, :], w_left, out=m)
