@@ -340,6 +340,41 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
     return out.reshape((*lead, n_out, n_bins)).swapaxes(-1, -2)
 
 
+def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_length: int | None = None,
+                              win_length: int | None = None, window: Any = "hann", center: bool = True,
+                              pad_mode: str = "constant") -> np.ndarray | None:
+    """:func:`time_stretch` of a short numpy signal (fewer than ``2 * _FUSED_MIN_FRAMES`` frames, e.g. a
+    1 s augmentation clip) with the same steps and helpers as :func:`stft`, :func:`_vocode_numpy` and
+    :func:`istft`, minus their per-call dispatch: the frames are transformed in one call straight into the
+    spectrum the vocoder reads (no preallocated copy), and the vocoder's output goes to istft's numpy core.
+    ``None`` (use the general path) for a long signal, a window given by its values, or float32 input whose
+    ends make :func:`stft` redo its edge frames in float64."""
+    from .shorttime import (_analysis_window, _framed_signal, _ends_ill_conditioned, _is_window_spec,
+                            _istft_numpy, _resolve_lengths)
+
+    if not _is_window_spec(window):
+        return None
+    n_fft, hop, win_length = _resolve_lengths(n_fft, hop_length, win_length)
+    n = y.shape[-1]
+    framed = _framed_signal(y, n_fft, hop, center, pad_mode)
+    if isinstance(framed, list):
+        return None
+    n_frames = framed.shape[-2]
+    if n_frames >= 2 * _FUSED_MIN_FRAMES or (
+            y.dtype == np.float32 and _ends_ill_conditioned(window, win_length, n_fft, hop, center, n, n_frames)):
+        return None
+    spec = B.rfft(framed * _analysis_window(window, win_length, n_fft, y), workers=1)  # (..., frames, bins)
+    n_out = math.ceil(n_frames / rate)
+    D = _vocode_numpy(spec, _time_steps(n_frames, rate), n_out).swapaxes(-1, -2)
+    length = int(round(n / rate))
+    padded = length + 2 * (n_fft // 2) if center else length
+    D = D[..., : min(n_out, max(1, math.ceil(padded / hop)))]  # the frames istft would keep
+    win = _analysis_window(window, win_length, n_fft, D.real[..., :1, :1])
+    y_out = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop, center=center,
+                         expected=length)
+    return y_out.astype(y.dtype, copy=False)
+
+
 # --------------------------------------------------------------------------------------------------
 # time stretching and pitch shifting
 # --------------------------------------------------------------------------------------------------
@@ -391,6 +426,9 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
         raise ParameterError("y is empty: the time axis (last) has length 0")
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
+        y_short = _time_stretch_short_numpy(y, rate, **kwargs)
+        if y_short is not None:
+            return y_short
         D_stretch = _stft_vocode_numpy(y, rate, **kwargs)
     if D_stretch is None:
         D = stft(y, **kwargs)

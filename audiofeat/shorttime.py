@@ -622,6 +622,33 @@ def _edge_blocks_float64(blocks: np.ndarray, D: np.ndarray, *, window: Any, win_
         np.multiply(part, r, out=out)
 
 
+def _istft_numpy(D: np.ndarray, win: np.ndarray, *, window: Any, win_length: int, n_fft: int, hop: int,
+                 center: bool, expected: int) -> np.ndarray:
+    """:func:`istft` of a numpy STFT ``(..., n_bins, n_frames)`` (frames already trimmed to what ``expected``
+    output samples need; ``win``: the window centred in ``n_fft`` samples in the output's real dtype)."""
+    # window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
+    n_frames = D.shape[-1]
+    blocks = _irfft_ola_blocks(D, n_fft, hop, win)
+    if _is_window_spec(window):
+        rows = _wss_inverse_cached(window, win_length, n_fft, hop, np.dtype(blocks.dtype).name)
+        win_sq = None
+    else:
+        win_sq = np.asarray(win, dtype=np.float64) ** 2
+        rows = _wss_inverse_rows(win_sq, hop, blocks.dtype)
+    if win_sq is None and n_frames < rows[0].shape[0]:
+        win_sq = _window_array(window, win_length, n_fft) ** 2
+    _normalise_blocks(blocks, rows, n_frames, win_sq)
+    if blocks.dtype == np.float32:
+        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, expected, n_frames)
+        if any(ends):
+            _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop, ends=ends)
+    start = n_fft // 2 if center else 0
+    y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
+    if y.shape[-1] < expected:
+        y = B.pad(y, 0, expected - y.shape[-1])
+    return y
+
+
 @capabilities(librosa="librosa.istft")
 def istft(
     stft_matrix: Any,
@@ -701,25 +728,8 @@ def istft(
     tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
 
     if not B.is_torch(D):
-        # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
-        blocks = _irfft_ola_blocks(D, n_fft, hop_length, win)
-        if _is_window_spec(window):
-            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(blocks.dtype).name)
-            win_sq = None
-        else:
-            win_sq = np.asarray(win, dtype=np.float64) ** 2
-            rows = _wss_inverse_rows(win_sq, hop_length, blocks.dtype)
-        if win_sq is None and n_frames < rows[0].shape[0]:
-            win_sq = _window_array(window, win_length, n_fft) ** 2
-        _normalise_blocks(blocks, rows, n_frames, win_sq)
-        if blocks.dtype == np.float32:
-            ends = _ill_conditioned_ends(window, win_length, n_fft, hop_length, center, expected, n_frames)
-            if any(ends):
-                _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length,
-                                     ends=ends)
-        y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
-        if y.shape[-1] < expected:
-            y = B.pad(y, 0, expected - y.shape[-1])
+        y = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length, center=center,
+                         expected=expected)
     else:
         # torch: differentiable in a learnable window, traceable by torch.compile, and on the device
         frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
