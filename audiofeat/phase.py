@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from . import _backend as B
-from ._cache import cached
 from ._checks import check_audio, check_int, check_number, check_positive, check_spectrogram
 from ._registry import capabilities
 from .errors import ParameterError
@@ -39,11 +38,13 @@ _ISTFT_KWARGS = ("hop_length", "win_length", "n_fft", "window", "center")
 # --------------------------------------------------------------------------------------------------
 # phase vocoder
 # --------------------------------------------------------------------------------------------------
-@cached
 def _time_steps(n_frames: int, rate: float) -> tuple[np.ndarray, ...]:
     """librosa's output positions ``s = arange(0, n_frames, rate)`` as four vectors: the frame ``floor(s)``,
     the next frame ``floor(s) + 1`` clipped to the last one, the weight ``s mod 1`` of the next frame, and
-    1.0 where the next frame exists, 0.0 where it lies past the end (librosa pads zero frames there)."""
+    1.0 where the next frame exists, 0.0 where it lies past the end (librosa pads zero frames there).
+
+    Not cached: augmentation draws a new rate for every clip, so a cache keyed by the rate never hits and
+    would only grow (to its 256 MB bound, in a training run); computing them costs a few microseconds."""
     steps = np.arange(0, n_frames, rate, dtype=np.float64)
     left = steps.astype(np.int64)
     right = left + 1
