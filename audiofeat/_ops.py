@@ -38,8 +38,15 @@ def frames(x: Any, frame_length: int, hop_length: int) -> Any:
     """
     if is_torch(x):
         return x.unfold(-1, frame_length, hop_length)
-    view = np.lib.stride_tricks.sliding_window_view(x, frame_length, axis=-1)
-    return view[..., ::hop_length, :]
+    n = x.shape[-1]
+    if n < frame_length or x.ndim == 0:
+        view = np.lib.stride_tricks.sliding_window_view(x, frame_length, axis=-1)  # raises numpy's error
+        return view[..., ::hop_length, :]
+    # as sliding_window_view(...)[..., ::hop, :] (a read-only view), without its ~20 us of Python per call
+    step = x.strides[-1]
+    return np.lib.stride_tricks.as_strided(
+        x, shape=x.shape[:-1] + (1 + (n - frame_length) // hop_length, frame_length),
+        strides=x.strides[:-1] + (hop_length * step, step), writeable=False)
 
 
 _NUMPY_TO_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
@@ -51,6 +58,14 @@ def pad(x: Any, left: int, right: int, mode: str = "constant", value: float = 0.
         return x
     if not is_torch(x):
         widths = [(0, 0)] * (x.ndim - 1) + [(left, right)]
+        if mode == "constant" and x.ndim:
+            # as np.pad(x, widths, constant_values=value), without its ~10 us of Python per call
+            n = x.shape[-1]
+            out = np.empty(x.shape[:-1] + (left + n + right,), dtype=x.dtype)
+            out[..., :left] = value
+            out[..., left : left + n] = x
+            out[..., left + n :] = value
+            return out
         if mode == "constant":
             return np.pad(x, widths, mode="constant", constant_values=value)
         return np.pad(x, widths, mode=mode)

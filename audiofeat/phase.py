@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from . import _backend as B
-from ._cache import cached
 from ._checks import check_audio, check_int, check_number, check_positive, check_spectrogram
 from ._registry import capabilities
 from .errors import ParameterError
@@ -39,11 +38,13 @@ _ISTFT_KWARGS = ("hop_length", "win_length", "n_fft", "window", "center")
 # --------------------------------------------------------------------------------------------------
 # phase vocoder
 # --------------------------------------------------------------------------------------------------
-@cached
 def _time_steps(n_frames: int, rate: float) -> tuple[np.ndarray, ...]:
     """librosa's output positions ``s = arange(0, n_frames, rate)`` as four vectors: the frame ``floor(s)``,
     the next frame ``floor(s) + 1`` clipped to the last one, the weight ``s mod 1`` of the next frame, and
-    1.0 where the next frame exists, 0.0 where it lies past the end (librosa pads zero frames there)."""
+    1.0 where the next frame exists, 0.0 where it lies past the end (librosa pads zero frames there).
+
+    Not cached: augmentation draws a new rate for every clip, so a cache keyed by the rate never hits and
+    would only grow (to its 256 MB bound, in a training run); computing them costs a few microseconds."""
     steps = np.arange(0, n_frames, rate, dtype=np.float64)
     left = steps.astype(np.int64)
     right = left + 1
@@ -208,16 +209,16 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
         fr = frames[..., cols]
         mag = np.abs(fr).astype(rdtype, copy=False)
         zero = mag == 0
-        inv = np.where(zero, rdtype(1), mag)
-        np.reciprocal(inv, out=inv)
-        u = np.empty(fr.shape, dtype=out.dtype)  # unit phasors
+        has_zero = bool(zero.any())
+        inv = np.where(zero, rdtype(1), mag) if has_zero else np.empty_like(mag)
+        np.reciprocal(inv if has_zero else mag, out=inv)
         if np.iscomplexobj(fr):
-            np.multiply(fr.real, inv, out=u.real)
-            np.multiply(fr.imag, inv, out=u.imag)
+            u = np.multiply(fr, inv, dtype=out.dtype)  # unit phasors (a complex times a real: 2 products)
         else:
+            u = np.empty(fr.shape, dtype=out.dtype)
             np.multiply(fr, inv, out=u.real)
             u.imag = 0
-        if zero.any():
+        if has_zero:
             u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
         m = mag_out[..., cols]
         np.multiply(mag[..., left, :], w_left, out=m)
@@ -231,13 +232,17 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
 
     def last(i: int) -> None:
         cols = blocks[i]
-        o, m = out[..., cols], mag_out[..., cols]
-        o.real *= m
-        o.imag *= m
+        o = out[..., cols]
+        o *= mag_out[..., cols]
 
     B.parallel_for(first, len(blocks))
-    for t in range(1, n_out):
-        np.multiply(out[..., t, :], out[..., t - 1, :], out=out[..., t, :])
+    # the running product over output frames, one row of all bins at a time (row views made once: a 1 s clip
+    # has ~30 rows of ~1000 bins, where indexing cost as much as the multiplies)
+    rows = list(np.moveaxis(out, -2, 0))
+    prev = rows[0]
+    for row in rows[1:]:
+        np.multiply(row, prev, out=row)
+        prev = row
     B.parallel_for(last, len(blocks))
     return out
 
@@ -306,9 +311,7 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
         zero = mag == 0
         inv = np.where(zero, rdtype(1), mag)
         np.reciprocal(inv, out=inv)
-        u = np.empty(fr.shape, dtype=out.dtype)
-        np.multiply(fr.real, inv, out=u.real)
-        np.multiply(fr.imag, inv, out=u.imag)
+        u = np.multiply(fr, inv, dtype=out.dtype)
         if zero.any():
             u.real[zero] = np.copysign(1, fr.real[zero])
         m = mag_out[i, a:b]
@@ -336,12 +339,46 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
 
     def scale(task: int) -> None:
         i, a, b = tasks[task]
-        o, m = out[i, a:b], mag_out[i, a:b]
-        o.real *= m
-        o.imag *= m
+        o = out[i, a:b]
+        o *= mag_out[i, a:b]
 
     B.parallel_for(scale, len(tasks))
     return out.reshape((*lead, n_out, n_bins)).swapaxes(-1, -2)
+
+
+def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_length: int | None = None,
+                              win_length: int | None = None, window: Any = "hann", center: bool = True,
+                              pad_mode: str = "constant") -> np.ndarray | None:
+    """:func:`time_stretch` of a short numpy signal (fewer than ``2 * _FUSED_MIN_FRAMES`` frames, e.g. a
+    1 s augmentation clip) with the same steps and helpers as :func:`stft`, :func:`_vocode_numpy` and
+    :func:`istft`, minus their per-call dispatch: the frames are transformed in one call straight into the
+    spectrum the vocoder reads (no preallocated copy), and the vocoder's output goes to istft's numpy core.
+    ``None`` (use the general path) for a long signal, a window given by its values, or float32 input whose
+    ends make :func:`stft` redo its edge frames in float64."""
+    from .shorttime import (_analysis_window, _framed_signal, _ends_ill_conditioned, _is_window_spec,
+                            _istft_numpy, _resolve_lengths)
+
+    if not _is_window_spec(window):
+        return None
+    n_fft, hop, win_length = _resolve_lengths(n_fft, hop_length, win_length)
+    n = y.shape[-1]
+    framed = _framed_signal(y, n_fft, hop, center, pad_mode)
+    if isinstance(framed, list):
+        return None
+    n_frames = framed.shape[-2]
+    if n_frames >= 2 * _FUSED_MIN_FRAMES or (
+            y.dtype == np.float32 and _ends_ill_conditioned(window, win_length, n_fft, hop, center, n, n_frames)):
+        return None
+    spec = B.rfft(framed * _analysis_window(window, win_length, n_fft, y), workers=1)  # (..., frames, bins)
+    n_out = math.ceil(n_frames / rate)
+    D = _vocode_numpy(spec, _time_steps(n_frames, rate), n_out).swapaxes(-1, -2)
+    length = int(round(n / rate))
+    padded = length + 2 * (n_fft // 2) if center else length
+    D = D[..., : min(n_out, max(1, math.ceil(padded / hop)))]  # the frames istft would keep
+    win = _analysis_window(window, win_length, n_fft, D.real[..., :1, :1])
+    y_out = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop, center=center,
+                         expected=length)
+    return y_out.astype(y.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -395,6 +432,9 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
         raise ParameterError("y is empty: the time axis (last) has length 0")
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
+        y_short = _time_stretch_short_numpy(y, rate, **kwargs)
+        if y_short is not None:
+            return y_short
         D_stretch = _stft_vocode_numpy(y, rate, **kwargs)
     if D_stretch is None:
         D = stft(y, **kwargs)

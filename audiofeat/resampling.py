@@ -206,6 +206,11 @@ def _fix_length(x: np.ndarray, size: int, **kwargs: Any) -> np.ndarray:
     if n > size:
         return x[..., :size]
     if n < size:
+        if not kwargs or kwargs == {"mode": "constant"}:  # zeros: no np.pad machinery (~10 us per call)
+            out = np.empty(x.shape[:-1] + (size,), dtype=x.dtype)
+            out[..., :n] = x
+            out[..., n:] = 0
+            return out
         kwargs.setdefault("mode", "constant")
         return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - n)], **kwargs)
     return x

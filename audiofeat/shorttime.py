@@ -377,44 +377,66 @@ def _edge_frames_float64(spec: np.ndarray, y: np.ndarray, *, n_fft: int, hop_len
     spec[..., -k:, :] = _frame_spectra(y[..., skip * hop :].astype(np.float64), **opts)[..., -k:, :]
 
 
-def _end_conditioning(win_sq: np.ndarray, hop: int, head: int, tail: int) -> float:
-    """The smallest window sum-square over the first and last ``n_fft`` kept samples, as a fraction of the
-    smallest interior value. ``head``: where sample 0 lies in frame 0; ``tail``: where the last sample lies in
-    the last frame (``>= n_fft``: past every frame)."""
+def _end_profile(win_sq: np.ndarray, hop: int) -> tuple[np.ndarray, float]:
+    """The window sum-square of ``ceil(n_fft / hop) + 1`` frames overlap-added from sample 0 (padded with
+    ``n_fft`` zeros on both sides) and the smallest interior value of the sum-square (float64)."""
     n_fft = win_sq.shape[0]
     k = -(-n_fft // hop)
-    j = np.arange(k + 1) * hop
-    interior = min(float(win_sq[r::hop].sum()) for r in range(hop))
-    idx = (head + np.arange(n_fft))[:, None] - j[None, :]
-    first = np.where((idx >= 0) & (idx < n_fft), win_sq[np.clip(idx, 0, n_fft - 1)], 0.0).sum(axis=1)
-    idx = (tail - np.arange(n_fft))[:, None] + j[None, :]
-    last = np.where((idx >= 0) & (idx < n_fft), win_sq[np.clip(idx, 0, n_fft - 1)], 0.0).sum(axis=1)
-    return min(float(first.min()), float(last.min())) / interior if interior > 0 else 0.0
+    ola = _ola_constant(np.asarray(win_sq, dtype=np.float64), hop, k + 1)
+    chunks = np.pad(win_sq, (0, k * hop - n_fft)).reshape(k, hop)
+    return np.pad(ola, (n_fft, n_fft)), float(chunks.sum(axis=0).min())
 
 
 @cached
-def _end_conditioning_cached(window: Any, win_length: int, n_fft: int, hop: int, head: int, tail: int) -> float:
-    return _end_conditioning(_window_array(window, win_length, n_fft) ** 2, hop, head, tail)
+def _end_profile_cached(window: Any, win_length: int, n_fft: int, hop: int) -> tuple[np.ndarray, float]:
+    profile, interior = _end_profile(_window_array(window, win_length, n_fft) ** 2, hop)
+    return B.frozen(profile), interior
+
+
+def _end_conditioning(profile: tuple[np.ndarray, float], n_fft: int, hop: int, head: int,
+                      tail: int) -> tuple[float, float]:
+    """The smallest window sum-square over the first and over the last ``n_fft`` kept samples, each as a
+    fraction of the smallest interior value (``profile``: :func:`_end_profile`). ``head``: where sample 0
+    lies in frame 0; ``tail``: where the last sample lies in the last frame (``>= n_fft``: past every
+    frame)."""
+    ola, interior = profile
+    if interior <= 0:
+        return 0.0, 0.0
+    k = -(-n_fft // hop)
+    # first kept samples: positions head .. head + n_fft - 1 of the frames from sample 0; last kept samples:
+    # positions tail - n_fft + 1 .. tail of the last of k + 1 frames, i.e. k * hop + those of the profile
+    first = ola[n_fft + head : 2 * n_fft + head].min()
+    lo = n_fft + k * hop + tail - n_fft + 1
+    last = ola[max(lo, 0) : max(lo + n_fft, 0)].min() if lo + n_fft <= ola.shape[0] else 0.0
+    return float(first) / interior, float(last) / interior
+
+
+def _ill_conditioned_ends(window: Any, win_length: int | None, n_fft: int, hop: int, center: bool, n: int,
+                          n_frames: int) -> tuple[bool, bool]:
+    """Whether an inverse STFT of ``n`` samples from ``n_frames`` frames divides by a window sum-square below
+    half its interior value at the signal's first samples (``[0]``) and at its last samples (``[1]``): only
+    one window's tail covers them, as at overlap 2 or a length that ends just past a frame's centre. Only
+    there does float32 rounding get magnified enough to matter, so only there are the edge frames (stft) and
+    blocks (istft) redone in float64; librosa's default overlap of 4 at most lengths never needs it. Keyed by
+    parameters and where the ends fall in their frames, never by the signal."""
+    win_length = n_fft if win_length is None else win_length
+    k = -(-n_fft // hop)
+    if n_frames <= 2 * k + 2 or n <= 2 * n_fft:
+        return True, True  # a short signal: the redo is a few frames anyway
+    head = n_fft // 2 if center else 0
+    tail = head + n - 1 - (n_frames - 1) * hop
+    if _is_window_spec(window):
+        profile = _end_profile_cached(window, win_length, n_fft, hop)
+    else:
+        profile = _end_profile(np.asarray(_window_array(window, win_length, n_fft), dtype=np.float64) ** 2, hop)
+    first, last = _end_conditioning(profile, n_fft, hop, head, tail)
+    return first < 0.5, last < 0.5
 
 
 def _ends_ill_conditioned(window: Any, win_length: int | None, n_fft: int, hop: int, center: bool, n: int,
                           n_frames: int) -> bool:
-    """Whether an inverse STFT of ``n`` samples from ``n_frames`` frames divides by a window sum-square below
-    half its interior value at the signal's first or last samples (only one window's tail covers them, as at
-    overlap 2 or a length that ends just past a frame's centre). Only there does float32 rounding get
-    magnified enough to matter, so only then are the edge frames (stft) and blocks (istft) redone in float64;
-    librosa's default overlap of 4 at most lengths never needs it. Keyed by parameters and where the ends fall
-    in their frames, never by the signal."""
-    win_length = n_fft if win_length is None else win_length
-    k = -(-n_fft // hop)
-    if n_frames <= 2 * k + 2 or n <= 2 * n_fft:
-        return True  # a short signal: the redo is a few frames anyway
-    head = n_fft // 2 if center else 0
-    tail = head + n - 1 - (n_frames - 1) * hop
-    if _is_window_spec(window):
-        return _end_conditioning_cached(window, win_length, n_fft, hop, head, tail) < 0.5
-    return _end_conditioning(np.asarray(_window_array(window, win_length, n_fft), dtype=np.float64) ** 2,
-                             hop, head, tail) < 0.5
+    """Whether either end is ill-conditioned (see :func:`_ill_conditioned_ends`)."""
+    return any(_ill_conditioned_ends(window, win_length, n_fft, hop, center, n, n_frames))
 
 
 def _is_complex_dtype(dtype: Any) -> bool:
@@ -577,34 +599,67 @@ def _normalise_blocks(blocks: np.ndarray, rows: tuple, n_frames: int, win_sq: np
 
 
 def _edge_blocks_float64(blocks: np.ndarray, D: np.ndarray, *, window: Any, win_length: int, n_fft: int,
-                         hop: int) -> None:
-    """Redo, in float64, the first and last ``ceil(n_fft / hop) - 1`` overlap-added blocks of a float32 numpy
-    inverse STFT (see :func:`_ola_blocks`), in place.
+                         hop: int, ends: tuple[bool, bool] = (True, True)) -> None:
+    """Redo, in float64, the first and/or last ``ceil(n_fft / hop) - 1`` overlap-added blocks of a float32
+    numpy inverse STFT (see :func:`_ola_blocks`), in place; ``ends`` says which (head, tail).
 
     There the window sum-square is tiny (only the tail of one or a few windows covers the signal's ends), and
     dividing by it magnifies float32 rounding of the inverse FFT and of the overlap-add; in float64 only the
     input's own rounding remains. The head blocks depend only on the first ``k`` frames and the tail blocks on
-    the last ``k``, so this costs ``2 k`` small float64 FFTs.
+    the last ``k``, so this costs ``k`` small float64 FFTs per end.
     """
     win64 = _window_array(window, win_length, n_fft)
     n_frames = D.shape[-1]
     k = -(-n_fft // hop) - 1
-    if k == 0:
+    if k == 0 or not any(ends):
         return
+    if _is_window_spec(window):
+        rows = _wss_inverse_cached(window, win_length, n_fft, hop, "float64")
+    else:
+        rows = _wss_inverse_rows(win64**2, hop, np.float64)
     if n_frames <= 2 * k:  # few frames: redo them all
         frames = B.irfft(D.swapaxes(-1, -2).astype(np.complex128), n=n_fft, workers=1) * win64
         full = _ola_blocks(frames, hop)
-        rows = _wss_inverse_rows(win64**2, hop, np.float64)
         _normalise_blocks(full, rows, n_frames, win64**2)
         blocks[...] = full
         return
-    head, _, tail = _wss_inverse_rows(win64**2, hop, np.float64)
-    for sl, rows, out in ((slice(0, k), head, blocks[..., :k, :]), (slice(n_frames - k, n_frames), tail,
-                                                                   blocks[..., blocks.shape[-2] - k :, :])):
-        frames = B.irfft(D[..., sl].swapaxes(-1, -2).astype(np.complex128), n=n_fft, workers=1) * win64
+    head, _, tail = rows
+    for end, sl, r, out in ((ends[0], slice(0, k), head, blocks[..., :k, :]),
+                            (ends[1], slice(n_frames - k, n_frames), tail, blocks[..., blocks.shape[-2] - k :, :])):
+        if not end:
+            continue
+        frames = B.irfft(D[..., sl].swapaxes(-1, -2).astype(np.complex128), n=n_fft, workers=1)
+        frames *= win64
         part = _ola_blocks(frames, hop)  # (..., 2k, hop)
         part = part[..., :k, :] if sl.start == 0 else part[..., k:, :]
-        out[...] = part * rows
+        np.multiply(part, r, out=out)
+
+
+def _istft_numpy(D: np.ndarray, win: np.ndarray, *, window: Any, win_length: int, n_fft: int, hop: int,
+                 center: bool, expected: int) -> np.ndarray:
+    """:func:`istft` of a numpy STFT ``(..., n_bins, n_frames)`` (frames already trimmed to what ``expected``
+    output samples need; ``win``: the window centred in ``n_fft`` samples in the output's real dtype)."""
+    # window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
+    n_frames = D.shape[-1]
+    blocks = _irfft_ola_blocks(D, n_fft, hop, win)
+    if _is_window_spec(window):
+        rows = _wss_inverse_cached(window, win_length, n_fft, hop, np.dtype(blocks.dtype).name)
+        win_sq = None
+    else:
+        win_sq = np.asarray(win, dtype=np.float64) ** 2
+        rows = _wss_inverse_rows(win_sq, hop, blocks.dtype)
+    if win_sq is None and n_frames < rows[0].shape[0]:
+        win_sq = _window_array(window, win_length, n_fft) ** 2
+    _normalise_blocks(blocks, rows, n_frames, win_sq)
+    if blocks.dtype == np.float32:
+        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, expected, n_frames)
+        if any(ends):
+            _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop, ends=ends)
+    start = n_fft // 2 if center else 0
+    y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
+    if y.shape[-1] < expected:
+        y = B.pad(y, 0, expected - y.shape[-1])
+    return y
 
 
 @capabilities(librosa="librosa.istft")
@@ -686,23 +741,8 @@ def istft(
     tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
 
     if not B.is_torch(D):
-        # numpy: window in place, overlap-add into hop blocks, divide by the window sum-square block-wise
-        blocks = _irfft_ola_blocks(D, n_fft, hop_length, win)
-        if _is_window_spec(window):
-            rows = _wss_inverse_cached(window, win_length, n_fft, hop_length, np.dtype(blocks.dtype).name)
-            win_sq = None
-        else:
-            win_sq = np.asarray(win, dtype=np.float64) ** 2
-            rows = _wss_inverse_rows(win_sq, hop_length, blocks.dtype)
-        if win_sq is None and n_frames < rows[0].shape[0]:
-            win_sq = _window_array(window, win_length, n_fft) ** 2
-        _normalise_blocks(blocks, rows, n_frames, win_sq)
-        if blocks.dtype == np.float32 and _ends_ill_conditioned(window, win_length, n_fft, hop_length, center,
-                                                                 expected, n_frames):
-            _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length)
-        y = blocks.reshape((*blocks.shape[:-2], -1))[..., start : start + expected]
-        if y.shape[-1] < expected:
-            y = B.pad(y, 0, expected - y.shape[-1])
+        y = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length, center=center,
+                         expected=expected)
     else:
         # torch: differentiable in a learnable window, traceable by torch.compile, and on the device
         frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win

@@ -655,3 +655,21 @@ def test_cpu_torch_batch_of_vocoder_transforms_equals_numpy(make, torch):
     z = t(x, SR, rng=0)  # autograd: the torch path, differentiable
     z.sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_keep_heap_pad_is_a_safe_switch(monkeypatch):
+    # audiofeat.augment keeps glibc from trimming the heap after every clip (page faults were a third of the
+    # pipeline's time); it must be switchable off and never raise
+    from audiofeat._heap import keep_heap_pad
+
+    monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
+    monkeypatch.setenv("AUDIOFEAT_MALLOC_TOP_PAD", "0")
+    assert keep_heap_pad() is False
+    monkeypatch.setenv("AUDIOFEAT_MALLOC_TOP_PAD", "not a number")
+    assert keep_heap_pad() is False
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "1048576")  # the user's own glibc setting wins
+    assert keep_heap_pad() is False
+    monkeypatch.delenv("MALLOC_TOP_PAD_")
+    monkeypatch.delenv("AUDIOFEAT_MALLOC_TOP_PAD")
+    assert isinstance(keep_heap_pad(), bool)
+    assert keep_heap_pad(-1) is False
