@@ -345,55 +345,6 @@ def _torch_frame_blocks(kernel: Callable[[Any], Any], framed: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# the allocator of a process that extracts file after file
-# --------------------------------------------------------------------------------------------------
-_MMAP_THRESHOLD = 32 << 20  # glibc's own ceiling for its dynamic mmap threshold (64-bit)
-_TRIM_THRESHOLD = 64 << 20  # twice that, as glibc's dynamic rule sets it
-
-
-def tune_malloc() -> bool:
-    """Pin glibc malloc's mmap and trim thresholds at the ceiling its own dynamic rule can reach (32 and
-    64 MiB) in a process that extracts features file after file (the pipeline, its workers).
-
-    With the thresholds left dynamic, a process whose thresholds stayed low freed each file's few MB of
-    arrays back to the kernel (heap trim) and faulted them in again for the next file: measured 610 page
-    faults per 5 s file, 1.2 s of kernel time per 1,000 files (about a third of the run), in some processes
-    and not others depending on what they had allocated before. Pinned, the same run had ~400 faults in all.
-    Called once per run and in each worker; a no-op (False) where ``mallopt`` is missing (not glibc).
-
-    Returns
-    -------
-    bool
-        Whether the thresholds were set.
-
-    Examples
-    --------
-    >>> from audiofeat._parallel import tune_malloc
-    >>> tune_malloc() in (True, False)
-    True
-    """
-    global _malloc_tuned
-    if _malloc_tuned is not None:
-        return _malloc_tuned
-    ok = False
-    try:
-        import ctypes
-        import platform
-
-        if platform.libc_ver()[0] == "glibc":
-            mallopt = ctypes.CDLL(None).mallopt
-            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            ok = bool(mallopt(-3, _MMAP_THRESHOLD)) and bool(mallopt(-1, _TRIM_THRESHOLD))  # M_MMAP_, M_TRIM_
-    except (OSError, AttributeError, ValueError):
-        ok = False
-    _malloc_tuned = ok
-    return ok
-
-
-_malloc_tuned: bool | None = None  # set once per process (a forked child inherits the setting with it)
-
-
-# --------------------------------------------------------------------------------------------------
 # the BLAS budget
 # --------------------------------------------------------------------------------------------------
 #: OpenBLAS runs a GEMM in the calling thread when m*n*k <= 4 * 65536 (GEMM_MULTITHREAD_THRESHOLD x

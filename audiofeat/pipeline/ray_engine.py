@@ -45,9 +45,9 @@ def _schema(spec: ExtractorSpec):
 def _batch(batch: dict, spec: dict) -> Any:
     import pyarrow as pa
 
-    from .._parallel import tune_malloc
+    from .._heap import keep_heap_pad
 
-    tune_malloc()  # a Ray worker extracts batch after batch (see tune_malloc; once per process)
+    keep_heap_pad()  # a Ray worker extracts batch after batch
     spec_obj = ExtractorSpec.from_dict(spec)
     schema = _schema(spec_obj)
     rows, errors = [], []

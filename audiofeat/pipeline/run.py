@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .._parallel import tune_malloc
+from .._heap import keep_heap_pad
 from ..errors import ParameterError
 from .compute import FileResult, process_file
 from .sinks import open_sink
@@ -237,7 +237,7 @@ def _worker_init(parent: int) -> None:
         return
     if os.getppid() != parent:  # the run died before prctl took effect
         os._exit(1)
-    tune_malloc()
+    keep_heap_pad()
 
 
 def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
@@ -436,7 +436,7 @@ def extract(
     if errors is not None:
         _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
-    tune_malloc()  # this process extracts file after file (one job), or collects and writes their rows
+    keep_heap_pad()  # this process extracts file after file (one job), or collects and writes their rows
     out_abs = os.path.abspath(os.fspath(out))
     # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
     files = [(p, rel) for p, rel in files
