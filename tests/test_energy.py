@@ -473,3 +473,18 @@ def test_onset_channels_that_make_no_group_give_no_channel_like_librosa(channels
     for kw in ({}, dict(feature=af.melspectrogram), dict(max_size=3), dict(aggregate=np.median)):
         got = af.onset.onset_strength_multi(y=y, sr=22050, channels=channels, **kw)
         assert got.shape == want.shape == (0, 44) and got.dtype == np.float32
+
+
+def test_melspectrogram_hop_length_none_and_scalar_audio():
+    """librosa's melspectrogram (and mfcc) accept hop_length=None (win_length // 4); audiofeat's raised a bare
+    TypeError from its few-frames test, and a scalar y gave an IndexError instead of ParameterError."""
+    librosa = pytest.importorskip("librosa", reason="the reference implementation")
+    y = np.random.default_rng(5).standard_normal(22050).astype(np.float32)
+    for kw in ({}, dict(win_length=1024)):
+        assert rel(af.melspectrogram(y=y, sr=22050, hop_length=None, **kw),
+                   librosa.feature.melspectrogram(y=y, sr=22050, hop_length=None, **kw)) <= 1e-5
+        assert rel(af.feature.mfcc(y=y, sr=22050, hop_length=None, **kw),
+                   librosa.feature.mfcc(y=y, sr=22050, hop_length=None, **kw)) <= 1e-4
+    for call in (lambda: af.melspectrogram(y=np.float32(1.0)), lambda: af.onset.onset_strength(y=np.float32(1.0))):
+        with pytest.raises(ParameterError):
+            call()
