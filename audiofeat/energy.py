@@ -461,8 +461,10 @@ _FLUX_CHUNK = 512  # frames per flux task: a (n_mels, 512) float32 slab is ~256 
 
 
 def _mel_flux_numpy(y: Any, sr: float, n_fft: int, hop_length: int, lag: int, channels: Sequence | None,
-                    kwargs: dict) -> tuple[np.ndarray, int]:
-    """The default spectral flux on numpy audio: ``(env (..., n_channels, t - lag), t)``.
+                    kwargs: dict) -> tuple[np.ndarray, int] | None:
+    """The default spectral flux on numpy audio: ``(env (..., n_channels, t - lag), t)``, or None when the
+    log-mel spectrogram of finite audio is not finite (its power overflowed): the caller then takes the
+    general path, which gives the same numbers with numpy's overflow warnings.
 
     The same numbers as ``power_to_db(melspectrogram(...))`` followed by the positive lag difference and the
     mean over each channel's bands, in fewer passes: the log runs inside the mel frame blocks (in cache, on
@@ -475,17 +477,26 @@ def _mel_flux_numpy(y: Any, sr: float, n_fft: int, hop_length: int, lag: int, ch
     kwargs = dict(kwargs)
     kwargs.setdefault("fmax", 0.5 * sr)
     # power_to_db's defaults: ref 1.0 (0 dB), amin 1e-10, top_db 80. The audio's finiteness is checked on
-    # the (smaller, cache-resident) result: the STFT is centred, so every sample lies in some frame and a NaN
-    # or inf sample makes a spectrogram's maximum non-finite; only then is the audio itself checked (a finite
-    # signal whose power overflows float32 goes on, as it does through melspectrogram).
+    # the (smaller, cache-resident) result: the STFT is centred, so with hop_length <= n_fft / 2 every sample
+    # lies in some frame (a larger hop skips the last samples, and past n_fft the gaps between frames) and a
+    # NaN or inf sample makes every non-empty mel band's maximum non-finite; only then is the audio itself
+    # checked. A result at the amin floor everywhere (silence, or a filterbank of empty filters, which maps
+    # NaN spectra to 0) proves nothing either: the audio is checked then too.
+    try:
+        deferred = 0 < 2 * hop_length <= n_fft
+    except TypeError:  # not numbers: _melspectrogram's checks report them
+        deferred = False
     S = _melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
-                        finish=lambda M: _to_db_in_place(M, 1e-10, 0.0), check_finite=False, **kwargs)
+                        finish=lambda M: _to_db_in_place(M, 1e-10, 0.0), check_finite=not deferred, **kwargs)
     t = S.shape[-1]
     lead = S.shape[:-2]
     items = S.reshape((-1, *S.shape[-2:]))
     if items.shape[0] and items.shape[1]:
         floors = items.max(axis=(-2, -1)) - 80.0  # power_to_db's top_db floor, per spectrogram
         if not np.isfinite(floors).all():
+            check_audio(y)
+            return None  # finite audio whose power overflowed
+        if deferred and not (floors > -179.0).all():  # the maximum at amin's -100 dB
             check_audio(y)
     else:
         floors = np.zeros(items.shape[0], dtype=S.dtype)
@@ -586,8 +597,9 @@ def onset_strength_multi(
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
     if (S is None and feature is None and max_size == 1 and ref is None and not B.is_torch(y)
             and (aggregate is None or _REDUCERS.get(id(aggregate)) == "mean")):
-        env, n_frames = _mel_flux_numpy(y, sr, n_fft, hop_length, lag, channels, kwargs)
-        return _finish_envelope(env, n_frames, lag, n_fft, hop_length, center, detrend)
+        fused = _mel_flux_numpy(y, sr, n_fft, hop_length, lag, channels, kwargs)
+        if fused is not None:
+            return _finish_envelope(*fused, lag, n_fft, hop_length, center, detrend)
     if S is None:
         if feature is None:
             S = _log_mel(y, sr, n_fft, hop_length, kwargs)
@@ -614,7 +626,9 @@ def onset_strength_multi(
     env = xp.clip(S[..., lag:] - ref[..., :-lag], min=0.0)
     if aggregate is None or (aggregate is not False and callable(aggregate)):
         slices = [slice(None)] if channels is None else _channels_slices(channels, S.shape[-2])
-        env = xp.concat([_aggregate(env[..., sl, :], aggregate, -2) for sl in slices], axis=-2)
+        parts = [_aggregate(env[..., sl, :], aggregate, -2) for sl in slices]
+        # boundaries that make no group (channels=[10], or all past n_mels) give no channel, like librosa
+        env = xp.concat(parts, axis=-2) if parts else env[..., :0, :]
     elif aggregate is not False:
         raise ParameterError(f"aggregate={aggregate!r} must be a callable, None or False")
     return _finish_envelope(env, S.shape[-1], lag, n_fft, hop_length, center, detrend)

@@ -22,7 +22,7 @@ from . import _backend as B
 from .errors import ParameterError
 from ._checks import check_number, check_spectrogram, warn_user
 from .filters import _dct_basis, _mel_basis
-from .shorttime import _frame_spectra
+from .shorttime import _frame_spectra, _resolve_lengths
 
 __all__ = [
     "melspectrogram",
@@ -193,7 +193,13 @@ def _melspectrogram(*, y: Any = None, sr: float = 22050, S: Any = None, n_fft: i
         fb = B.const(basis, src, xp.float64 if wide else xp.float32)
         # a few frames in all (a streaming chunk): one dense product beats a product per band group (1 frame,
         # 80 mels: ~7x faster). Decided by the input's size alone, so results never depend on the threads.
-        few = S is None and math.prod(src.shape[:-1]) * (1 + src.shape[-1] // max(1, int(hop_length))) <= 16
+        few = False
+        if S is None and src.ndim >= 1:  # a scalar y is reported by _spectrogram's check
+            try:
+                hop = _resolve_lengths(n_fft, hop_length, win_length)[1]  # hop_length=None: win_length // 4
+            except ParameterError:
+                hop = 0  # reported by _spectrogram
+            few = hop > 0 and math.prod(src.shape[:-1]) * (1 + src.shape[-1] // hop) <= 16
         bands = None if few else B.cached_bands(basis, n_fft, 8 if wide else 4)
     out, _ = _spectrogram(y=y if S is None else None, S=src if S is not None else None, n_fft=n_fft,
                           hop_length=hop_length, power=power, win_length=win_length, window=window,

@@ -423,3 +423,68 @@ def test_voice_activity_on_clean_speech_and_noise_only():
 def test_bad_input_raises_parameter_error(call):
     with pytest.raises(ParameterError):
         call()
+
+
+@pytest.mark.parametrize("case", ["hop past half n_fft, last sample", "hop past n_fft, a gap sample",
+                                  "empty mel filters"])
+def test_onset_non_finite_audio_the_result_cannot_reveal_is_still_refused(case):
+    """The fused path infers the audio's finiteness from its log-mel result. That holds only when every
+    sample reaches a frame and some mel band reads the spectrum: with hop_length > n_fft / 2 the last
+    samples reach no frame (past n_fft, neither do the gaps), and a filterbank of empty filters maps a NaN
+    spectrum to 0 dB power. The general path (and librosa) refuse such audio; so must the fused one."""
+    import warnings
+
+    y = np.random.default_rng(2).standard_normal(22527).astype(np.float32)
+    kw = {"hop past half n_fft, last sample": dict(n_fft=512, hop_length=512),
+          "hop past n_fft, a gap sample": dict(n_fft=512, hop_length=1024),
+          "empty mel filters": dict(fmax=5.0)}[case]
+    y[{"hop past half n_fft, last sample": -1, "hop past n_fft, a gap sample": 11000 + 700,
+       "empty mel filters": 5000}[case]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the empty filters' own warning
+        warnings.simplefilter("error", RuntimeWarning)
+        for feature in (None, af.melspectrogram):
+            with pytest.raises(ParameterError, match="not finite"):
+                af.onset.onset_strength(y=y, sr=22050, feature=feature, **kw)
+            with pytest.raises(ParameterError, match="not finite"):
+                af.onset.onset_strength_multi(y=np.stack([np.zeros_like(y), y]), sr=22050, feature=feature, **kw)
+
+
+def test_onset_overflowing_power_warns_like_the_general_path():
+    """Finite audio whose float32 power overflows gives NaN flux: the fused path must not hide numpy's
+    overflow warning that the general path (and librosa) give for it."""
+    import warnings
+
+    y = (np.random.default_rng(1).standard_normal(30000) * 1e25).astype(np.float32)
+    for feature in (None, af.melspectrogram):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            af.onset.onset_strength(y=y, sr=22050, feature=feature)
+        assert any(issubclass(w.category, RuntimeWarning) and "overflow" in str(w.message) for w in seen)
+
+
+@pytest.mark.parametrize("channels", [[10], [0, 300], [200, 300]])
+def test_onset_channels_that_make_no_group_give_no_channel_like_librosa(channels):
+    """Boundaries that form no band group give a (0, t) envelope in librosa; the fused path did, the general
+    path (feature=, aggregate=, max_size>1) raised a bare ValueError from an empty concatenation."""
+    librosa = pytest.importorskip("librosa", reason="the reference implementation")
+    y = np.random.default_rng(3).standard_normal(22050).astype(np.float32)
+    want = librosa.onset.onset_strength_multi(y=y, sr=22050, channels=channels)
+    for kw in ({}, dict(feature=af.melspectrogram), dict(max_size=3), dict(aggregate=np.median)):
+        got = af.onset.onset_strength_multi(y=y, sr=22050, channels=channels, **kw)
+        assert got.shape == want.shape == (0, 44) and got.dtype == np.float32
+
+
+def test_melspectrogram_hop_length_none_and_scalar_audio():
+    """librosa's melspectrogram (and mfcc) accept hop_length=None (win_length // 4); audiofeat's raised a bare
+    TypeError from its few-frames test, and a scalar y gave an IndexError instead of ParameterError."""
+    librosa = pytest.importorskip("librosa", reason="the reference implementation")
+    y = np.random.default_rng(5).standard_normal(22050).astype(np.float32)
+    for kw in ({}, dict(win_length=1024)):
+        assert rel(af.melspectrogram(y=y, sr=22050, hop_length=None, **kw),
+                   librosa.feature.melspectrogram(y=y, sr=22050, hop_length=None, **kw)) <= 1e-5
+        assert rel(af.feature.mfcc(y=y, sr=22050, hop_length=None, **kw),
+                   librosa.feature.mfcc(y=y, sr=22050, hop_length=None, **kw)) <= 1e-4
+    for call in (lambda: af.melspectrogram(y=np.float32(1.0)), lambda: af.onset.onset_strength(y=np.float32(1.0))):
+        with pytest.raises(ParameterError):
+            call()
