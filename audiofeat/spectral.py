@@ -317,7 +317,8 @@ def _to_db_in_place(x: np.ndarray, amin: float, ref_db: float, src: np.ndarray |
     np.maximum(x if src is None else src, amin, out=x)
     np.log10(x, out=x)  # float32 log10 is SIMD-vectorised in numpy 2 (faster than log here)
     x *= 10.0
-    x -= ref_db
+    if ref_db != 0.0:  # x - 0.0 is x (ref=1.0, the default): one pass fewer
+        x -= ref_db
     return x
 
 
