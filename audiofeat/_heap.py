@@ -8,12 +8,20 @@ pipeline's time, and more or less of it depending on what the process happened t
 (``bench_augment.py`` clips/s varied by 1.6x between runs of the same code).
 
 :func:`keep_heap_pad` sets ``M_TOP_PAD`` (the free memory glibc keeps at the top of the heap when it grows or
-trims it) to 8 MiB when :mod:`audiofeat.augment` is imported, and in every process of a feature extraction
-run (:func:`audiofeat.pipeline.extract`, its pool workers, its Ray workers): the process keeps at most 8 MiB
-more of its freed memory, and the faults go (0.5 per augmented clip; 610 -> ~0.4 per 5 s file extracted,
-which was 1.2 s of kernel time in a 1,000-file run). It is a no-op off glibc (macOS, Windows, musl) and
-when the environment variable ``AUDIOFEAT_MALLOC_TOP_PAD`` is ``0``; another value sets the pad in bytes.
-An explicit ``MALLOC_TOP_PAD_`` in the environment (glibc's own setting) is left alone.
+trims it) to 8 MiB, and ``M_MMAP_THRESHOLD`` to 32 MiB, when :mod:`audiofeat.augment` is imported and in
+every process of a feature extraction run (:func:`audiofeat.pipeline.extract`, its pool workers, its Ray
+workers): the process keeps at most 8 MiB more of its freed memory, and the faults go (0.5 per augmented
+clip; 610 -> ~0.4 per 5 s file extracted, which was 1.2 s of kernel time in a 1,000-file run).
+
+Both are needed: setting any of glibc's thresholds switches off its *dynamic* mmap threshold, which then
+stays wherever it was. In a process that had not yet freed a large block it is still 128 KiB, and every
+array above that (a 5 s clip's 320 KB) is then mapped and unmapped again on each call, pad or no pad:
+~800 page faults per ten such arrays (measured). 32 MiB is the ceiling glibc's dynamic rule itself can reach.
+
+It is a no-op off glibc (macOS, Windows, musl) and when the environment variable
+``AUDIOFEAT_MALLOC_TOP_PAD`` is ``0``; another value sets the pad in bytes. An explicit ``MALLOC_TOP_PAD_``
+in the environment (glibc's own setting) is left alone, as is the mmap threshold when
+``MALLOC_MMAP_THRESHOLD_`` is set.
 """
 
 from __future__ import annotations
@@ -26,11 +34,15 @@ __all__ = ["keep_heap_pad"]
 
 #: the pad kept by default (bytes)
 DEFAULT_TOP_PAD = 8 << 20
-_M_TOP_PAD = -2  # glibc's mallopt parameter number
+_M_TOP_PAD = -2  # glibc's mallopt parameter numbers
+_M_MMAP_THRESHOLD = -3
+#: the mmap threshold pinned with the pad (bytes): glibc's own ceiling for its dynamic threshold (64-bit)
+MMAP_THRESHOLD = 32 << 20
 
 
 def keep_heap_pad(top_pad: int | None = None) -> bool:
-    """Set glibc's ``M_TOP_PAD`` to ``top_pad`` bytes (default ``AUDIOFEAT_MALLOC_TOP_PAD`` or 8 MiB).
+    """Set glibc's ``M_TOP_PAD`` to ``top_pad`` bytes (default ``AUDIOFEAT_MALLOC_TOP_PAD`` or 8 MiB) and its
+    ``M_MMAP_THRESHOLD`` to 32 MiB (unless ``MALLOC_MMAP_THRESHOLD_`` is set): see the module's text.
 
     Returns True when it was set; False off Linux/glibc, when disabled (``0``), when the user set
     ``MALLOC_TOP_PAD_`` themselves, or when the variable is not an integer. Never raises.
@@ -49,6 +61,8 @@ def keep_heap_pad(top_pad: int | None = None) -> bool:
         libc = ctypes.CDLL(None)
         if not hasattr(libc, "gnu_get_libc_version") or not hasattr(libc, "mallopt"):
             return False  # not glibc (musl's mallopt does nothing anyway)
+        if "MALLOC_MMAP_THRESHOLD_" not in os.environ and not libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD):
+            return False
         return bool(libc.mallopt(_M_TOP_PAD, int(min(top_pad, 1 << 30))))
     except (OSError, AttributeError, TypeError, ValueError):
         return False

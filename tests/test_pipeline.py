@@ -408,7 +408,8 @@ def test_keep_heap_pad_stops_the_page_fault_storm_of_a_file_loop():
     """A file's arrays (ten of a 5 s clip's 320 KB), allocated and freed file after file: glibc trims the
     freed top of its heap after every file, and the next file faults the pages in again (hundreds of page
     faults per file; 610 per file in a real 1,000-file run). keep_heap_pad (called by extract, in every pool
-    worker and by audiofeat.augment) keeps 8 MiB there: none."""
+    worker and by audiofeat.augment) keeps 8 MiB there and pins the mmap threshold at 32 MiB: none, even
+    where the dynamic threshold had been frozen at 128 KiB (then a pad alone left ~800 faults per file)."""
     import platform
     import subprocess
     import sys
@@ -416,7 +417,11 @@ def test_keep_heap_pad_stops_the_page_fault_storm_of_a_file_loop():
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt thresholds are glibc's")
     code = """
-import resource, sys, numpy as np
+import ctypes, resource, sys
+# glibc's dynamic mmap threshold frozen at its initial 128 KiB, as any mallopt call before a large free
+# leaves it (keep_heap_pad must not depend on what the process allocated before)
+ctypes.CDLL(None).mallopt(-2, 128 * 1024)
+import numpy as np
 if sys.argv[1] == "tuned":
     from audiofeat._heap import keep_heap_pad
     assert keep_heap_pad() is True
