@@ -389,9 +389,9 @@ def test_a_dead_worker_fails_only_its_file_when_tasks_hold_several_files(tmp_pat
 
 @pytest.mark.parametrize("n, jobs", [(1000, 2), (100, 2), (37, 3), (10, 4), (1, 2)])
 def test_pool_tasks_cover_every_file_in_order_and_shrink_towards_the_end(n, jobs):
-    """Guided scheduling: consecutive runs of the input, at most 16 files, never fewer than 4 per worker
+    """Guided scheduling: consecutive runs of the input, at most 32 files, never fewer than 4 per worker
     tasks when there are that many files, and the last tasks of one or two files (a worker left with a
-    16-file task while the others idle was ~30 ms of one core at the end of a run)."""
+    full task while the others idle was 30-60 ms of one core at the end of a run)."""
     from audiofeat.pipeline import run
 
     paths = [f"/does/not/exist/clip{i:05d}.wav" for i in range(n)]

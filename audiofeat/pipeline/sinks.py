@@ -356,11 +356,19 @@ def rows_to_table(rows: list[dict], spec: ExtractorSpec):
     import pyarrow as pa
 
     columns: dict[str, Any] = {}
-    # every row's columns, in order of first appearance: with mono=False, files with different channel counts
-    # have different functional columns (mfcc_7_0_mean); a file without a column gets null there
-    names = list(dict.fromkeys(name for r in rows for name in r))
+    first = list(rows[0]) if rows else []
+    if all(len(r) == len(first) and list(r) == first for r in rows[1:]):
+        # the usual case, every row with the same columns in the same order: one C-level transposition
+        # (was a dict lookup per cell: ~40% of a part's table building for 200 rows x 205 columns)
+        names = first
+        by_name = dict(zip(names, zip(*(r.values() for r in rows)))) if rows else {}
+    else:
+        # every row's columns, in order of first appearance: with mono=False, files with different channel
+        # counts have different functional columns (mfcc_7_0_mean); a file without a column gets null there
+        names = list(dict.fromkeys(name for r in rows for name in r))
+        by_name = {name: [r.get(name) for r in rows] for name in names}
     for name in names:
-        values = [r.get(name) for r in rows]
+        values = list(by_name[name])
         if isinstance(values[0], np.ndarray):
             columns[name] = _nested(values)
             columns[f"{name}_shape"] = pa.array([list(v.shape) for v in values], type=pa.list_(pa.int32()))
