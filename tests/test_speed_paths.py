@@ -242,3 +242,19 @@ def test_fix_length_zero_pad_equals_np_pad():
         assert out.dtype == x.dtype
     np.testing.assert_array_equal(_fix_length(x, 13, mode="edge"), np.pad(x, [(0, 0), (0, 0), (0, 3)], mode="edge"))
     assert _fix_length(x, 4).shape == (2, 3, 4)
+
+
+def test_frames_and_pad_refuse_what_numpy_refuses():
+    # the fast paths must keep numpy's errors: a 0-d array cannot be framed (the fast path read its last
+    # axis first: a bare IndexError), and negative pad widths are refused (the preallocated constant pad
+    # silently returned [0, 0] for a length-1 signal padded by (-1, 2), where np.pad raises)
+    with pytest.raises(ValueError):
+        _ops.frames(np.array(1.0), 1, 1)
+    for x in (np.ones(1), np.ones(3)):
+        with pytest.raises(ValueError):
+            _ops.pad(x, -1, 2)
+        with pytest.raises(ValueError):
+            _ops.pad(x, 2, -1, mode="reflect")
+    torch = pytest.importorskip("torch", reason="torch backend")
+    with pytest.raises(ValueError):
+        _ops.pad(torch.ones(3), -1, 2)  # torch's pad would crop instead
