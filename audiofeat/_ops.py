@@ -38,11 +38,11 @@ def frames(x: Any, frame_length: int, hop_length: int) -> Any:
     """
     if is_torch(x):
         return x.unfold(-1, frame_length, hop_length)
-    n = x.shape[-1]
-    if n < frame_length or x.ndim == 0:
+    if x.ndim == 0 or x.shape[-1] < frame_length:
         view = np.lib.stride_tricks.sliding_window_view(x, frame_length, axis=-1)  # raises numpy's error
         return view[..., ::hop_length, :]
     # as sliding_window_view(...)[..., ::hop, :] (a read-only view), without its ~20 us of Python per call
+    n = x.shape[-1]
     step = x.strides[-1]
     return np.lib.stride_tricks.as_strided(
         x, shape=x.shape[:-1] + (1 + (n - frame_length) // hop_length, frame_length),
@@ -53,9 +53,14 @@ _NUMPY_TO_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "re
 
 
 def pad(x: Any, left: int, right: int, mode: str = "constant", value: float = 0.0) -> Any:
-    """Pad the last axis of ``x`` by ``left``/``right`` samples; modes are numpy's names."""
+    """Pad the last axis of ``x`` by ``left``/``right`` samples; modes are numpy's names.
+
+    Negative widths raise ``ValueError`` on both backends, as ``np.pad`` does (torch's pad would crop, and
+    the preallocated constant pad below would silently fill a length-1 signal with ``value``)."""
     if left == 0 and right == 0:
         return x
+    if left < 0 or right < 0:
+        raise ValueError(f"pad widths must be >= 0, got left={left}, right={right}")
     if not is_torch(x):
         widths = [(0, 0)] * (x.ndim - 1) + [(left, right)]
         if mode == "constant" and x.ndim:
