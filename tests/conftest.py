@@ -15,6 +15,18 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "librosa_test_data"
 
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*") if p.suffix in {".wav", ".flac", ".ogg", ".mp3"})
 
+try:  # property tests draw the same examples on every run (CI must not fail on a new draw one day in ten);
+    # HYPOTHESIS_PROFILE=explore draws fresh ones, to hunt for new failures locally
+    import os
+
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("audiofeat", derandomize=True)
+    _hypothesis_settings.register_profile("explore", derandomize=False)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "audiofeat"))
+except ImportError:  # hypothesis is in the test extra; without it those tests skip
+    pass
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _scipy_fft_by_default():
