@@ -207,19 +207,7 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
     def first(i: int) -> None:
         cols = blocks[i]
         fr = frames[..., cols]
-        mag = np.abs(fr).astype(rdtype, copy=False)
-        zero = mag == 0
-        has_zero = bool(zero.any())
-        inv = np.where(zero, rdtype(1), mag) if has_zero else np.empty_like(mag)
-        np.reciprocal(inv if has_zero else mag, out=inv)
-        if np.iscomplexobj(fr):
-            u = np.multiply(fr, inv, dtype=out.dtype)  # unit phasors (a complex times a real: 2 products)
-        else:
-            u = np.empty(fr.shape, dtype=out.dtype)
-            np.multiply(fr, inv, out=u.real)
-            u.imag = 0
-        if has_zero:
-            u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
+        mag, u = _unit_phasors(fr, rdtype, out.dtype)
         m = mag_out[..., cols]
         np.multiply(mag[..., left, :], w_left, out=m)
         m += mag[..., right, :] * w_right
@@ -236,15 +224,39 @@ def _vocode_numpy(frames: np.ndarray, steps: tuple[np.ndarray, ...], n_out: int)
         o *= mag_out[..., cols]
 
     B.parallel_for(first, len(blocks))
-    # the running product over output frames, one row of all bins at a time (row views made once: a 1 s clip
-    # has ~30 rows of ~1000 bins, where indexing cost as much as the multiplies)
+    _running_product(out)
+    B.parallel_for(last, len(blocks))
+    return out
+
+
+def _unit_phasors(fr: np.ndarray, rdtype: Any, cdtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(|fr|, fr / |fr|)`` of spectra ``fr`` (complex, or real), the phasor ``+-1`` (the sign of the real part,
+    as numpy's angle of a signed zero) where ``fr == 0``; magnitudes in ``rdtype``, phasors in ``cdtype``."""
+    mag = np.abs(fr).astype(rdtype, copy=False)
+    zero = mag == 0
+    has_zero = bool(zero.any())
+    inv = np.where(zero, rdtype(1), mag) if has_zero else np.empty_like(mag)
+    np.reciprocal(inv if has_zero else mag, out=inv)
+    if np.iscomplexobj(fr):
+        u = np.multiply(fr, inv, dtype=cdtype)  # a complex times a real: 2 products
+    else:
+        u = np.empty(fr.shape, dtype=cdtype)
+        np.multiply(fr, inv, out=u.real)
+        u.imag = 0
+    if has_zero:
+        u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
+    return mag, u
+
+
+def _running_product(out: np.ndarray) -> None:
+    """``out[..., t, :] *= out[..., t - 1, :]`` for t = 1, 2, ... in place: the running product over output
+    frames, one row of all bins (and items) at a time (row views made once: a 1 s clip has ~30 rows of ~1000
+    bins, where indexing cost as much as the multiplies)."""
     rows = list(np.moveaxis(out, -2, 0))
     prev = rows[0]
     for row in rows[1:]:
         np.multiply(row, prev, out=row)
         prev = row
-    B.parallel_for(last, len(blocks))
-    return out
 
 
 #: the keyword arguments of time_stretch that the fused numpy path (:func:`_stft_vocode_numpy`) handles
@@ -307,13 +319,7 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
         lo = int(left[max(a - 1, 0)])
         hi = min(int(left[b - 1]) + 2, n_frames)  # frames lo .. hi - 1
         fr = B.rfft(frames_of(i, lo, hi) * win, workers=1)
-        mag = np.abs(fr).astype(rdtype, copy=False)
-        zero = mag == 0
-        inv = np.where(zero, rdtype(1), mag)
-        np.reciprocal(inv, out=inv)
-        u = np.multiply(fr, inv, dtype=out.dtype)
-        if zero.any():
-            u.real[zero] = np.copysign(1, fr.real[zero])
+        mag, u = _unit_phasors(fr, rdtype, out.dtype)
         m = mag_out[i, a:b]
         np.multiply(mag[left[a:b] - lo], w_left[a:b], out=m)
         m += mag[right[a:b] - lo] * w_right[a:b]
@@ -334,8 +340,7 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
             o[t0 - a :] = adv
 
     B.parallel_for(run, len(tasks))
-    for t in range(1, n_out):
-        np.multiply(out[:, t], out[:, t - 1], out=out[:, t])
+    _running_product(out)
 
     def scale(task: int) -> None:
         i, a, b = tasks[task]

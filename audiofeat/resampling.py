@@ -17,7 +17,7 @@ import numpy as np
 import soxr
 
 from ._registry import capabilities
-from ._backend import is_torch, torch_constant
+from ._backend import is_torch, pad, torch_constant
 from ._cache import cached
 from ._checks import check_audio, check_axis, check_positive, require
 from .errors import BackendError, ParameterError
@@ -206,11 +206,8 @@ def _fix_length(x: np.ndarray, size: int, **kwargs: Any) -> np.ndarray:
     if n > size:
         return x[..., :size]
     if n < size:
-        if not kwargs or kwargs == {"mode": "constant"}:  # zeros: no np.pad machinery (~10 us per call)
-            out = np.empty(x.shape[:-1] + (size,), dtype=x.dtype)
-            out[..., :n] = x
-            out[..., n:] = 0
-            return out
+        if not kwargs or kwargs == {"mode": "constant"}:  # zeros: _ops.pad's preallocated pad, no np.pad
+            return pad(x, 0, size - n)
         kwargs.setdefault("mode", "constant")
         return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - n)], **kwargs)
     return x
