@@ -673,3 +673,60 @@ def test_keep_heap_pad_is_a_safe_switch(monkeypatch):
     monkeypatch.delenv("AUDIOFEAT_MALLOC_TOP_PAD")
     assert isinstance(keep_heap_pad(), bool)
     assert keep_heap_pad(-1) is False
+
+
+# ---------------------------------------------------------------------------------------------------
+# CUDA: every transform runs on the batch's device and gives the CPU batch's result (skips without a GPU)
+# ---------------------------------------------------------------------------------------------------
+#: on CUDA the phase vocoder runs in torch (the CPU batch runs the numpy code): same algorithm, other FFT
+TORCH_VOCODER = {"TimeStretch"}
+
+
+@pytest.fixture(scope="module")
+def cuda(torch):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return torch.device("cuda")
+
+
+@pytest.mark.parametrize("key", sorted(WAVEFORM))
+def test_cuda_batch_equals_cpu_batch(key, files, torch, cuda):
+    t = WAVEFORM[key](files)
+    ys = torch.from_numpy(np.stack([signal(channels=2, seed=s) for s in range(4)]))
+    ref = t(ys, SR, rng=torch.Generator().manual_seed(3))
+    params = t.last_params
+    got = t.apply(ys.to(cuda), SR, params)
+    assert got.device.type == "cuda" and got.dtype == torch.float32 and got.shape == ref.shape
+    got = got.cpu().numpy()
+    assert np.isfinite(got).all()
+    for i in range(4):
+        z, g = ref[i].numpy(), got[i]
+        if key in RESAMPLED:  # soxr on the CPU batch (numpy path), the sinc resampler on CUDA
+            assert np.corrcoef(z.ravel(), g.ravel())[0, 1] > 0.999, i
+            continue
+        tol = (2e-4 if key in TORCH_VOCODER else 2e-5) * max(1.0, np.abs(z).max())
+        np.testing.assert_allclose(g, z, atol=tol, rtol=0)
+    # drawn on the device's own generator: reproducible, on the device
+    g1 = t(ys.to(cuda), SR, rng=torch.Generator(device=cuda).manual_seed(7))
+    g2 = t(ys.to(cuda), SR, rng=torch.Generator(device=cuda).manual_seed(7))
+    assert g1.device.type == "cuda" and torch.equal(g1, g2)
+
+
+@pytest.mark.parametrize("key", sorted(SPEC))
+def test_cuda_spectrogram_transforms(key, torch, cuda):
+    S = torch.from_numpy(np.abs(np.random.default_rng(0).standard_normal((3, 2, 64, 100))).astype(np.float32))
+    t = SPEC[key]()
+    ref = t(S, rng=torch.Generator().manual_seed(0))
+    got = t.apply(S.to(cuda), None, t.last_params)
+    assert got.device.type == "cuda"
+    np.testing.assert_allclose(got.cpu().numpy(), ref.numpy(), atol=1e-6)
+
+
+def test_cuda_mixup(torch, cuda):
+    x = torch.stack([torch.full((100,), float(i)) for i in range(6)])
+    m = A.Mixup(alpha=0.4, num_classes=6)
+    out, lab = m(x, rng=0, labels=torch.arange(6))
+    out_c, lab_c = m(x.to(cuda), rng=0, labels=torch.arange(6, device=cuda))
+    assert out_c.device.type == "cuda" and lab_c.device.type == "cuda"
+    np.testing.assert_allclose(out_c.cpu().numpy(), out.numpy(), atol=1e-6)
+    np.testing.assert_allclose(lab_c.cpu().numpy(), lab.numpy(), atol=1e-6)

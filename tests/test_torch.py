@@ -136,3 +136,24 @@ def test_torch_cpu_blocked_path_matches_numpy(requires_grad):
     if requires_grad:
         af.mfcc(y=yt).sum().backward()
         assert yt.grad is not None and torch.isfinite(yt.grad).all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_compiled_with_inductor_equals_eager():
+    """What a GPU user runs: torch.compile's default backend (inductor, Triton kernels) on CUDA tensors."""
+    from audiofeat import nn as afn
+
+    y = torch.from_numpy(np.stack([random_signal(16000, seed=s) for s in range(4)])).cuda()
+    torch._dynamo.reset()
+    for name in ("melspectrogram", "mfcc", "power_to_db"):
+        fn = OPS[name]
+        assert rel_err(torch.compile(fn)(y), fn(y)) <= 1e-5, name
+    module = afn.MFCC(n_mfcc=13, **SPEECH).cuda()
+    assert rel_err(torch.compile(module)(y), module(y)) <= 1e-5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_gradient_flows():
+    y = torch.from_numpy(random_signal(8000, seed=3)).cuda().requires_grad_(True)
+    af.mfcc(y=y, n_mfcc=13, **SPEECH).pow(2).mean().backward()
+    assert y.grad.device.type == "cuda" and torch.isfinite(y.grad).all() and y.grad.abs().sum() > 0
