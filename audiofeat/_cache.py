@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import types
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -158,7 +159,10 @@ def built_const(builder: Callable, args: tuple, like: Any, dtype=None) -> Any:
         import torch
 
         if torch.compiler.is_compiling():
-            return _traced_constant(builder, tuple(args), like.dtype if dtype is None else dtype, like.device)
+            global _traced_count
+            i = _traced_count % len(_TRACED)
+            _traced_count += 1
+            return _TRACED[i](builder, tuple(args), like.dtype if dtype is None else dtype, like.device)
     return const(builder(*args), like, dtype)
 
 
@@ -168,9 +172,24 @@ def _traced_constant(builder: Callable, args: tuple, dtype: Any, device: Any) ->
     return torch.as_tensor(np.array(builder(*args)), device=device).to(dtype)
 
 
-# What torch.compiler.assume_constant_result does, without importing torch here: dynamo calls a function so
-# marked at trace time and puts its result into the graph as a constant.
-_traced_constant._dynamo_marked_constant = True  # type: ignore[attr-defined]
+def _marked(i: int) -> Callable:
+    """A copy of ``_traced_constant`` named ``_audiofeat_constant_<i>`` and marked as
+    ``torch.compiler.assume_constant_result`` marks (without importing torch here): dynamo calls it once at
+    trace time and puts its tensor into the graph as a constant.
+
+    Dynamo names the constant's source after the function's code name, and inductor rejects a graph where
+    two constants share a source (``source ConstantSource(...) already in seen_sources``): a window and a
+    mel basis in one graph would. So each traced constant takes the next of these copies in turn.
+    """
+    code = _traced_constant.__code__.replace(co_name=f"_audiofeat_constant_{i}")
+    fn = types.FunctionType(code, _traced_constant.__globals__, code.co_name)
+    fn._dynamo_marked_constant = True  # type: ignore[attr-defined]
+    return fn
+
+
+#: 1024 distinct names: a graph would need that many constants before two shared one
+_TRACED = tuple(_marked(i) for i in range(1024))
+_traced_count = 0
 
 
 def torch_constant(array: Any, device: Any, dtype: Any) -> Any:

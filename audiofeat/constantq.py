@@ -115,7 +115,7 @@ def _downsample(y: Any, factor: int, res_type: str) -> Any:
     kernel = B.const(np.ascontiguousarray(h[::-1]) * gain, y)
     lead, n = y.shape[:-1], y.shape[-1]
     x = torch.nn.functional.pad(y.reshape(-1, 1, n), (half, half))
-    out = torch.nn.functional.conv1d(x, kernel.reshape(1, 1, -1), stride=factor)[:, 0]  # ceil(n / factor)
+    out = B.conv1d(x, kernel.reshape(1, 1, -1), stride=factor)[:, 0]  # ceil(n / factor); no TF32 on CUDA
     n_out = out.shape[-1]
     if E.size:
         P, J = min(E.shape[0], n), min(E.shape[1], n_out)
@@ -171,7 +171,7 @@ def _upsample(y: Any, factor: int, res_type: str) -> Any:
     kernel = B.const(np.ascontiguousarray(h), y)
     lead, n = y.shape[:-1], y.shape[-1]
     # out[m] = sum_j y[j] h[m - factor j + half]: a transposed convolution with stride ``factor``
-    out = torch.nn.functional.conv_transpose1d(y.reshape(-1, 1, n), kernel.reshape(1, 1, -1), stride=factor)
+    out = B.conv1d(y.reshape(-1, 1, n), kernel.reshape(1, 1, -1), stride=factor, transposed=True)
     return out[:, 0, half : half + factor * n].reshape(*lead, factor * n)
 
 

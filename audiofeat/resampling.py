@@ -17,7 +17,7 @@ import numpy as np
 import soxr
 
 from ._registry import capabilities
-from ._backend import is_torch, pad, torch_constant
+from ._backend import conv1d, is_torch, pad, torch_constant
 from ._cache import cached
 from ._checks import check_audio, check_axis, check_positive, require
 from .errors import BackendError, ParameterError
@@ -284,9 +284,7 @@ def _resample_polyphase(x: Any, orig: int, new: int, n_out: int) -> Any:
     kernel, width = _polyphase_kernel(orig, new, x.device, x.dtype)
     batch = x.shape[0]
     padded = torch.nn.functional.pad(x, (width, width + orig))
-    out = torch.nn.functional.conv1d(
-        padded[:, None, :], kernel, stride=orig
-    )  # (batch, new, blocks)
+    out = conv1d(padded[:, None, :], kernel, stride=orig)  # (batch, new, blocks); full float32 on CUDA too
     out = out.transpose(1, 2).reshape(batch, -1)
     return out[:, :n_out]
 

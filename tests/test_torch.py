@@ -138,17 +138,27 @@ def test_torch_cpu_blocked_path_matches_numpy(requires_grad):
         assert yt.grad is not None and torch.isfinite(yt.grad).all()
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-def test_cuda_compiled_with_inductor_equals_eager():
-    """What a GPU user runs: torch.compile's default backend (inductor, Triton kernels) on CUDA tensors."""
+@pytest.mark.parametrize("device", DEVICES)
+def test_compiled_with_inductor_equals_eager(device):
+    """What users run: torch.compile's default backend (inductor: C++ on CPU, Triton kernels on CUDA).
+
+    Regression: every cached constant (window, mel basis, DCT) entered the graph under one source name, and
+    inductor refused the graph ("source ConstantSource(...) already in seen_sources") for any feature with
+    two constants; the registry's compile tests use aot_eager, which does not check this."""
     from audiofeat import nn as afn
 
-    y = torch.from_numpy(np.stack([random_signal(16000, seed=s) for s in range(4)])).cuda()
+    y = torch.from_numpy(np.stack([random_signal(16000, seed=s) for s in range(4)])).to(device)
     torch._dynamo.reset()
     for name in ("melspectrogram", "mfcc", "power_to_db"):
         fn = OPS[name]
-        assert rel_err(torch.compile(fn)(y), fn(y)) <= 1e-5, name
-    module = afn.MFCC(n_mfcc=13, **SPEECH).cuda()
+        assert rel_err(torch.compile(fn, fullgraph=True)(y), fn(y)) <= 1e-5, name
+
+    def two_windows(y):  # the same builder twice, with other arguments, in one graph
+        return af.stft(y, n_fft=512).abs().mean(-1) + af.stft(y, n_fft=256, hop_length=128).abs().mean(-1).sum(-1,
+                                                                                                              True)
+
+    assert rel_err(torch.compile(two_windows, fullgraph=True)(y), two_windows(y)) <= 1e-5
+    module = afn.MFCC(n_mfcc=13, **SPEECH).to(device)
     assert rel_err(torch.compile(module)(y), module(y)) <= 1e-5
 
 
