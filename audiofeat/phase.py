@@ -522,3 +522,104 @@ def pitch_shift(
     rate = 2.0 ** (-n_steps / bins_per_octave)
     shifted = _resample(time_stretch(y, rate=rate, **kwargs), sr / rate, sr, res_type=res_type, scale=scale)
     return _fix_length(shifted, y.shape[-1])
+
+
+# --------------------------------------------------------------------------------------------------
+# a batch with a rate per example (augmentation on the GPU)
+# --------------------------------------------------------------------------------------------------
+def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 2048) -> Any:
+    """``time_stretch(y[i], rate=rates[i])`` for every example ``i`` of a torch batch ``y`` (batch, ..., n) in
+    one pass: one STFT, the vocoder with each example's own output positions, one inverse STFT with each
+    example's own window-sum. Example ``i`` is zero past its own ``round(n / rates[i])`` samples; the result
+    has ``length`` samples (None: the longest example's).
+
+    The same arithmetic as :func:`time_stretch` (librosa's positions ``t * rate``, the float64 wrapped
+    phase sum, the overlap-add normalised by the window energy of the frames that exist), so each example
+    equals its own call up to float32 rounding; on a GPU it replaces a loop of small kernels per example.
+    """
+    import torch
+
+    from .shorttime import _analysis_window
+
+    hop = n_fft // 4
+    n = y.shape[-1]
+    batch = y.shape[0]
+    rates = np.asarray(rates, dtype=np.float64).reshape(batch)
+    D = stft(y, n_fft=n_fft, hop_length=hop)  # (batch, ..., bins, frames)
+    frames = D.reshape(batch, -1, *D.shape[-2:]).swapaxes(-1, -2)  # (batch, channels, frames, bins)
+    n_frames = frames.shape[-2]
+    n_out = np.array([len(np.arange(0, n_frames, r)) for r in rates])  # librosa's output frame counts
+    lengths = np.rint(n / rates).astype(np.int64)  # round(n / rate), half to even as Python's round
+    if length is None:
+        length = int(lengths.max())
+    start = n_fft // 2
+    # frames that reach an output sample below `length` (a later frame starts past it)
+    n_keep = int(min(n_out.max(), (length - 1 + start) // hop + 1))
+    steps = np.arange(n_keep, dtype=np.float64)[None, :] * rates[:, None]  # (batch, n_keep), as np.arange
+    left = np.minimum(steps.astype(np.int64), n_frames - 1)
+    right = np.minimum(left + 1, n_frames - 1)
+    alpha = np.mod(steps, 1.0)
+    valid = (steps.astype(np.int64) + 1 < n_frames).astype(np.float64)
+    exists = (np.arange(n_keep)[None, :] < n_out[:, None])
+
+    dev = y.device
+    rdtype = frames.real.dtype
+    as_t = lambda a, dt: torch.as_tensor(a, device=dev, dtype=dt)  # noqa: E731
+    left_t, right_t = as_t(left, torch.long), as_t(right, torch.long)
+    alpha_t, valid_t = as_t(alpha, torch.float64), as_t(valid, torch.float64)
+    rows = torch.arange(batch, device=dev)[:, None]
+    mag = frames.abs()
+    th = torch.angle(frames).to(torch.float64)
+
+    def at(x: Any, idx: Any) -> Any:  # x (batch, ch, frames, bins) at per-example frames idx (batch, m)
+        return x[rows, :, idx].transpose(1, 2)  # (batch, ch, m, bins)
+
+    w_left = (1 - alpha_t).to(rdtype)[:, None, :, None]
+    w_right = (alpha_t * valid_t).to(rdtype)[:, None, :, None]
+    mag_out = at(mag, left_t) * w_left + at(mag, right_t) * w_right
+    adv = _wrap(at(th, right_t[:, :-1]) * valid_t[:, None, :-1, None] - at(th, left_t[:, :-1]))
+    phase = _wrap(_accumulate(torch.cat([th[:, :, :1], adv], dim=-2))).to(rdtype)
+    keep = as_t(exists, rdtype)[:, None, :, None]
+    mag_out = mag_out * keep
+    spec = torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
+
+    like = torch.zeros((1,), dtype=rdtype, device=dev)
+    win = _analysis_window("hann", n_fft, n_fft, like)
+    out = B.overlap_add(B.irfft(spec, n=n_fft) * win, hop)  # (batch, ch, samples)
+    wss = B.overlap_add(keep[:, 0, :, :] * (win * win), hop)  # (batch, samples): each example's own frames
+    out = out[..., start:start + length]
+    wss = wss[..., start:start + length]
+    if out.shape[-1] < length:
+        out = B.pad(out, 0, length - out.shape[-1])
+        wss = B.pad(wss, 0, length - wss.shape[-1])
+    tiny = torch.finfo(rdtype).tiny
+    out = out / torch.where(wss > tiny, wss, torch.ones_like(wss))[:, None, :]
+    inside = torch.arange(length, device=dev)[None, :] < as_t(lengths, torch.long)[:, None]
+    out = out * inside.to(rdtype)[:, None, :]
+    return out.reshape(*y.shape[:-1], length).to(y.dtype)
+
+
+def _pitch_shift_rates_torch(y: Any, sr: float, n_steps: Any, bins_per_octave: int = 12) -> Any:
+    """``pitch_shift(y[i], sr=sr, n_steps=n_steps[i])`` for every example of a torch batch in one pass:
+    :func:`_stretch_rates_torch`, then each example resampled by its own ratio (one vectorised windowed
+    sinc), trimmed to the input length."""
+    from .resampling import _resample_direct_ratios
+
+    batch, n = y.shape[0], y.shape[-1]
+    rates = 2.0 ** (-np.asarray(n_steps, dtype=np.float64).reshape(batch) / bins_per_octave)
+    stretched = _stretch_rates_torch(y, rates, None)
+    flat = stretched.reshape(batch, -1, stretched.shape[-1])
+    channels = flat.shape[1]
+    rows = flat.reshape(batch * channels, -1)
+    out = _resample_direct_ratios(rows, np.repeat(rates, channels), n).reshape(batch, channels, n)
+    # each example's resampled length is ceil(round(n / rate) * rate); fix_length zero-pads it to n
+    produced = np.ceil(np.rint(n / rates) * rates).astype(np.int64)
+    import torch
+
+    inside = torch.arange(n, device=y.device)[None, :] < torch.as_tensor(produced, device=y.device)[:, None]
+    out = out * inside.to(out.dtype)[:, None, :]
+    same = rates == 1.0  # no resampling at all (resample returns its input when the rates are equal)
+    if same.any():
+        kept = torch.as_tensor(same, device=y.device)[:, None, None]
+        out = torch.where(kept, _fix_length(flat, n).to(out.dtype), out)
+    return out.reshape(*y.shape[:-1], n).to(y.dtype)

@@ -331,3 +331,37 @@ def _resample_direct(x: Any, orig: float, target: float, n_out: int) -> Any:
         gathered = padded[:, k + half]  # (batch, m, taps)
         pieces.append((gathered * weights.to(x.dtype)[None]).sum(-1))
     return torch.cat(pieces, dim=-1)
+
+
+def _resample_direct_ratios(x: Any, ratios: Any, n_out: int) -> Any:
+    """Resample each row ``i`` of ``x`` (batch, n) by its own ratio ``ratios[i]`` (target rate / original
+    rate), to ``n_out`` samples each: :func:`_resample_direct`'s windowed sinc, vectorised over the batch
+    (a pitch-shift augmentation draws a ratio per example). Output samples whose filter lies past a row's
+    end read zeros, as the per-row resampler's padding does.
+    """
+    import torch
+
+    batch = x.shape[0]
+    ratios = np.asarray(ratios, dtype=np.float64).reshape(batch)
+    cutoff = np.minimum(1.0, ratios) * _SINC_ROLLOFF  # cutoff in units of the input rate
+    half = int(math.ceil(_SINC_ZERO_CROSSINGS / cutoff.min()))
+    taps = torch.arange(-half, half + 2, device=x.device)
+    padded = torch.nn.functional.pad(x, (half, half + 2))
+    table = _sinc_table(x.device)
+    last = _SINC_ZERO_CROSSINGS * _TABLE_DENSITY
+    step = torch.as_tensor(1.0 / ratios, device=x.device)[:, None]  # input samples per output sample
+    scale = torch.as_tensor(cutoff, device=x.device)[:, None, None]
+    rows = torch.arange(batch, device=x.device)[:, None, None]
+    chunk = max(1, (1 << 24) // max(1, batch * taps.numel()))
+    pieces = []
+    for lo in range(0, n_out, chunk):
+        j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)
+        pos = j[None, :] * step  # (batch, m) positions in input samples
+        k = torch.floor(pos).to(torch.long)[..., None] + taps  # (batch, m, taps)
+        u = ((k.to(torch.float64) - pos[..., None]).abs() * (scale * _TABLE_DENSITY)).clamp(max=last + 1)
+        i = u.to(torch.long)
+        frac = u - i
+        weights = (table[i] * (1 - frac) + table[i + 1] * frac) * scale
+        gathered = padded[rows, (k + half).clamp(max=padded.shape[-1] - 1)]
+        pieces.append((gathered * weights.to(x.dtype)).sum(-1))
+    return torch.cat(pieces, dim=-1)

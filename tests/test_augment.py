@@ -730,3 +730,57 @@ def test_cuda_mixup(torch, cuda):
     assert out_c.device.type == "cuda" and lab_c.device.type == "cuda"
     np.testing.assert_allclose(out_c.cpu().numpy(), out.numpy(), atol=1e-6)
     np.testing.assert_allclose(lab_c.cpu().numpy(), lab.numpy(), atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# TimeStretch / PitchShift on torch batches the numpy path does not take (GPU, autograd): one pass per batch
+# ---------------------------------------------------------------------------------------------------
+def _graph_batch(torch, ys):
+    """A CPU batch that takes the torch path (it needs gradients), as a GPU batch does."""
+    return torch.from_numpy(ys).requires_grad_(True)
+
+
+def test_batched_time_stretch_equals_each_example(torch):
+    from audiofeat.phase import _fix_length
+
+    ys = np.stack([signal(channels=2, seed=s) for s in range(5)])
+    t = A.TimeStretch((0.8, 1.25))
+    yt = _graph_batch(torch, ys)
+    out = t(yt, SR, rng=torch.Generator().manual_seed(2))
+    rates = t.last_params["rate"]
+    assert len(set(np.round(rates, 9))) == 5 and out.shape == yt.shape
+    for i, r in enumerate(rates):  # each example as its own torch call, and as the numpy path computes it
+        own = _fix_length(audiofeat.effects.time_stretch(yt[i].detach(), rate=float(r)), SR)
+        np.testing.assert_allclose(out[i].detach().numpy(), own.numpy(), atol=1e-6, rtol=0)
+        z = t.apply(ys[i], SR, A.params_item(t.last_params, i))
+        np.testing.assert_allclose(out[i].detach().numpy(), z, atol=2e-5 * np.abs(z).max(), rtol=0)
+    out.pow(2).sum().backward()  # differentiable
+    assert torch.isfinite(yt.grad).all() and yt.grad.abs().sum() > 0
+
+
+def test_batched_time_stretch_keeps_f0_and_the_stretched_length(torch):
+    y = np.stack([(0.5 * tone(330)).astype(np.float32)] * 2)
+    t = A.TimeStretch((0.8, 1.25))
+    out = t.apply(_graph_batch(torch, y), SR, {"apply": np.ones(2, bool), "rate": np.array([0.8, 1.25])})
+    out = out.detach().numpy()
+    assert abs(1200 * math.log2(_f0(out[0]) / 330)) <= 20 and abs(1200 * math.log2(_f0(out[1]) / 330)) <= 20
+    assert np.abs(out[0, -2000:]).max() > 0.1  # slowed down: fills the whole length
+    assert np.abs(out[1, round(SR / 1.25):]).max() == 0  # sped up: silent past len / rate, as fix_length pads
+
+
+def test_batched_pitch_shift_moves_f0_and_matches_numpy(torch):
+    y = (0.5 * tone(220)).astype(np.float32)
+    steps = np.array([-4.0, -1.5, 0.0, 2.0, 4.0])
+    t = A.PitchShift((-4, 4), snap=False)
+    params = {"apply": np.ones(5, bool), "n_steps": steps}
+    out = t.apply(_graph_batch(torch, np.stack([y] * 5)), SR, params).detach().numpy()
+    for i, k in enumerate(steps):
+        assert abs(1200 * math.log2(_f0(out[i]) / 220) - 100 * k) <= 20, k
+        z = t.apply(y, SR, A.params_item(params, i))  # numpy: soxr
+        assert np.corrcoef(z, out[i])[0, 1] > 0.9999, k
+    np.testing.assert_allclose(out[2], y, atol=1e-5)  # no shift: no resampling either
+    ys = np.stack([signal(channels=2, seed=s) for s in range(3)])
+    stereo = t.apply(_graph_batch(torch, ys), SR, {"apply": np.ones(3, bool), "n_steps": steps[:3]})
+    for i in range(3):  # channels of one example share its shift
+        z = t.apply(ys[i], SR, A.params_item({"apply": np.ones(3, bool), "n_steps": steps[:3]}, i))
+        assert np.corrcoef(z.ravel(), stereo[i].detach().numpy().ravel())[0, 1] > 0.999

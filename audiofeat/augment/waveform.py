@@ -764,7 +764,8 @@ class _PerExample(Transform):
     A CPU torch batch that needs no gradient runs each example through the numpy path (the same effect
     functions, zero-copy views in and one copy out): for 1 s clips torch's per-call overhead on small
     tensors (STFT, ``fold`` overlap-add, sinc kernels) costs several times the work itself. GPU tensors and
-    tensors that require a gradient stay on torch.
+    tensors that require a gradient stay on torch; TimeStretch and PitchShift run such a batch in one pass
+    (each example with its own rate) when the length is kept.
     """
 
     def __init__(self, leave_length_unchanged: bool = True, p: float = 1.0) -> None:
@@ -808,6 +809,13 @@ def _numpy_capable(y: Any) -> bool:
     return y.dtype in (torch.float32, torch.float64) and not (torch.is_grad_enabled() and y.requires_grad)
 
 
+def _batched_on_torch(y: Any, same_length: bool) -> bool:
+    """Whether a length-keeping TimeStretch/PitchShift runs the whole torch batch in one pass (each example
+    with its own rate: one STFT, vocoder, inverse STFT and resampler for the batch) rather than example by
+    example: torch batches the numpy path does not take (a GPU, or a graph that needs gradients)."""
+    return same_length and B.is_torch(y) and not _numpy_capable(y) and y.ndim >= 2 and y.shape[-1] > 0
+
+
 def _effect(name: str):
     from .. import effects
 
@@ -833,6 +841,13 @@ class TimeStretch(_PerExample):
 
     def _one(self, x, sr, p):
         return _effect("time_stretch")(x, rate=float(p["rate"]))
+
+    def _apply(self, y, sr, params):
+        if _batched_on_torch(y, self.leave_length_unchanged):
+            from ..phase import _stretch_rates_torch
+
+            return _stretch_rates_torch(y, params["rate"], y.shape[-1])
+        return super()._apply(y, sr, params)
 
 
 #: most cents by which PitchShift (and Speed) move a drawn value to make its frequency ratio a simple fraction
@@ -903,6 +918,13 @@ class PitchShift(_PerExample):
 
     def _one(self, x, sr, p):
         return _effect("pitch_shift")(x, sr=sr, n_steps=float(p["n_steps"]), bins_per_octave=self.bins_per_octave)
+
+    def _apply(self, y, sr, params):
+        if _batched_on_torch(y, True):
+            from ..phase import _pitch_shift_rates_torch
+
+            return _pitch_shift_rates_torch(y, sr, params["n_steps"], self.bins_per_octave)
+        return super()._apply(y, sr, params)
 
 
 def _grouped_resample(y, rates_to, sr, back: bool = False, fraction: bool = False):
