@@ -68,7 +68,9 @@ def _atomic_write(path: str, write) -> None:
 
 
 def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, sort_keys=True, indent=1) + "\n").encode()
+    # no indent: json only encodes in C without one (indent=1 ran the pure-Python encoder, the largest part
+    # of the parent's CPU time in a 2-job run: ~60 ms per 1,000 files, taken from the workers' cores)
+    return (json.dumps(obj, sort_keys=True) + "\n").encode()
 
 
 class _Sink:
