@@ -718,30 +718,79 @@ def _piptrack_peaks(P: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, f
     [fmin, fmax) and their two neighbours are touched. The arithmetic follows librosa's, in ``P``'s dtype,
     so that the discrete decisions (local maxima, histogram bins) come out the same.
     """
-    d = P.shape[-1]
-    fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:d]
-    fmin = max(fmin, 0)
-    fmax = min(fmax, float(sr) / 2)
-    inside = np.flatnonzero((fmin <= fft_freqs) & (fft_freqs < fmax))
-    inside = inside[(inside > 0) & (inside < d - 1)]  # librosa's edge bins: shift 0, never a local max
-    if P.shape[0] == 0 or inside.size == 0:
+    band_info = _piptrack_band(P.shape[-1], sr, n_fft, fmin, fmax)  # librosa's edge bins never peak
+    if P.shape[0] == 0 or band_info is None:
         return np.zeros(0, P.dtype), np.zeros(0, P.dtype)
-    lo, hi = int(inside[0]), int(inside[-1]) + 1
+    lo, hi, in_range = band_info
     ref_value = threshold * P.max(axis=-1, keepdims=True)
     band = P[:, lo - 1 : hi + 1]  # the bins with their two neighbours
     gated = band * (band > ref_value)
     centre = gated[:, 1:-1]
     is_max = (centre > gated[:, :-2]) & (centre >= gated[:, 2:])
-    is_max &= ((fmin <= fft_freqs[lo:hi]) & (fft_freqs[lo:hi] < fmax))[None]
+    is_max &= in_range[None]
     rows, cols = np.nonzero(is_max)
     x0, xm, xp_ = band[rows, cols + 1], band[rows, cols], band[rows, cols + 2]  # only at the peaks
+    return _interpolated_peaks(cols + lo, x0, xm, xp_, sr, n_fft)
+
+
+def _piptrack_band(d: int, sr: float, n_fft: int, fmin: float = 150.0,
+                   fmax: float = 4000.0) -> tuple[int, int, np.ndarray] | None:
+    """The bins ``[lo, hi)`` piptrack can pick in, and which of them lie in ``[fmin, fmax)`` (None: none)."""
+    fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:d]
+    fmin = max(fmin, 0)
+    fmax = min(fmax, float(sr) / 2)
+    inside = np.flatnonzero((fmin <= fft_freqs) & (fft_freqs < fmax))
+    inside = inside[(inside > 0) & (inside < d - 1)]
+    if inside.size == 0:
+        return None
+    lo, hi = int(inside[0]), int(inside[-1]) + 1
+    return lo, hi, (fmin <= fft_freqs[lo:hi]) & (fft_freqs[lo:hi] < fmax)
+
+
+def _interpolated_peaks(bins: np.ndarray, x0: np.ndarray, xm: np.ndarray, xp_: np.ndarray, sr: float,
+                        n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """librosa.piptrack's parabolic interpolation at local maxima ``bins`` with values ``x0`` and neighbours
+    ``xm`` (below), ``xp_`` (above): frequencies and magnitudes, in the values' dtype."""
+    dtype = x0.dtype
     a = xp_ + xm - 2 * x0
     b = (xp_ - xm) / 2  # also np.gradient's central difference
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(np.abs(b) >= np.abs(a), np.zeros((), P.dtype), -b / a).astype(P.dtype)
-    pitch = ((cols + lo + shift.astype(np.float64)) * float(sr) / n_fft).astype(P.dtype)
-    mags = (x0 + 0.5 * b * shift).astype(P.dtype)
+        shift = np.where(np.abs(b) >= np.abs(a), np.zeros((), dtype), -b / a).astype(dtype)
+    pitch = ((bins + shift.astype(np.float64)) * float(sr) / n_fft).astype(dtype)
+    mags = (x0 + 0.5 * b * shift).astype(dtype)
     return pitch, mags
+
+
+def _piptrack_tunings_torch(P: Any, sr: float, n_fft: int, bins_per_octave: int,
+                            threshold: float = 0.1) -> list[float]:
+    """:func:`_piptrack_tuning` of every item of a torch batch of frames-major power spectra ``P``
+    (items, t, d) at once: the local maxima are found on the tensor's device, and only the peaks (three
+    values each) come to the CPU, where the interpolation, median and histogram are numpy's. The
+    comparisons are exact in any backend, so each item's tuning is what :func:`_piptrack_tuning` gives on
+    the same spectra; before, every item's whole spectrogram went to the CPU (on a GPU, ~100x the work).
+    """
+    import torch
+
+    items, d = P.shape[0], P.shape[-1]
+    band_info = _piptrack_band(d, sr, n_fft)
+    if band_info is None or P.shape[1] == 0:
+        return [_tuning_from_peaks(np.zeros(0, np.float32), np.zeros(0, np.float32), bins_per_octave)
+                for _ in range(items)]
+    lo, hi, in_range = band_info
+    ref_value = threshold * P.amax(dim=-1, keepdim=True)
+    band = P[..., lo - 1 : hi + 1]
+    gated = band * (band > ref_value)
+    centre = gated[..., 1:-1]
+    is_max = (centre > gated[..., :-2]) & (centre >= gated[..., 2:])
+    is_max &= torch.as_tensor(in_range, device=P.device)
+    item, row, col = is_max.nonzero(as_tuple=True)
+    values = torch.stack([band[item, row, col + 1], band[item, row, col], band[item, row, col + 2]])
+    values = values.detach().cpu().numpy()
+    item, col = item.cpu().numpy(), col.cpu().numpy()
+    pitch, mags = _interpolated_peaks(col + lo, values[0], values[1], values[2], sr, n_fft)
+    bounds = np.searchsorted(item, np.arange(items + 1))  # nonzero lists the items in order
+    return [_tuning_from_peaks(pitch[bounds[i]:bounds[i + 1]], mags[bounds[i]:bounds[i + 1]], bins_per_octave)
+            for i in range(items)]
 
 
 def _tuning_from_peaks(pitch: np.ndarray, mags: np.ndarray, bins_per_octave: int,
@@ -886,6 +935,12 @@ def chroma_stft(
     # histogram). As librosa, estimate_tuning infers n_fft = 2 * (bins - 1) from S (one less for odd n_fft).
     tuning_n_fft = 2 * (src.n_bins - 1)
     lead = tuple(src.like.shape[:-2] if src.S is not None else src.like.shape[:-1])
+    if B.is_torch(src.like):
+        return _chroma_torch_batch(src, lead, sr, tuning_n_fft, n_chroma, basis, dtype, norm)
+    if lead and math.prod(lead) == 0:  # an empty batch: an empty chromagram (was a bare ValueError of np.stack)
+        n_frames = src.S.shape[-1] if src.S is not None else _frame_spectra(
+            src.y, n_fft=src.n_fft, post=B.abs2, out_tail=(src.n_bins,), out_dtype=src.y.dtype, **src.stft).shape[-2]
+        return np.zeros((*lead, n_chroma, n_frames), dtype=dtype)
     items = list(np.ndindex(*lead)) if lead else [()]
     outs = []
     for item in items:
@@ -918,6 +973,29 @@ def chroma_stft(
         return _contiguous(outs[0])
     out = xp.stack(outs, axis=0)
     return _contiguous(xp.reshape(out, (*lead, *out.shape[1:])))
+
+
+def _chroma_torch_batch(src: Any, lead: tuple, sr: float, tuning_n_fft: int, n_chroma: int, basis: Any,
+                        dtype: Any, norm: Any) -> Any:
+    """chroma_stft with estimated tuning on a torch batch: one power spectrogram for the whole batch, every
+    item's tuning from :func:`_piptrack_tunings_torch`, and one batched product with the items' chroma
+    filterbanks (each built, and cached, for its tuning)."""
+    import torch
+
+    if src.S is not None:
+        P = src.S.swapaxes(-1, -2)  # (..., t, d)
+    else:
+        P = _frame_spectra(src.y, n_fft=src.n_fft, post=B.abs2, out_tail=(src.n_bins,), out_dtype=src.y.dtype,
+                           **src.stft)
+    t, d = P.shape[-2], P.shape[-1]
+    flat = P.reshape(-1, t, d)
+    tunings = _piptrack_tunings_torch(flat, sr, tuning_n_fft, n_chroma)
+    fbs = torch.stack([B.const(basis(t_est), src.like, dtype) for t_est in tunings]) if tunings else \
+        torch.zeros((0, n_chroma, d), dtype=dtype, device=src.like.device)
+    if flat.dtype != fbs.dtype:
+        flat = flat.to(fbs.dtype)
+    out = _normalize_last(flat @ fbs.swapaxes(-1, -2), norm).swapaxes(-1, -2)  # (items, n_chroma, t)
+    return _contiguous(out.reshape(*lead, n_chroma, t))
 
 
 def _fb_product(P: Any, fb: Any, basis_np: np.ndarray) -> Any:

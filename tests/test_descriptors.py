@@ -430,3 +430,30 @@ def test_silence_is_finite():
     for feature in DESCRIPTORS:
         out = getattr(af, feature)(y=z)
         assert np.all(np.isfinite(out)), feature
+
+
+def test_chroma_torch_batch_tunings_are_the_numpy_ones(torch, sample_audio):
+    """The torch batch path finds each item's peaks on the tensor's device and brings only the peaks back:
+    every item's estimated tuning, hence its chromagram, is the numpy path's; an empty batch is empty."""
+    from audiofeat.descriptors import _piptrack_tuning, _piptrack_tunings_torch
+
+    y, sr = sample_audio["melody.flac"]
+    n = 3 * sr
+    y = np.tile(y, 2 * n // len(y) + 1)
+    rng = np.random.default_rng(3)
+    items = np.stack([y[:n], y[n:2 * n], 0.01 * y[:n], rng.standard_normal(n).astype(np.float32),
+                      np.zeros(n, np.float32)])
+    P = np.abs(af.stft(items)) ** 2
+    frames_major = np.ascontiguousarray(P.swapaxes(-1, -2))
+    with pytest.warns(UserWarning, match="empty frequency set"):  # the silent item, as on numpy
+        got = _piptrack_tunings_torch(torch.from_numpy(frames_major), sr, 2048, 12)
+    with pytest.warns(UserWarning, match="empty frequency set"):
+        want = [_piptrack_tuning(frames_major[i], sr, 2048, 12) for i in range(len(items))]
+    assert got == want and len(set(want)) > 1
+    with pytest.warns(UserWarning):
+        out = af.chroma_stft(y=torch.from_numpy(items), sr=sr)
+    with pytest.warns(UserWarning):
+        ref = af.chroma_stft(y=items, sr=sr)
+    assert out.shape == ref.shape and rel_err(out, ref) <= 1e-5
+    for empty in (np.zeros((0, 4000), np.float32), torch.zeros(0, 4000)):
+        assert tuple(af.chroma_stft(y=empty, sr=sr).shape) == (0, 12, 8)
