@@ -445,15 +445,17 @@ def test_chroma_torch_batch_tunings_are_the_numpy_ones(torch, sample_audio):
                       np.zeros(n, np.float32)])
     P = np.abs(af.stft(items)) ** 2
     frames_major = np.ascontiguousarray(P.swapaxes(-1, -2))
-    with pytest.warns(UserWarning, match="empty frequency set"):  # the silent item, as on numpy
-        got = _piptrack_tunings_torch(torch.from_numpy(frames_major), sr, 2048, 12)
     with pytest.warns(UserWarning, match="empty frequency set"):
         want = [_piptrack_tuning(frames_major[i], sr, 2048, 12) for i in range(len(items))]
-    assert got == want and len(set(want)) > 1
-    with pytest.warns(UserWarning):
-        out = af.chroma_stft(y=torch.from_numpy(items), sr=sr)
     with pytest.warns(UserWarning):
         ref = af.chroma_stft(y=items, sr=sr)
-    assert out.shape == ref.shape and rel_err(out, ref) <= 1e-5
+    assert len(set(want)) > 1
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        with pytest.warns(UserWarning, match="empty frequency set"):  # the silent item, as on numpy
+            got = _piptrack_tunings_torch(torch.from_numpy(frames_major).to(device), sr, 2048, 12)
+        assert got == want, device
+        with pytest.warns(UserWarning):
+            out = af.chroma_stft(y=torch.from_numpy(items).to(device), sr=sr)
+        assert out.device.type == device and out.shape == ref.shape and rel_err(out, ref) <= 1e-5
     for empty in (np.zeros((0, 4000), np.float32), torch.zeros(0, 4000)):
         assert tuple(af.chroma_stft(y=empty, sr=sr).shape) == (0, 12, 8)
