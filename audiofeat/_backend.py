@@ -33,6 +33,7 @@ from ._ops import (
     apply_filterbank,
     cached_bands,
     conv1d,
+    cumsum,
     filterbank_bands,
     filterbank_over_time,
     prepare_bands,
@@ -48,6 +49,6 @@ from ._parallel import get_num_threads, map_frame_blocks, parallel_for, set_num_
 __all__ = [
     "as_array", "as_float", "as_float_signal", "complex_dtype", "device", "from_numpy", "is_torch",
     "namespace", "real_dtype", "to_numpy", "built_const", "const", "frozen", "torch_constant", "abs2", "apply_filterbank",
-    "cached_bands", "conv1d", "filterbank_bands", "filterbank_over_time", "prepare_bands", "frames", "ifft", "irfft", "overlap_add", "pad",
+    "cached_bands", "conv1d", "cumsum", "filterbank_bands", "filterbank_over_time", "prepare_bands", "frames", "ifft", "irfft", "overlap_add", "pad",
     "rfft", "get_num_threads", "map_frame_blocks", "parallel_for", "set_num_threads", "small_matmul",
 ]

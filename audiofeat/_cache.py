@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import types
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -33,8 +32,9 @@ _lock = threading.Lock()
 
 
 def _reset_lock_after_fork() -> None:  # a lock held by a thread of the parent would never be released
-    global _lock
+    global _lock, _GRAPH_LOCK
     _lock = threading.Lock()
+    _GRAPH_LOCK = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -152,44 +152,50 @@ def built_const(builder: Callable, args: tuple, like: Any, dtype=None) -> Any:
     """``const(builder(*args), like, dtype)``, also inside ``torch.compile``.
 
     While a graph is traced the builder (numpy, a lock, the store) must not be traced: it runs once at
-    trace time through ``torch.compiler.assume_constant_result`` and its tensor becomes a constant of the
-    graph. ``args`` must then be hashable Python values (parameters, never arrays).
+    trace time (:func:`_graph_constant`) and the graph reads its tensor from an attribute of its own.
+    ``args`` must then be hashable Python values (parameters, never arrays).
     """
     if is_torch(like):
         import torch
 
         if torch.compiler.is_compiling():
-            global _traced_count
-            i = _traced_count % len(_TRACED)
-            _traced_count += 1
-            return _TRACED[i](builder, tuple(args), like.dtype if dtype is None else dtype, like.device)
+            name = _graph_constant(builder, tuple(args), like.dtype if dtype is None else dtype, like.device)
+            return getattr(_GRAPH_CONSTANTS, name)
     return const(builder(*args), like, dtype)
 
 
-def _traced_constant(builder: Callable, args: tuple, dtype: Any, device: Any) -> Any:
-    import torch
-
-    return torch.as_tensor(np.array(builder(*args)), device=device).to(dtype)
+class _GraphConstantStore:
+    """Attributes holding the constants that compiled graphs read (see :func:`_graph_constant`)."""
 
 
-def _marked(i: int) -> Callable:
-    """A copy of ``_traced_constant`` named ``_audiofeat_constant_<i>`` and marked as
-    ``torch.compiler.assume_constant_result`` marks (without importing torch here): dynamo calls it once at
-    trace time and puts its tensor into the graph as a constant.
+_GRAPH_CONSTANTS = _GraphConstantStore()
+_GRAPH_NAMES: dict = {}
+_GRAPH_LOCK = threading.Lock()
 
-    Dynamo names the constant's source after the function's code name, and inductor rejects a graph where
-    two constants share a source (``source ConstantSource(...) already in seen_sources``): a window and a
-    mel basis in one graph would. So each traced constant takes the next of these copies in turn.
+
+def _graph_constant(builder: Callable, args: tuple, dtype: Any, device: Any) -> str:
+    """The attribute of ``_GRAPH_CONSTANTS`` that holds ``builder(*args)`` as a tensor (built on first use).
+
+    Marked as ``torch.compiler.assume_constant_result`` marks (without importing torch here): dynamo calls it
+    for real while it traces, and puts the returned *name* into the graph as a constant; the traced code then
+    reads the tensor as an attribute of a global object, which dynamo lifts as a graph input guarded by its
+    own attribute source. So no Python state is read inside the graph (nothing to re-guard or recompile on
+    the next call), and every constant has a source of its own: inductor refuses a graph in which two
+    constants share one (``source ConstantSource(...) already in seen_sources``), which a tensor returned by
+    a marked function always has (the function's name).
     """
-    code = _traced_constant.__code__.replace(co_name=f"_audiofeat_constant_{i}")
-    fn = types.FunctionType(code, _traced_constant.__globals__, code.co_name)
-    fn._dynamo_marked_constant = True  # type: ignore[attr-defined]
-    return fn
+    key = (builder, args, str(dtype), str(device))
+    with _GRAPH_LOCK:
+        name = _GRAPH_NAMES.get(key)
+        if name is None:
+            tensor = torch_constant(np.array(builder(*args)), device, dtype)
+            name = f"c{len(_GRAPH_NAMES)}_{getattr(builder, '__name__', 'constant').strip('_')}"
+            setattr(_GRAPH_CONSTANTS, name, tensor)
+            _GRAPH_NAMES[key] = name
+    return name
 
 
-#: 1024 distinct names: a graph would need that many constants before two shared one
-_TRACED = tuple(_marked(i) for i in range(1024))
-_traced_count = 0
+_graph_constant._dynamo_marked_constant = True  # type: ignore[attr-defined]
 
 
 def torch_constant(array: Any, device: Any, dtype: Any) -> Any:

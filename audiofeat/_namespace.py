@@ -38,10 +38,31 @@ __all__ = [
 ]
 
 
+_torch_module: Any = sys.modules.get("torch")  # kept once torch has been imported (by anyone)
+
+
 def is_torch(x: Any) -> bool:
-    """True for a torch tensor (without importing torch)."""
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
+    """True for a torch tensor (without importing torch).
+
+    The torch module is looked up in ``sys.modules`` until an eager call finds it, then kept: inside
+    ``torch.compile`` dynamo traces this function, and a ``sys.modules`` read there makes it walk that dict
+    (and guard on it).
+    """
+    torch = _torch_module
+    if torch is None:
+        if type(x) is np.ndarray:
+            return False
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return False
+        if not torch.compiler.is_compiling():  # no global store inside a traced graph
+            _keep_torch(torch)
+    return isinstance(x, torch.Tensor)
+
+
+def _keep_torch(torch: Any) -> None:
+    global _torch_module
+    _torch_module = torch
 
 
 _NUMPY_NS = array_api_compat.array_namespace(np.empty(0))

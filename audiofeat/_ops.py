@@ -6,6 +6,8 @@ backend-specific fast path has been measured to pay.
 * :func:`rfft`, :func:`irfft` -- ``scipy.fft`` (float32 stays float32) / ``torch.fft``;
 * :func:`abs2` -- ``|X|^2`` of complex spectra in one pass;
 * :func:`overlap_add` -- strided adds / ``F.fold``;
+* :func:`cumsum` -- ``np.cumsum`` / ``Tensor.cumsum`` (not array_api_compat's, which reads ``sys.modules``:
+  under ``torch.compile`` dynamo then walks that dict, and fails if a lazily loaded module imports meanwhile);
 * :func:`conv1d` -- torch's 1-D (transposed) convolution in full float32 precision on CUDA;
 * :func:`filterbank_bands`, :func:`apply_filterbank`, :func:`filterbank_over_time` -- a sparse filterbank
   (mel, chroma, ...) applied band group by band group, each product sized for single-threaded BLAS.
@@ -28,7 +30,7 @@ from ._parallel import SMALL_GEMM, block_frames, get_num_threads, parallel_for
 from .errors import ParameterError
 
 __all__ = ["set_fft_backend", "get_fft_backend", "frames", "pad", "rfft", "irfft", "ifft", "abs2", "overlap_add", "filterbank_bands", "cached_bands",
-           "apply_filterbank", "filterbank_over_time", "prepare_bands", "conv1d"]
+           "apply_filterbank", "filterbank_over_time", "prepare_bands", "conv1d", "cumsum"]
 
 
 def frames(x: Any, frame_length: int, hop_length: int) -> Any:
@@ -345,21 +347,26 @@ def filterbank_over_time(S: Any, fb: Any, bands: Sequence | None) -> Any:
 
 def conv1d(x: Any, kernel: Any, stride: int = 1, transposed: bool = False) -> Any:
     """``torch.nn.functional.conv1d`` (or ``conv_transpose1d``) of ``x`` (batch, channels, n) with ``kernel``,
-    in the input's full precision on every device.
+    in at least the input's precision on every device.
 
     cuDNN runs float32 convolutions in TF32 (a 10-bit mantissa) unless told otherwise
-    (``torch.backends.cudnn.allow_tf32`` defaults to True): a resampler or decimator on CUDA then
-    differs from the CPU result by ~1e-3 relative, a silent loss for signal processing. On CUDA the
-    convolution runs with TF32 off, outside ``torch.compile`` (inside a compiled graph the backend's
-    setting at compile time applies).
+    (``torch.backends.cudnn.allow_tf32`` defaults to True): a resampler or decimator on CUDA then differs
+    from the CPU result by ~1e-3 relative, a silent loss for signal processing. A float32 convolution on CUDA
+    therefore runs in float64 (TF32 never applies there) and is rounded back. No global switch is flipped:
+    those are process-wide (another thread's model would lose TF32 meanwhile) and, in torch >= 2.9, reading
+    the legacy flag raises once the newer per-operation setting is in use.
     """
     import torch
 
     F = torch.nn.functional
     op = F.conv_transpose1d if transposed else F.conv1d
-    cudnn = torch.backends.cudnn
-    if x.device.type != "cuda" or not cudnn.allow_tf32 or torch.compiler.is_compiling():
+    if x.device.type != "cuda" or x.dtype != torch.float32:
         return op(x, kernel, stride=stride)
-    with cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark, deterministic=cudnn.deterministic,
-                     allow_tf32=False):
-        return op(x, kernel, stride=stride)
+    return op(x.double(), kernel.double(), stride=stride).to(x.dtype)
+
+
+def cumsum(x: Any, axis: int = -1) -> Any:
+    """Cumulative sum along ``axis``, in ``x``'s backend and dtype."""
+    if is_torch(x):
+        return x.cumsum(axis)
+    return np.cumsum(x, axis=axis)

@@ -130,7 +130,7 @@ def resample_frames(
     lo = np.where(past, t - 1.5, lo)
     hi = np.where(past, t - 0.5, hi)
     csum = xp.concat([xp.zeros((*F.shape[:-1], 1), dtype=F.dtype, device=B.device(F)),
-                      xp.cumulative_sum(F, axis=-1)], axis=-1)
+                      B.cumsum(F, axis=-1)], axis=-1)
 
     def integral(x: np.ndarray) -> Any:
         m = np.clip(np.floor(x + 0.5), 0, t - 1).astype(np.int64)
@@ -220,7 +220,7 @@ def pool_segments(
     count = B.from_numpy((hi - lo).astype(real), F)
     if stat in ("mean", "sum"):
         zero = xp.zeros((*F.shape[:-1], 1), dtype=F.dtype, device=B.device(F))
-        csum = xp.concat([zero, xp.cumulative_sum(F, axis=-1)], axis=-1)
+        csum = xp.concat([zero, B.cumsum(F, axis=-1)], axis=-1)
         total = csum[..., _index(hi, F)] - csum[..., _index(lo, F)]
         if stat == "sum":
             return total

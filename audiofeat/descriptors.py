@@ -209,7 +209,7 @@ def _bandwidth_kernel(S: Any, f: Any, centroid: Any, norm: bool, p: float) -> An
 
 def _rolloff_kernel(S: Any, f: Any, roll_percent: float) -> Any:
     xp = B.namespace(S)
-    total = xp.cumulative_sum(S, axis=-1)
+    total = B.cumsum(S, axis=-1)
     threshold = roll_percent * total[..., -1:]
     inf = xp.asarray(math.inf, dtype=S.dtype, device=B.device(S))
     return xp.min(xp.where(total < threshold, inf, f), axis=-1, keepdims=True)

@@ -527,6 +527,19 @@ def pitch_shift(
 # --------------------------------------------------------------------------------------------------
 # a batch with a rate per example (augmentation on the GPU)
 # --------------------------------------------------------------------------------------------------
+def _check_rates(rates: Any, batch: int, what: str) -> np.ndarray:
+    """One positive finite rate per example (what each example's own call checks), as float64."""
+    try:
+        rates = np.asarray(rates, dtype=np.float64).reshape(batch)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what}: expected {batch} numbers, one per example, got {rates!r}") from None
+    bad = ~(np.isfinite(rates) & (rates > 0))
+    if bad.any():
+        raise ParameterError(f"{what} must be positive and finite for every example, got "
+                             f"{rates[bad][:3].tolist()}")
+    return rates
+
+
 def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 2048) -> Any:
     """``time_stretch(y[i], rate=rates[i])`` for every example ``i`` of a torch batch ``y`` (batch, ..., n) in
     one pass: one STFT, the vocoder with each example's own output positions, one inverse STFT with each
@@ -544,7 +557,7 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     hop = n_fft // 4
     n = y.shape[-1]
     batch = y.shape[0]
-    rates = np.asarray(rates, dtype=np.float64).reshape(batch)
+    rates = _check_rates(rates, batch, "rate")
     D = stft(y, n_fft=n_fft, hop_length=hop)  # (batch, ..., bins, frames)
     frames = D.reshape(batch, -1, *D.shape[-2:]).swapaxes(-1, -2)  # (batch, channels, frames, bins)
     n_frames = frames.shape[-2]
@@ -606,7 +619,10 @@ def _pitch_shift_rates_torch(y: Any, sr: float, n_steps: Any, bins_per_octave: i
     from .resampling import _resample_direct_ratios
 
     batch, n = y.shape[0], y.shape[-1]
-    rates = 2.0 ** (-np.asarray(n_steps, dtype=np.float64).reshape(batch) / bins_per_octave)
+    steps = np.asarray(n_steps, dtype=np.float64).reshape(batch)
+    if not np.isfinite(steps).all():
+        raise ParameterError(f"n_steps must be finite numbers, got {steps[~np.isfinite(steps)][:3].tolist()}")
+    rates = _check_rates(2.0 ** (-steps / bins_per_octave), batch, "2 ** (-n_steps / bins_per_octave)")
     stretched = _stretch_rates_torch(y, rates, None)
     flat = stretched.reshape(batch, -1, stretched.shape[-1])
     channels = flat.shape[1]

@@ -80,7 +80,7 @@ def unwrap(p: Any, *, discont: float | None = None, axis: int = -1, period: floa
     ddmod = (dd + half) % period - half  # numpy's mod (the sign of the divisor) on both backends
     ddmod = xp.where((ddmod == -half) & (dd > 0), xp.full_like(ddmod, half), ddmod)
     correct = xp.where(xp.abs(dd) < max(discont, half), xp.zeros_like(dd), ddmod - dd)
-    out = xp.concat([q[..., :1], q[..., 1:] + xp.cumulative_sum(correct, axis=-1)], axis=-1)
+    out = xp.concat([q[..., :1], q[..., 1:] + B.cumsum(correct, axis=-1)], axis=-1)
     return xp.moveaxis(out, -1, axis) if axis != p.ndim - 1 else out
 
 

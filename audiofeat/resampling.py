@@ -352,7 +352,9 @@ def _resample_direct_ratios(x: Any, ratios: Any, n_out: int) -> Any:
     step = torch.as_tensor(1.0 / ratios, device=x.device)[:, None]  # input samples per output sample
     scale = torch.as_tensor(cutoff, device=x.device)[:, None, None]
     rows = torch.arange(batch, device=x.device)[:, None, None]
-    chunk = max(1, (1 << 24) // max(1, batch * taps.numel()))
+    # ~4M taps per chunk: its int64 indices and float64 weights take ~150 MB (with gradients, every chunk's
+    # gathered samples and weights stay for the backward pass)
+    chunk = max(1, (1 << 22) // max(1, batch * taps.numel()))
     pieces = []
     for lo in range(0, n_out, chunk):
         j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# inductor compiles in a pool whose warm-up imports modules from a background thread; dynamo, tracing another
+# test's function meanwhile, walks sys.modules and fails ("dictionary changed size during iteration"). One
+# compile thread: nothing imports behind the suite's back (set before torch is imported)
+os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
+
 import json
 from pathlib import Path
 
