@@ -23,6 +23,7 @@ if [ "$what" = all ] || [ "$what" = tests ]; then
   timeout 200 python3 -m pytest -q -p no:cacheprovider -n 8 tests/test_torch.py tests/test_augment.py \
     "tests/test_registry.py::test_numpy_equals_torch" tests/test_io.py::test_torch_resample_on_cuda \
     tests/test_loudness.py::test_cuda_equals_cpu tests/test_streaming.py::test_cuda_chunks_stay_on_the_device \
+    tests/test_review17.py "tests/test_descriptors.py::test_chroma_torch_batch_tunings_are_the_numpy_ones" \
     -rs 2>&1 | tee "$OUT/tests.log" | tail -40 || rc=1
 fi
 if [ "$what" = all ] || [ "$what" = augment ]; then
