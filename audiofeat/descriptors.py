@@ -229,7 +229,7 @@ _STFT_DOC = """    n_fft, hop_length, win_length, window, center, pad_mode :
         STFT settings when ``y`` is given (see :func:`audiofeat.stft`)."""
 
 
-@capabilities(librosa="librosa.feature.spectral_centroid", compile=False)
+@capabilities(librosa="librosa.feature.spectral_centroid")
 def spectral_centroid(
     *,
     y: Any = None,

@@ -654,7 +654,7 @@ def _finish_envelope(env: Any, n_frames: int, lag: int, n_fft: int, hop_length: 
     return env
 
 
-@capabilities(librosa="librosa.onset.onset_strength", compile=False)
+@capabilities(librosa="librosa.onset.onset_strength")
 def onset_strength(
     *,
     y: Any = None,

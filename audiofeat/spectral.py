@@ -116,8 +116,7 @@ def _contiguous(x: Any) -> Any:
     return x.contiguous() if B.is_torch(x) else np.ascontiguousarray(x)
 
 
-@capabilities(librosa="librosa.feature.melspectrogram", compile=False,
-              note="Under torch.compile use audiofeat.nn.MelSpectrogram (compiles with no graph break).")
+@capabilities(librosa="librosa.feature.melspectrogram", note="As a module with its constants as buffers: audiofeat.nn.MelSpectrogram.")
 def melspectrogram(
     *,
     y: Any = None,
@@ -419,8 +418,7 @@ def _cepstrum(S_db: Any, basis: Any, lifter: float) -> Any:
     return M
 
 
-@capabilities(librosa="librosa.feature.mfcc", compile=False,
-              note="Under torch.compile use audiofeat.nn.MFCC (compiles with no graph break).")
+@capabilities(librosa="librosa.feature.mfcc", note="As a module with its constants as buffers: audiofeat.nn.MFCC.")
 def mfcc(
     *,
     y: Any = None,
