@@ -188,7 +188,7 @@ def _graph_constant(builder: Callable, args: tuple, dtype: Any, device: Any) -> 
     with _GRAPH_LOCK:
         name = _GRAPH_NAMES.get(key)
         if name is None:
-            tensor = torch_constant(np.array(builder(*args)), device, dtype)
+            tensor = _real_tensor(lambda: torch_constant(np.array(builder(*args)), device, dtype))
             name = f"c{len(_GRAPH_NAMES)}_{getattr(builder, '__name__', 'constant').strip('_')}"
             setattr(_GRAPH_CONSTANTS, name, tensor)
             _GRAPH_NAMES[key] = name
@@ -196,6 +196,17 @@ def _graph_constant(builder: Callable, args: tuple, dtype: Any, device: Any) -> 
 
 
 _graph_constant._dynamo_marked_constant = True  # type: ignore[attr-defined]
+
+
+def _real_tensor(make: Callable[[], Any]) -> Any:
+    """``make()`` outside any fake-tensor mode: ``torch.export`` (ONNX export) traces under one, and a stored
+    constant made there would be a FakeTensor with no data for every later graph."""
+    try:
+        from torch._subclasses.fake_tensor import unset_fake_temporarily
+    except ImportError:  # pragma: no cover - torch without fake tensors
+        return make()
+    with unset_fake_temporarily():
+        return make()
 
 
 def torch_constant(array: Any, device: Any, dtype: Any) -> Any:
