@@ -313,7 +313,9 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str)
                         yield next(again)
             pool = _new_pool(jobs)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # every task done: the idle workers exit on their own (the executor's thread reaps them) while this
+        # process commits the last rows; otherwise (an error, an interrupt) wait for them here
+        pool.shutdown(wait=bool(pending) or index < len(tasks), cancel_futures=True)
 
 
 def _isolated(path: str, payload: dict, folder: str) -> FileResult:
