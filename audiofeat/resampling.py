@@ -307,50 +307,34 @@ def _resample_direct(x: Any, orig: float, target: float, n_out: int) -> Any:
     error below 1e-7 of the peak weight), which is several times faster than evaluating the Bessel
     window for every tap.
     """
-    import torch
-
-    batch = x.shape[0]
     base = min(orig, target) * _SINC_ROLLOFF  # cutoff, Hz
-    half = math.ceil(_SINC_ZERO_CROSSINGS * orig / base)  # filter half-length, input samples
-    taps = torch.arange(-half, half + 2, device=x.device)  # offsets from floor(position)
-    padded = torch.nn.functional.pad(x, (half, half + 2))
-    table = _sinc_table(x.device)
-    last = _SINC_ZERO_CROSSINGS * _TABLE_DENSITY
-    chunk = max(1, (1 << 21) // max(1, batch * taps.numel()))
-    pieces = []
-    for lo in range(0, n_out, chunk):
-        j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)
-        pos = j * (orig / target)  # output positions in input samples
-        k = torch.floor(pos).to(torch.long)[:, None] + taps[None, :]  # (m, taps) input indices
-        u = ((k.to(torch.float64) - pos[:, None]).abs() * (base / orig * _TABLE_DENSITY)).clamp(
-            max=last + 1
-        )
-        i = u.to(torch.long)
-        frac = u - i
-        weights = (table[i] * (1 - frac) + table[i + 1] * frac) * (base / orig)
-        gathered = padded[:, k + half]  # (batch, m, taps)
-        pieces.append((gathered * weights.to(x.dtype)[None]).sum(-1))
-    return torch.cat(pieces, dim=-1)
+    return _sinc_at_positions(x, np.array([orig / target]), np.array([base / orig]), n_out)
 
 
 def _resample_direct_ratios(x: Any, ratios: Any, n_out: int) -> Any:
     """Resample each row ``i`` of ``x`` (batch, n) by its own ratio ``ratios[i]`` (target rate / original
-    rate), to ``n_out`` samples each: :func:`_resample_direct`'s windowed sinc, vectorised over the batch
-    (a pitch-shift augmentation draws a ratio per example). Output samples whose filter lies past a row's
-    end read zeros, as the per-row resampler's padding does.
+    rate), to ``n_out`` samples each: :func:`_resample_direct`'s windowed sinc with a ratio per row (a
+    pitch-shift augmentation draws one per example). Output samples whose filter lies past a row's end read
+    zeros, as the per-row resampler's padding does.
     """
+    ratios = np.asarray(ratios, dtype=np.float64).reshape(x.shape[0])
+    return _sinc_at_positions(x, 1.0 / ratios, np.minimum(1.0, ratios) * _SINC_ROLLOFF, n_out)
+
+
+def _sinc_at_positions(x: Any, step: np.ndarray, cutoff: np.ndarray, n_out: int) -> Any:
+    """Output sample ``j`` of row ``i`` of ``x`` (batch, n) at input position ``j * step[i]``, low-passed at
+    ``cutoff[i]`` (in units of the input rate): the tabulated windowed sinc. ``step`` and ``cutoff`` hold
+    one value per row, or one for all rows (then the taps' positions and weights are computed once)."""
     import torch
 
     batch = x.shape[0]
-    ratios = np.asarray(ratios, dtype=np.float64).reshape(batch)
-    cutoff = np.minimum(1.0, ratios) * _SINC_ROLLOFF  # cutoff in units of the input rate
-    half = int(math.ceil(_SINC_ZERO_CROSSINGS / cutoff.min()))
-    taps = torch.arange(-half, half + 2, device=x.device)
+    half = int(math.ceil(_SINC_ZERO_CROSSINGS / float(np.min(cutoff))))  # filter half-length, input samples
+    taps = torch.arange(-half, half + 2, device=x.device)  # offsets from floor(position)
     padded = torch.nn.functional.pad(x, (half, half + 2))
     table = _sinc_table(x.device)
     last = _SINC_ZERO_CROSSINGS * _TABLE_DENSITY
-    step = torch.as_tensor(1.0 / ratios, device=x.device)[:, None]  # input samples per output sample
-    scale = torch.as_tensor(cutoff, device=x.device)[:, None, None]
+    step_t = torch.as_tensor(step, dtype=torch.float64, device=x.device)[:, None]
+    scale = torch.as_tensor(cutoff, dtype=torch.float64, device=x.device)[:, None, None]
     rows = torch.arange(batch, device=x.device)[:, None, None]
     # ~4M taps per chunk: its int64 indices and float64 weights take ~150 MB (with gradients, every chunk's
     # gathered samples and weights stay for the backward pass)
@@ -358,12 +342,12 @@ def _resample_direct_ratios(x: Any, ratios: Any, n_out: int) -> Any:
     pieces = []
     for lo in range(0, n_out, chunk):
         j = torch.arange(lo, min(lo + chunk, n_out), device=x.device, dtype=torch.float64)
-        pos = j[None, :] * step  # (batch, m) positions in input samples
-        k = torch.floor(pos).to(torch.long)[..., None] + taps  # (batch, m, taps)
+        pos = j[None, :] * step_t  # (rows or 1, m) positions in input samples
+        k = torch.floor(pos).to(torch.long)[..., None] + taps  # (rows or 1, m, taps) input indices
         u = ((k.to(torch.float64) - pos[..., None]).abs() * (scale * _TABLE_DENSITY)).clamp(max=last + 1)
         i = u.to(torch.long)
         frac = u - i
         weights = (table[i] * (1 - frac) + table[i + 1] * frac) * scale
-        gathered = padded[rows, (k + half).clamp(max=padded.shape[-1] - 1)]
+        gathered = padded[rows, (k + half).clamp(max=padded.shape[-1] - 1)]  # (batch, m, taps)
         pieces.append((gathered * weights.to(x.dtype)).sum(-1))
     return torch.cat(pieces, dim=-1)
