@@ -197,10 +197,14 @@ def test_npz_mirrors_the_input_tree(tmp_path):
     assert (out / "in" / "m.flac.npz").exists()
 
 
-def test_two_jobs_equal_one(tmp_path):
+@pytest.mark.parametrize("method", [None, "forkserver", "spawn"])
+def test_two_jobs_equal_one(tmp_path, monkeypatch, method):
     spec = {"features": ["mfcc", "loudness"], "sr": 16000, "functionals": ["mean", "p10"]}
-    extract(SAMPLES, spec, tmp_path / "one")
-    extract(SAMPLES, spec, tmp_path / "two", jobs=2)
+    one = extract(SAMPLES, spec, tmp_path / "one")
+    if method:  # was: under forkserver every worker exited at start and every file failed (worker_died)
+        monkeypatch.setenv("AUDIOFEAT_START_METHOD", method)
+    s = extract(SAMPLES, spec, tmp_path / "two", jobs=2)
+    assert s.files_failed == 0 and s.files_done == one.files_done == 5
     pd.testing.assert_frame_equal(read_dataset(tmp_path / "one"), read_dataset(tmp_path / "two"))
 
 

@@ -227,9 +227,20 @@ def _pool_context():
     return multiprocessing.get_context(method)
 
 
-def _worker_init(parent: int) -> None:
-    """A worker dies with its run. After ``kill -9`` of the run, an orphaned worker would wait forever on the task
-    queue (it holds that pipe's write end itself), keeping its memory and the run's stdout/stderr open."""
+def _worker_init(run: int, via_server: bool) -> None:
+    """A worker dies with its run (pid ``run``). After ``kill -9`` of the run, an orphaned worker would wait forever
+    on the task queue (it holds that pipe's write end itself), keeping its memory and the run's stdout/stderr
+    open.
+
+    A forked or spawned worker is the run's child: the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``).
+    Under forkserver it is the fork server's child, and the server lives as long as any of its workers do (each
+    holds the server's "alive" pipe), so the worker watches the run itself (a pidfd)."""
+    keep_heap_pad()
+    if via_server:
+        _exit_with(run)
+        return
+    if os.getppid() != run:  # the run died before this worker got here
+        os._exit(1)
     try:
         import ctypes
         import signal
@@ -237,14 +248,33 @@ def _worker_init(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux only)
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the run died before prctl took effect
+    if os.getppid() != run:  # the run died before prctl took effect
         os._exit(1)
-    keep_heap_pad()
+
+
+def _exit_with(pid: int) -> None:
+    """Exit this process when process ``pid`` ends (a daemon thread waits on its pidfd; Linux >= 5.3)."""
+    import select
+    import threading
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:  # already gone
+        os._exit(1)
+    except (OSError, AttributeError):  # no pidfds here: nothing to watch with
+        return
+
+    def watch() -> None:
+        select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="audiofeat-run-watch", daemon=True).start()
 
 
 def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
-                                  initargs=(os.getpid(),))
+    context = _pool_context()
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                                  initargs=(os.getpid(), context.get_start_method() == "forkserver"))
 
 
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
