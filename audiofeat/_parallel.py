@@ -176,11 +176,6 @@ def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            # the pool's threads allocate from glibc arenas of their own, which glibc trims after every call:
-            # without the pad a loop of mfcc over 5 s clips took 600 page faults a clip, 2x the time of one thread
-            from ._heap import keep_heap_pad
-
-            keep_heap_pad()
             # the calling thread works too (see parallel_for), so the pool holds one thread fewer
             _pool = ThreadPoolExecutor(max_workers=max(1, _num_threads - 1), thread_name_prefix="audiofeat",
                                        initializer=_mark_pool_thread)

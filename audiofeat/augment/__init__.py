@@ -15,7 +15,6 @@ See ``docs/augmentation.md``: every transform, the seeding model, a DataLoader r
 
 from __future__ import annotations
 
-from .._heap import keep_heap_pad
 from ._rng import Draw, as_draw, seeded_normal
 from .adapters import AudiomentationsTransform, from_audiomentations
 from .base import TRANSFORMS, Compose, OneOf, SomeOf, Transform, from_config, params_item, to_config
@@ -29,10 +28,6 @@ from .waveform import (
     fft_filter, fix_length, gain, normalize_peak, pad_or_crop, peaking_response, shift, synthetic_rir,
     snap_steps, trim_silence,
 )
-
-# a pipeline makes many short-lived 100-300 KB arrays per clip: keep glibc from returning them to the OS
-# after every call (page faults cost a third of the pipeline's time; see audiofeat/_heap.py)
-keep_heap_pad()
 
 __all__ = [
     "Transform", "Compose", "OneOf", "SomeOf", "from_config", "to_config", "params_item", "TRANSFORMS",

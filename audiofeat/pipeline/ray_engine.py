@@ -45,9 +45,6 @@ def _schema(spec: ExtractorSpec):
 def _batch(batch: dict, spec: dict) -> Any:
     import pyarrow as pa
 
-    from .._heap import keep_heap_pad
-
-    keep_heap_pad()  # a Ray worker extracts batch after batch
     spec_obj = ExtractorSpec.from_dict(spec)
     schema = _schema(spec_obj)
     rows, errors = [], []

@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .._heap import keep_heap_pad
 from ..errors import ParameterError
 from .compute import FileResult, process_file
 from .sinks import open_sink
@@ -235,7 +234,6 @@ def _worker_init(run: int, via_server: bool) -> None:
     A forked or spawned worker is the run's child: the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``).
     Under forkserver it is the fork server's child, and the server lives as long as any of its workers do (each
     holds the server's "alive" pipe), so the worker watches the run itself (a pidfd)."""
-    keep_heap_pad()
     if via_server:
         _exit_with(run)
         return
@@ -470,7 +468,6 @@ def extract(
     if errors is not None:
         _check_errors_path(os.fspath(errors))
     files = discover(inputs, glob)
-    keep_heap_pad()  # this process extracts file after file (one job), or collects and writes their rows
     out_abs = os.path.abspath(os.fspath(out))
     # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
     # (abspath once per file, and a prefix test: commonpath and a second abspath cost ~10 us a file, 10 s for a
