@@ -178,7 +178,7 @@ def _cmnd_from_acf(acf: Any, head: Any, min_period: int, max_period: int) -> Any
 # --------------------------------------------------------------------------------------------------
 # the difference function from blocks that overlapping frames share
 # --------------------------------------------------------------------------------------------------
-_SPAN_FRAMES = 64  # frames per numpy task of _map_frame_spans: its spectra and lags stay in cache
+_SPAN_FRAMES = 256  # frames per numpy task of _map_frame_spans: its spectra and lags stay in cache
 
 
 def _shares_blocks(frame_length: int, hop_length: int, max_lag: int) -> bool:
