@@ -17,7 +17,7 @@ on torch as a float64 sum of angles.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -96,18 +96,32 @@ def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
     (differentiable, traceable). :func:`_vocode_numpy` is the same arithmetic in blocked passes."""
     import torch
 
+    mag_out, phase = _vocode_torch(frames, steps, lambda x, idx: x[..., idx, :], lambda w: w[:, None])
+    return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
+
+
+def _vocode_torch(frames: Any, steps: tuple[Any, ...], gather: Callable[[Any, Any], Any],
+                  per_frame: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """The torch vocoder's magnitudes and phases at the output positions ``steps`` (left, right, alpha,
+    valid; output frames on their last axis), from frames-major spectra ``frames``.
+
+    ``gather(x, idx)`` picks the frames ``idx`` of ``x`` (frames on axis -2) and ``per_frame(w)`` shapes a
+    per-output-frame vector to broadcast against the result: the plain vocoder shares one set of positions
+    across the batch, the batched time stretch gives each example its own.
+    """
+    import torch
+
     left, right, alpha, valid = steps
     rdtype = frames.real.dtype if frames.is_complex() else frames.dtype
     mag = frames.abs()
-    theta = torch.angle(frames)
+    th = torch.angle(frames).to(torch.float64)
     # magnitude: linear interpolation between the frames around each output position (as librosa)
-    mag_out = mag[..., left, :] * (1 - alpha).to(rdtype)[:, None] \
-        + mag[..., right, :] * (alpha * valid).to(rdtype)[:, None]
+    mag_out = gather(mag, left) * per_frame((1 - alpha).to(rdtype)) \
+        + gather(mag, right) * per_frame((alpha * valid).to(rdtype))
     # phase: the angle of frame 0 plus the wrapped advances at the earlier output positions, in float64
-    th = theta.to(torch.float64)
-    adv = _wrap(th[..., right[: n_out - 1], :] * valid[: n_out - 1, None] - th[..., left[: n_out - 1], :])
+    adv = _wrap(gather(th, right[..., :-1]) * per_frame(valid[..., :-1]) - gather(th, left[..., :-1]))
     phase = _wrap(_accumulate(torch.cat([th[..., :1, :], adv], dim=-2))).to(rdtype)
-    return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
+    return mag_out, phase
 
 
 #: spectrum cells per block of bins of the numpy vocoder (a 1 s clip at n_fft 2048 is one block)
@@ -552,7 +566,7 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     """
     import torch
 
-    from .shorttime import _analysis_window
+    from .shorttime import _analysis_window, _istft_torch
 
     hop = n_fft // 4
     n = y.shape[-1]
@@ -578,35 +592,22 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     dev = y.device
     rdtype = frames.real.dtype
     as_t = lambda a, dt: torch.as_tensor(a, device=dev, dtype=dt)  # noqa: E731
-    left_t, right_t = as_t(left, torch.long), as_t(right, torch.long)
-    alpha_t, valid_t = as_t(alpha, torch.float64), as_t(valid, torch.float64)
+    steps_t = (as_t(left, torch.long), as_t(right, torch.long), as_t(alpha, torch.float64),
+               as_t(valid, torch.float64))
     rows = torch.arange(batch, device=dev)[:, None]
-    mag = frames.abs()
-    th = torch.angle(frames).to(torch.float64)
 
     def at(x: Any, idx: Any) -> Any:  # x (batch, ch, frames, bins) at per-example frames idx (batch, m)
         return x[rows, :, idx].transpose(1, 2)  # (batch, ch, m, bins)
 
-    w_left = (1 - alpha_t).to(rdtype)[:, None, :, None]
-    w_right = (alpha_t * valid_t).to(rdtype)[:, None, :, None]
-    mag_out = at(mag, left_t) * w_left + at(mag, right_t) * w_right
-    adv = _wrap(at(th, right_t[:, :-1]) * valid_t[:, None, :-1, None] - at(th, left_t[:, :-1]))
-    phase = _wrap(_accumulate(torch.cat([th[:, :, :1], adv], dim=-2))).to(rdtype)
-    keep = as_t(exists, rdtype)[:, None, :, None]
-    mag_out = mag_out * keep
+    mag_out, phase = _vocode_torch(frames, steps_t, at, lambda w: w[:, None, :, None])
+    keep = as_t(exists, rdtype)[:, None, :]  # (batch, 1, n_keep): the output frames each example has
+    mag_out = mag_out * keep[..., None]
     spec = torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
 
     like = torch.zeros((1,), dtype=rdtype, device=dev)
     win = _analysis_window("hann", n_fft, n_fft, like)
-    out = B.overlap_add(B.irfft(spec, n=n_fft) * win, hop)  # (batch, ch, samples)
-    wss = B.overlap_add(keep[:, 0, :, :] * (win * win), hop)  # (batch, samples): each example's own frames
-    out = out[..., start:start + length]
-    wss = wss[..., start:start + length]
-    if out.shape[-1] < length:
-        out = B.pad(out, 0, length - out.shape[-1])
-        wss = B.pad(wss, 0, length - wss.shape[-1])
-    tiny = torch.finfo(rdtype).tiny
-    out = out / torch.where(wss > tiny, wss, torch.ones_like(wss))[:, None, :]
+    # normalised by the window energy of each example's own frames
+    out = _istft_torch(spec, win, n_fft=n_fft, hop=hop, start=start, expected=length, weights=keep)
     inside = torch.arange(length, device=dev)[None, :] < as_t(lengths, torch.long)[:, None]
     out = out * inside.to(rdtype)[:, None, :]
     return out.reshape(*y.shape[:-1], length).to(y.dtype)

@@ -662,6 +662,28 @@ def _istft_numpy(D: np.ndarray, win: np.ndarray, *, window: Any, win_length: int
     return y
 
 
+def _istft_torch(frames: Any, win: Any, *, n_fft: int, hop: int, start: int, expected: int,
+                 weights: Any = None) -> Any:
+    """The torch inverse STFT of frames-major spectra ``(..., n_frames, n_bins)``: inverse FFT, window,
+    overlap-add, division by the overlap-added window energy, samples ``start .. start + expected`` (zero
+    past the end).
+
+    ``weights`` (``(..., n_frames)``, broadcasting against the frames' leading axes; default all ones)
+    scales each frame's window energy: the batched time stretch gives each example its own frame count by
+    weighting the frames it does not have with 0.
+    """
+    import torch
+
+    y = B.overlap_add(B.irfft(frames, n=n_fft) * win, hop)
+    energy = win * win
+    n_frames = frames.shape[-2]
+    wss = B.overlap_add(energy.expand(n_frames, n_fft) if weights is None else weights[..., None] * energy, hop)
+    y, wss = y[..., start : start + expected], wss[..., start : start + expected]
+    y, wss = B.pad(y, 0, expected - y.shape[-1]), B.pad(wss, 0, expected - wss.shape[-1])
+    tiny = torch.finfo(y.dtype).tiny
+    return y / torch.where(wss > tiny, wss, torch.ones_like(wss))
+
+
 @capabilities(librosa="librosa.istft")
 def istft(
     stft_matrix: Any,
@@ -745,13 +767,7 @@ def istft(
                          expected=expected)
     else:
         # torch: differentiable in a learnable window, traceable by torch.compile, and on the device
-        frames = B.irfft(D.swapaxes(-1, -2), n=n_fft) * win
-        y = B.overlap_add(frames, hop_length)
-        wss_t = B.overlap_add((win * win).expand(n_frames, n_fft), hop_length)
-        y = y[..., start : start + expected]
-        wss = B.pad(wss_t[start : start + expected], 0, max(0, expected - (wss_t.shape[-1] - start)))
-        y = B.pad(y, 0, expected - y.shape[-1])
-        y = y / xp.where(wss > tiny, wss, xp.ones_like(wss))
+        y = _istft_torch(D.swapaxes(-1, -2), win, n_fft=n_fft, hop=hop_length, start=start, expected=expected)
     if dtype is not None:
         y = xp.astype(y, dtype) if B.is_torch(y) else y.astype(dtype, copy=False)
     if out is not None:
