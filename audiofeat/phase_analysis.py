@@ -513,8 +513,9 @@ def even_spans(n: int, target: int) -> list[tuple[int, int]]:
     # on 2 threads, took twice the time of one span)
     rounded = -(-count // threads) * threads
     count = min(max(1, n), rounded if n >= rounded * target // 2 else count)
-    size = -(-n // count) if n else 1
-    return [(s, min(n, s + size)) for s in range(0, n, size)]
+    base, extra = divmod(n, count)  # exactly `count` spans, the first `extra` one item longer
+    bounds = [s * base + min(s, extra) for s in range(count + 1)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 def _griffinlim_spans(mag: np.ndarray, angles: np.ndarray, n_iter: int, coef: float, eps: float, win: np.ndarray,

@@ -658,8 +658,8 @@ def test_cpu_torch_batch_of_vocoder_transforms_equals_numpy(make, torch):
 
 
 def test_keep_heap_pad_is_a_safe_switch(monkeypatch):
-    # audiofeat.augment keeps glibc from trimming the heap after every clip (page faults were a third of the
-    # pipeline's time); it must be switchable off and never raise
+    # import audiofeat keeps glibc from trimming the heap after every call (page faults were a third of the
+    # augmentation pipeline's time); it must be switchable off and never raise
     from audiofeat._heap import keep_heap_pad
 
     monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)

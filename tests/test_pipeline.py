@@ -411,8 +411,8 @@ def test_pool_tasks_cover_every_file_in_order_and_shrink_towards_the_end(n, jobs
 def test_keep_heap_pad_stops_the_page_fault_storm_of_a_file_loop():
     """A file's arrays (ten of a 5 s clip's 320 KB), allocated and freed file after file: glibc trims the
     freed top of its heap after every file, and the next file faults the pages in again (hundreds of page
-    faults per file; 610 per file in a real 1,000-file run). keep_heap_pad (called by extract, in every pool
-    worker and by audiofeat.augment) keeps 8 MiB there and pins the mmap threshold at 32 MiB: none, even
+    faults per file; 610 per file in a real 1,000-file run). keep_heap_pad (called by `import audiofeat`, so in
+    every process of a run) keeps 8 MiB there and pins the mmap threshold at 32 MiB: none, even
     where the dynamic threshold had been frozen at 128 KiB (then a pad alone left ~800 faults per file)."""
     import platform
     import subprocess

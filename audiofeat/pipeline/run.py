@@ -220,9 +220,12 @@ def _tasks(paths: list[str], jobs: int) -> list[list[str]]:
 def _pool_context():
     # fork: works from notebooks, stdin and scripts without a __main__ guard, and audiofeat is fork-safe (its
     # pool is dropped in the child). AUDIOFEAT_START_METHOD=forkserver|spawn if the caller runs threads that
-    # are not (e.g. OpenMP used before the fork).
+    # are not (e.g. OpenMP used before the fork); those two need the guard (their workers import __main__).
     method = os.environ.get("AUDIOFEAT_START_METHOD") or (
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    if method not in multiprocessing.get_all_start_methods():
+        raise ParameterError(f"AUDIOFEAT_START_METHOD={method!r} is not a start method of this platform: use one "
+                             f"of {multiprocessing.get_all_start_methods()}")
     return multiprocessing.get_context(method)
 
 
@@ -324,7 +327,9 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str)
             lost = sorted(pending)
             idle_breaks = 0 if lost else idle_breaks + 1
             if idle_breaks >= 3:
-                raise RuntimeError("the worker processes die as they start (out of memory?); run with fewer jobs")
+                raise RuntimeError("the worker processes die as they start: out of memory (run with fewer jobs), or, "
+                                   "with AUDIOFEAT_START_METHOD=spawn/forkserver, a script without an "
+                                   "`if __name__ == '__main__':` guard")
             done = {i: pending[i].result() for i in lost
                     if pending[i].done() and not pending[i].cancelled() and pending[i].exception() is None}
             pending.clear()
@@ -449,6 +454,12 @@ def extract(
     >>> s.files_done, s.files_failed
     (5, 0)
     """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # a spawn/forkserver worker importing a script that calls extract() at its top level: it would run the
+        # whole extraction again (and find the run's own output folder locked)
+        raise RuntimeError("audiofeat.pipeline.extract was called while a worker process was importing your "
+                           "script (start method spawn or forkserver): put the call under "
+                           "`if __name__ == '__main__':`")
     start = time.perf_counter()
     spec = _as_spec(spec)
     _probe(spec)
@@ -458,6 +469,8 @@ def extract(
         raise ParameterError(f"jobs must be a positive integer, got {jobs!r}")
     if engine not in ("local", "ray"):
         raise ParameterError(f"engine must be 'local' or 'ray', got {engine!r}")
+    if engine == "local" and jobs > 1:
+        _pool_context()  # a mistyped AUDIOFEAT_START_METHOD is a usage error before anything is written
     if format not in ("parquet", "npz"):
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
     if resume and overwrite:
@@ -472,9 +485,22 @@ def extract(
     # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
     # (abspath once per file, and a prefix test: commonpath and a second abspath cost ~10 us a file, 10 s for a
     # million-file corpus, before any worker starts)
+    # a symlinked folder on either side is resolved once per folder (realpath stats every component)
     absolute = {p: os.path.abspath(p) for p, _ in files}
-    inside = out_abs.rstrip(os.sep) + os.sep
-    files = [(p, rel) for p, rel in files if absolute[p] != out_abs and not absolute[p].startswith(inside)]
+    outs = {out_abs, os.path.realpath(out_abs)}
+    insides = tuple(o.rstrip(os.sep) + os.sep for o in outs)
+    real_dirs: dict[str, str] = {}
+
+    def in_out(path: str) -> bool:
+        if path in outs or path.startswith(insides):
+            return True
+        folder = os.path.dirname(path)
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder)
+        real = real_dirs[folder]
+        return real in outs or (real + os.sep).startswith(insides)
+
+    files = [(p, rel) for p, rel in files if not in_out(absolute[p])]
     relpaths = dict(files)
     if format == "npz":
         clash = [rel for rel, n in Counter(relpaths.values()).items() if n > 1]
