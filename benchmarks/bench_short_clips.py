@@ -63,36 +63,21 @@ else:
     t = np.arange(n) / SR
     clips = [(0.05 * rng.standard_normal(n) + 0.2 * np.sin(2 * np.pi * rng.uniform(100, 1000) * t))
              .astype(np.float32) for _ in range(CLIPS)]
-if lib_name == "librosa":
-    import librosa as L
-    calls = {
-        "stft": lambda y: L.stft(y),
-        "melspectrogram": lambda y: L.feature.melspectrogram(y=y, sr=SR),
-        "mfcc": lambda y: L.feature.mfcc(y=y, sr=SR),
-        "chroma_stft": lambda y: L.feature.chroma_stft(y=y, sr=SR),
-        "spectral_centroid": lambda y: L.feature.spectral_centroid(y=y, sr=SR),
-        "spectral_contrast": lambda y: L.feature.spectral_contrast(y=y, sr=SR),
-        "onset_strength": lambda y: L.onset.onset_strength(y=y, sr=SR),
-        "yin": lambda y: L.yin(y, fmin=65, fmax=1000, sr=SR),
-        "time_stretch": lambda y: L.effects.time_stretch(y, rate=1.1),
-        "pitch_shift": lambda y: L.effects.pitch_shift(y, sr=SR, n_steps=2),
-        "resample": lambda y: L.resample(y, orig_sr=SR, target_sr=22050),
-    }
-else:
-    import audiofeat as A
-    calls = {
-        "stft": lambda y: A.stft(y),
-        "melspectrogram": lambda y: A.feature.melspectrogram(y=y, sr=SR),
-        "mfcc": lambda y: A.feature.mfcc(y=y, sr=SR),
-        "chroma_stft": lambda y: A.feature.chroma_stft(y=y, sr=SR),
-        "spectral_centroid": lambda y: A.feature.spectral_centroid(y=y, sr=SR),
-        "spectral_contrast": lambda y: A.feature.spectral_contrast(y=y, sr=SR),
-        "onset_strength": lambda y: A.onset.onset_strength(y=y, sr=SR),
-        "yin": lambda y: A.yin(y, fmin=65, fmax=1000, sr=SR),
-        "time_stretch": lambda y: A.effects.time_stretch(y, rate=1.1),
-        "pitch_shift": lambda y: A.effects.pitch_shift(y, sr=SR, n_steps=2),
-        "resample": lambda y: A.resample(y, orig_sr=SR, target_sr=22050),
-    }
+# one table for both: audiofeat takes librosa's names and keywords (the switch is the import)
+L = __import__("librosa" if lib_name == "librosa" else "audiofeat")
+calls = {
+    "stft": lambda y: L.stft(y),
+    "melspectrogram": lambda y: L.feature.melspectrogram(y=y, sr=SR),
+    "mfcc": lambda y: L.feature.mfcc(y=y, sr=SR),
+    "chroma_stft": lambda y: L.feature.chroma_stft(y=y, sr=SR),
+    "spectral_centroid": lambda y: L.feature.spectral_centroid(y=y, sr=SR),
+    "spectral_contrast": lambda y: L.feature.spectral_contrast(y=y, sr=SR),
+    "onset_strength": lambda y: L.onset.onset_strength(y=y, sr=SR),
+    "yin": lambda y: L.yin(y, fmin=65, fmax=1000, sr=SR),
+    "time_stretch": lambda y: L.effects.time_stretch(y, rate=1.1),
+    "pitch_shift": lambda y: L.effects.pitch_shift(y, sr=SR, n_steps=2),
+    "resample": lambda y: L.resample(y, orig_sr=SR, target_sr=22050),
+}
 print("ready", flush=True)
 for line in sys.stdin:
     out = {}

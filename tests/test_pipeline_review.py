@@ -115,60 +115,8 @@ def test_plot_with_a_bad_size_is_a_usage_error(tmp_path, one_wav, capsys, opt):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def _descendants(pid: int) -> list[str]:
-    found, todo = [], [str(pid)]
-    while todo:
-        kids = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout.split()
-        found += kids
-        todo += kids
-    return found
-
-
-@pytest.mark.parametrize("method", ["fork", "forkserver"])
-def test_workers_die_with_a_killed_run(tmp_path, method):
-    import glob
-    import signal
-    import time
-
-    (tmp_path / "in").mkdir()
-    for i in range(12):
-        af.save(str(tmp_path / "in" / f"c{i:02d}.wav"), np.full(4000, 0.01 * (i + 1), np.float32), 16000)
-    # the workers extract slowly: patched in a module that the fork server preloads too (its workers are
-    # forked from it, not from the run)
-    (tmp_path / "slowpatch.py").write_text(
-        "import time\nfrom audiofeat.pipeline import run\nf = run.process_file\n"
-        "run.process_file = lambda p, s: (time.sleep(0.2), f(p, s))[1]\n")
-    slow = ("import sys, multiprocessing; sys.path.insert(0, sys.argv.pop(1)); import slowpatch; "
-            "multiprocessing.get_context('forkserver').set_forkserver_preload(['slowpatch']); "
-            "from audiofeat.cli import main; sys.exit(main(sys.argv[1:]))")
-    out = tmp_path / "out"
-    env = {**os.environ, "AUDIOFEAT_START_METHOD": method,
-           "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", slow, str(tmp_path), "extract", str(tmp_path / "in"), "-o",
-                             str(out), "--jobs", "2", "--part-files", "1", "-q"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not glob.glob(str(out / "_audiofeat" / "manifest-*")) and time.time() < deadline:
-        time.sleep(0.02)
-    workers = _descendants(proc.pid)  # forkserver: the server, its workers and the resource tracker
-    assert workers, "no worker processes seen"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.time() + 20
-
-    def alive(pid):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-
-    while any(alive(w) for w in workers) and time.time() < deadline:
-        time.sleep(0.1)
-    left = [w for w in workers if alive(w)]
-    for w in left:  # do not leak them even when the test fails
-        os.kill(int(w), signal.SIGKILL)
-    assert not left, f"workers {left} outlived the killed run (was: forever, waiting on the task queue)"
+# workers dying with a killed run (fork, spawn, forkserver): tests/test_review18.py
+# test_every_start_method_workers_die_with_a_killed_run
 
 
 def test_more_jobs_than_files_starts_no_idle_workers(tmp_path, one_wav, monkeypatch):
