@@ -251,11 +251,10 @@ def test_resume_through_a_symlinked_input_folder_skips_what_is_done(folder):
 # 4. time_stretch around the fused path's new threshold (192 frames) still equals librosa
 # --------------------------------------------------------------------------------------------------------------
 def _ts_cases():
-    c1 = pytest.mark.xfail(strict=True, reason="finding C1: 193 frames at rate 0.5 give 386 output frames, "
-                                                "which numpy istft gets wrong in the last 200 samples")
+    # (193, 0.5) was finding C1 (fixed): 386 output frames, which numpy istft got wrong in its last 200 samples
     for frames in (150, 157, 191, 192, 193, 220, 260):
         for rate in (0.5, 0.81, 1.0, 1.3, 2.0):
-            yield pytest.param(frames, rate, marks=[c1] if (frames, rate) == (193, 0.5) else [])
+            yield pytest.param(frames, rate)
 
 
 @pytest.mark.parametrize("frames, rate", list(_ts_cases()))
@@ -285,16 +284,26 @@ def test_time_stretch_150_to_260_frames_equals_librosa(frames, rate):
 # 5. found on the way (older than session 18, from 8193fad): numpy istft's blocked overlap-add drops the
 #    previous block's tail when the last block of frames is shorter than the window's overlap
 # --------------------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="finding C1 (high, from 8193fad): numpy istft is wrong in its last samples "
-                                       "when n_frames > 2 * block_frames(n_fft) and n_frames % block in "
-                                       "1 .. ceil(n_fft/hop) - 2 (e.g. 257, 258, 385 frames at the defaults; a "
-                                       "2**17-sample signal)")
+# finding C1 (fixed; high, from 8193fad): numpy istft was wrong in its last samples when n_frames >
+# 2 * block_frames(n_fft) and n_frames % block in 1 .. ceil(n_fft/hop) - 2 (257, 258, 385 frames at the defaults;
+# a 2**17-sample signal was off by up to 1.9)
 @pytest.mark.parametrize("n_frames", [257, 258, 385])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numpy_istft_round_trips_every_frame_count(n_frames, dtype):
     n = (n_frames - 1) * 512  # 2**17 samples for 257 frames
     y = np.random.default_rng(n_frames).standard_normal(n).astype(dtype)
     np.testing.assert_allclose(af.istft(af.stft(y), length=n), y, atol=1e-4)
+
+
+def test_numpy_istft_round_trips_every_frame_count_across_block_seams():
+    from audiofeat._parallel import block_frames
+
+    block = block_frames(2048)
+    for n_frames in range(2 * block - 3, 4 * block + 5):  # every remainder of the last block, twice
+        n = (n_frames - 1) * 512
+        y = np.random.default_rng(n_frames).standard_normal(n).astype(np.float32)
+        err = np.abs(af.istft(af.stft(y), length=n) - y).max()
+        assert err < 1e-4, (n_frames, err)
 
 
 def test_torch_istft_round_trips_those_frame_counts():
