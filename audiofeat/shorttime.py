@@ -770,7 +770,6 @@ def istft(
     start = n_fft // 2 if center else 0
     expected = length if length is not None else (
         n_fft + hop_length * (n_frames - 1) - (2 * (n_fft // 2) if center else 0))
-    tiny = np.finfo(np.float32 if rdtype == xp.float32 else np.float64).tiny
 
     if not B.is_torch(D):
         y = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop_length, center=center,

@@ -106,7 +106,7 @@ def runners(pad_off: bool) -> dict[str, dict[str, str]]:
 
 def run(kind: str, ops: list[str], repeat: int, pad_off: bool) -> dict:
     procs = {}
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "AUDIOFEAT_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "AUDIOFEAT_", "GLIBC_TUNABLES"))}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT), base.get("PYTHONPATH", "")])
     for name, env in runners(pad_off).items():
         lib = "librosa" if name == "librosa" else "audiofeat"
@@ -132,7 +132,7 @@ def run(kind: str, ops: list[str], repeat: int, pad_off: bool) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--kind", choices=["real", "synthetic"], action="append")
     ap.add_argument("--op", choices=OPS, action="append")

@@ -471,7 +471,7 @@ def test_a_worker_dying_while_the_parent_commits_fails_only_its_file(tmp_path, m
 
     pools = []
     new_pool = run._new_pool
-    monkeypatch.setattr(run, "_new_pool", lambda jobs: pools.append(jobs) or new_pool(jobs))
+    monkeypatch.setattr(run, "_new_pool", lambda jobs, folder: pools.append(jobs) or new_pool(jobs, folder))
     monkeypatch.setattr(run, "process_file", crash_on_clip020)
     s = extract(tmp_path / "in", {"features": ["mfcc"], "sr": 16000}, tmp_path / "out", jobs=2, progress=slow_commit)
     assert s.files_done == 59 and s.failed_by_reason == {"worker_died": 1}

@@ -229,14 +229,21 @@ def _pool_context():
     return multiprocessing.get_context(method)
 
 
-def _worker_init(run: int, via_server: bool) -> None:
+def _worker_init(run: int, via_server: bool, folder: str) -> None:
     """A worker dies with its run (pid ``run``). After ``kill -9`` of the run, an orphaned worker would wait forever
     on the task queue (it holds that pipe's write end itself), keeping its memory and the run's stdout/stderr
     open.
 
     A forked or spawned worker is the run's child: the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``).
     Under forkserver it is the fork server's child, and the server lives as long as any of its workers do (each
-    holds the server's "alive" pipe), so the worker watches the run itself (a pidfd)."""
+    holds the server's "alive" pipe), so the worker watches the run itself (a pidfd).
+
+    It first leaves a ``started-<pid>`` file in the run's ``folder``: the run tells a pool whose workers never
+    got this far from one whose worker died on a file (see :class:`_Starts`)."""
+    try:
+        open(os.path.join(folder, f"started-{os.getpid()}"), "wb").close()
+    except OSError:
+        pass
     if via_server:
         _exit_with(run)
         return
@@ -272,10 +279,43 @@ def _exit_with(pid: int) -> None:
     threading.Thread(target=watch, name="audiofeat-run-watch", daemon=True).start()
 
 
-def _new_pool(jobs: int) -> cf.ProcessPoolExecutor:
+def _new_pool(jobs: int, folder: str) -> cf.ProcessPoolExecutor:
     context = _pool_context()
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                  initargs=(os.getpid(), context.get_start_method() == "forkserver"))
+                                  initargs=(os.getpid(), context.get_start_method() == "forkserver", folder))
+
+
+class _Starts:
+    """The run's pools, one at a time, and whether their workers ever started (reached :func:`_worker_init`).
+
+    Two pools in a row lost without one started worker mean the workers die as they start: under spawn or
+    forkserver, typically a script without a main guard (each worker imports it and fails); else no memory
+    for a process. Retrying file by file would then start (and lose) one process per file of the corpus."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder, self.seen, self.dead = folder, 0, 0
+
+    def _count(self) -> int:
+        try:
+            return sum(1 for name in os.listdir(self.folder) if name.startswith("started-"))
+        except OSError:
+            return 0
+
+    def pool(self, jobs: int) -> cf.ProcessPoolExecutor:
+        self.seen = self._count()
+        return _new_pool(jobs, self.folder)
+
+    def lost(self) -> None:
+        """A pool broke: raise if this is the second in a row whose workers never started."""
+        if self._count() > self.seen:
+            self.dead = 0
+            return
+        self.dead += 1
+        if self.dead >= 2:
+            raise RuntimeError("the worker processes die before they start: with AUDIOFEAT_START_METHOD=spawn or "
+                               "forkserver, a script that calls extract needs an `if __name__ == '__main__':` "
+                               "guard (see the workers' errors above); otherwise the machine may be out of "
+                               "memory (run with fewer jobs)")
 
 
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
@@ -285,16 +325,17 @@ def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[File
 
     folder = tempfile.mkdtemp(prefix="audiofeat-run-")
     try:
-        yield from _pool_results(_tasks(paths, jobs), spec.to_dict(), jobs, folder)
+        yield from _pool_results(_tasks(paths, jobs), spec.to_dict(), jobs, _Starts(folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str) -> Iterator[FileResult]:
+def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, starts: _Starts) -> Iterator[FileResult]:
+    folder = starts.folder
     window = jobs * 4
     index = 0
     idle_breaks = 0  # pools lost with nothing in flight, in a row: workers that cannot even start
-    pool = _new_pool(jobs)
+    pool = starts.pool(jobs)
     pending: dict[int, cf.Future] = {}
     try:
         while index < len(tasks) or pending:
@@ -324,6 +365,7 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str)
             # the others' files run again, one file per task in a fresh pool, so that a second death pins the
             # culprit (each file in flight then runs alone); results stay in input order.
             pool.shutdown(wait=False, cancel_futures=True)
+            starts.lost()
             lost = sorted(pending)
             idle_breaks = 0 if lost else idle_breaks + 1
             if idle_breaks >= 3:
@@ -335,28 +377,30 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, folder: str)
             pending.clear()
             retry = [p for i in lost if i not in done for p in tasks[i]]
             if any(len(tasks[i]) > 1 for i in lost if i not in done):
-                again = iter(list(_pool_results([[p] for p in retry], payload, jobs, folder)))
+                again = iter(list(_pool_results([[p] for p in retry], payload, jobs, starts)))
             else:
-                again = (_isolated(p, payload, folder) for p in retry)
+                again = (_isolated(p, payload, starts) for p in retry)
             for i in lost:
                 if i in done:
                     yield from _collect(done[i])
                 else:
                     for _ in tasks[i]:
                         yield next(again)
-            pool = _new_pool(jobs)
+            pool = starts.pool(jobs)
     finally:
         # every task done: the idle workers exit on their own (the executor's thread reaps them) while this
         # process commits the last rows; otherwise (an error, an interrupt) wait for them here
         pool.shutdown(wait=bool(pending) or index < len(tasks), cancel_futures=True)
 
 
-def _isolated(path: str, payload: dict, folder: str) -> FileResult:
+def _isolated(path: str, payload: dict, starts: _Starts) -> FileResult:
     """One file in a process of its own: its result, or ``worker_died`` if that process dies too."""
-    pool = _new_pool(1)
+    pool = starts.pool(1)
     try:
-        return _collect(pool.submit(_work_many, ([path], payload, folder)).result())[0]
+        return _collect(pool.submit(_work_many, ([path], payload, starts.folder)).result())[0]
     except cf.process.BrokenProcessPool:
+        pool.shutdown(wait=True, cancel_futures=True)
+        starts.lost()
         return _died(path)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -471,6 +515,15 @@ def extract(
         raise ParameterError(f"engine must be 'local' or 'ray', got {engine!r}")
     if engine == "local" and jobs > 1:
         _pool_context()  # a mistyped AUDIOFEAT_START_METHOD is a usage error before anything is written
+        if multiprocessing.current_process().daemon:
+            # a multiprocessing.Pool worker may not start processes of its own (multiprocessing asserts it,
+            # after the output folder was made): the outer pool is the parallelism here
+            from .._checks import warn_user
+            from ..errors import AudiofeatWarning
+
+            warn_user(f"extract(jobs={jobs}) in a daemonic process (a multiprocessing.Pool worker), which may not "
+                      "start worker processes: it runs in this process (jobs=1)", AudiofeatWarning)
+            jobs = 1
     if format not in ("parquet", "npz"):
         raise ParameterError(f"format must be 'parquet' or 'npz', got {format!r}")
     if resume and overwrite:
@@ -485,7 +538,8 @@ def extract(
     # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
     # (abspath once per file, and a prefix test: commonpath and a second abspath cost ~10 us a file, 10 s for a
     # million-file corpus, before any worker starts)
-    # a symlinked folder on either side is resolved once per folder (realpath stats every component)
+    # a symlinked folder on either side is resolved once per folder (realpath stats every component), a
+    # symlinked file by itself
     absolute = {p: os.path.abspath(p) for p, _ in files}
     outs = {out_abs, os.path.realpath(out_abs)}
     insides = tuple(o.rstrip(os.sep) + os.sep for o in outs)
@@ -498,7 +552,12 @@ def extract(
         if folder not in real_dirs:
             real_dirs[folder] = os.path.realpath(folder)
         real = real_dirs[folder]
-        return real in outs or (real + os.sep).startswith(insides)
+        if real in outs or (real + os.sep).startswith(insides):
+            return True
+        if os.path.islink(path):  # a file that is itself a link into the output folder (one lstat a file)
+            target = os.path.realpath(path)
+            return target in outs or target.startswith(insides)
+        return False
 
     files = [(p, rel) for p, rel in files if not in_out(absolute[p])]
     relpaths = dict(files)
