@@ -92,3 +92,19 @@ def sample_audio():
 
 def random_signal(n: int, seed: int = 0, dtype=np.float32) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(n).astype(dtype)
+
+
+@pytest.fixture
+def wav_tree(tmp_path, monkeypatch):
+    """``make(*relpaths)``: a 0.1 s wav file (16 kHz) at each path under ``tmp_path``, which becomes the current
+    folder; returns ``tmp_path``."""
+    import audiofeat
+
+    def make(*relpaths: str):
+        for rel in relpaths:
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            audiofeat.save(str(tmp_path / rel), np.full(1600, 0.1, np.float32), 16000)
+        monkeypatch.chdir(tmp_path)
+        return tmp_path
+
+    return make

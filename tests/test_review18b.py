@@ -89,35 +89,12 @@ def _nullcontext():
 # --------------------------------------------------------------------------------------------------------------
 # 2. even_spans: exactly `count` spans, sizes at most one apart, covering range(n) in order
 # --------------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("threads", [1, 2, 3, 4])
-def test_even_spans_cover_in_order_with_sizes_at_most_one_apart(monkeypatch, threads):
-    from audiofeat import _backend as B
-    from audiofeat.phase_analysis import even_spans
-
-    monkeypatch.setattr(B, "get_num_threads", lambda: threads)
-    for target in (1, 2, 7, 64, 256):
-        for n in list(range(0, 600)) + [1023, 1024, 1025, 4097]:
-            spans = even_spans(n, target)
-            if n == 0:
-                assert spans == []
-                continue
-            assert spans[0][0] == 0 and spans[-1][1] == n
-            assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
-            sizes = [b - a for a, b in spans]
-            assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1, (n, target, sizes)
-            assert len(spans) >= -(-n // target)  # never spans longer than the target (rounded up)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # 3. pipeline: start methods, workers the user starts, symlinks
 # --------------------------------------------------------------------------------------------------------------
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    for f in ["in/b.wav", "in/sub/c.wav", "in/d.wav"]:
-        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
-        af.save(str(tmp_path / f), np.full(1600, 0.1, np.float32), 16000)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def folder(wav_tree):
+    return wav_tree("in/b.wav", "in/sub/c.wav", "in/d.wav")
 
 
 USER_PROCESS = """

@@ -260,27 +260,4 @@ def test_frames_and_pad_refuse_what_numpy_refuses():
         _ops.pad(torch.ones(3), -1, 2)  # torch's pad would crop instead
 
 
-@pytest.mark.parametrize("threads", [1, 2, 4])
-@pytest.mark.parametrize("n, target", [(0, 64), (1, 64), (32, 64), (157, 256), (938, 256), (2584, 256), (1000, 64)])
-def test_even_spans_cover_in_order_and_never_split_small_work(monkeypatch, threads, n, target):
-    """Spans tile range(n) in order with sizes differing by at most one; work too small for tasks of at least
-    half the target is not split just to give every thread a share (yin on 1 s at 16 kHz was cut into two
-    16-frame tasks on 2 threads and took 3x the time of one task)."""
-    from audiofeat import _parallel
-    from audiofeat.phase_analysis import even_spans
-
-    monkeypatch.setattr(_parallel, "_num_threads", threads)
-    spans = even_spans(n, target)
-    if n == 0:
-        assert spans == []
-        return
-    assert spans[0][0] == 0 and spans[-1][1] == n
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
-    sizes = [e - s for s, e in spans]
-    assert max(sizes) - min(sizes) <= max(sizes) // 2  # near-equal (the last takes the remainder)
-    plain = -(-n // target)  # spans of at most the target
-    assert len(spans) >= plain
-    if len(spans) > plain:  # split further for the threads: only into spans of at least half the target
-        assert min(sizes) >= target // 2 - 1 and len(spans) % threads == 0
-    if n <= target:
-        assert len(spans) == 1  # was 2 on 2 threads for n=32, target=64
+# even_spans: tests/test_review18.py test_even_spans_hold_their_docstring_for_every_n
