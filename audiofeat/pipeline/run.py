@@ -285,6 +285,12 @@ def _new_pool(jobs: int, folder: str) -> cf.ProcessPoolExecutor:
                                   initargs=(os.getpid(), context.get_start_method() == "forkserver", folder))
 
 
+#: why a run stops when its pools keep dying before any worker gets going
+_DIE_AT_START = ("the worker processes die before they start: with AUDIOFEAT_START_METHOD=spawn or forkserver, a "
+                 "script that calls extract needs an `if __name__ == '__main__':` guard (see the workers' errors "
+                 "above); otherwise the machine may be out of memory (run with fewer jobs)")
+
+
 class _Starts:
     """The run's pools, one at a time, and whether their workers ever started (reached :func:`_worker_init`).
 
@@ -312,10 +318,7 @@ class _Starts:
             return
         self.dead += 1
         if self.dead >= 2:
-            raise RuntimeError("the worker processes die before they start: with AUDIOFEAT_START_METHOD=spawn or "
-                               "forkserver, a script that calls extract needs an `if __name__ == '__main__':` "
-                               "guard (see the workers' errors above); otherwise the machine may be out of "
-                               "memory (run with fewer jobs)")
+            raise RuntimeError(_DIE_AT_START)
 
 
 def _run_pool(paths: list[str], spec: ExtractorSpec, jobs: int) -> Iterator[FileResult]:
@@ -369,9 +372,7 @@ def _pool_results(tasks: list[list[str]], payload: dict, jobs: int, starts: _Sta
             lost = sorted(pending)
             idle_breaks = 0 if lost else idle_breaks + 1
             if idle_breaks >= 3:
-                raise RuntimeError("the worker processes die as they start: out of memory (run with fewer jobs), or, "
-                                   "with AUDIOFEAT_START_METHOD=spawn/forkserver, a script without an "
-                                   "`if __name__ == '__main__':` guard")
+                raise RuntimeError(_DIE_AT_START)
             done = {i: pending[i].result() for i in lost
                     if pending[i].done() and not pending[i].cancelled() and pending[i].exception() is None}
             pending.clear()
@@ -399,7 +400,6 @@ def _isolated(path: str, payload: dict, starts: _Starts) -> FileResult:
     try:
         return _collect(pool.submit(_work_many, ([path], payload, starts.folder)).result())[0]
     except cf.process.BrokenProcessPool:
-        pool.shutdown(wait=True, cancel_futures=True)
         starts.lost()
         return _died(path)
     finally:
