@@ -10,8 +10,8 @@ moves every frequency instead (:func:`pitch_shift`).
 librosa the phase of output frame ``t`` is ``angle(D[:, 0])`` plus the sum of ``phi + wrap(dtheta - phi)``
 over the earlier output frames, where ``phi`` is each bin's expected advance and ``dtheta`` the measured
 one; modulo ``2*pi`` that is the cumulative sum of the (wrapped) measured advances alone, which is what is
-computed here for all frames at once: on numpy as a running product of unit phasors (no trigonometric call),
-on torch as a float64 sum of angles.
+computed here for all frames at once, on numpy and torch alike, as a running product of unit phasors (no
+trigonometric call).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from .shorttime import istft, stft
 
 __all__ = ["phase_vocoder", "time_stretch", "pitch_shift"]
 
-_TWO_PI = 2.0 * math.pi
 #: keyword arguments of time_stretch that istft also takes (librosa passes all of them to both)
 _ISTFT_KWARGS = ("hop_length", "win_length", "n_fft", "window", "center")
 
@@ -66,44 +65,19 @@ def _time_step(n_frames: int, rate: float, i: int) -> np.ndarray:
     return _time_steps(n_frames, rate)[i]
 
 
-def _wrap(x: Any) -> Any:
-    """``x`` wrapped to ``[-pi, pi]`` as librosa does (``x - 2 pi round(x / 2 pi)``; far cheaper than a
-    ``mod``); in place on numpy."""
-    if B.is_torch(x):
-        return x - _TWO_PI * (x / _TWO_PI).round()
-    turns = np.multiply(x, 1 / _TWO_PI)
-    np.rint(turns, out=turns)
-    turns *= _TWO_PI
-    x -= turns
-    return x
-
-
-def _accumulate(x: Any) -> Any:
-    """Cumulative sum along axis -2 (frames) of a float64 ``(..., frames, bins)`` array, in place on numpy.
-
-    numpy adds one row of bins at a time (vectorised over bins): about 3x faster than ``np.cumsum`` along a
-    non-contiguous axis; torch's ``cumsum`` runs along the last (contiguous) axis.
-    """
-    if B.is_torch(x):
-        return x.transpose(-1, -2).cumsum(-1).transpose(-1, -2)
-    for t in range(1, x.shape[-2]):
-        np.add(x[..., t, :], x[..., t - 1, :], out=x[..., t, :])
-    return x
-
-
 def _vocode(frames: Any, steps: tuple[Any, ...], n_out: int) -> Any:
     """The vocoder on torch frames-major spectra ``(..., n_frames, n_bins)`` -> ``(..., n_out, n_bins)``
     (differentiable, traceable). :func:`_vocode_numpy` is the same arithmetic in blocked passes."""
-    import torch
-
-    mag_out, phase = _vocode_torch(frames, steps, lambda x, idx: x[..., idx, :], lambda w: w[:, None])
-    return torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
+    mag_out, phasor = _vocode_torch(frames, steps, lambda x, idx: x[..., idx, :], lambda w: w[:, None])
+    return mag_out * phasor
 
 
 def _vocode_torch(frames: Any, steps: tuple[Any, ...], gather: Callable[[Any, Any], Any],
                   per_frame: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """The torch vocoder's magnitudes and phases at the output positions ``steps`` (left, right, alpha,
-    valid; output frames on their last axis), from frames-major spectra ``frames``.
+    """The torch vocoder's magnitudes and unit phasors at the output positions ``steps`` (left, right, alpha,
+    valid; output frames on their last axis), from frames-major spectra ``frames``: the arithmetic of
+    :func:`_vocode_numpy` (the phase carried as a running product of advance phasors, no trigonometric
+    call and no float64), in whole-tensor operations.
 
     ``gather(x, idx)`` picks the frames ``idx`` of ``x`` (frames on axis -2) and ``per_frame(w)`` shapes a
     per-output-frame vector to broadcast against the result: the plain vocoder shares one set of positions
@@ -112,16 +86,24 @@ def _vocode_torch(frames: Any, steps: tuple[Any, ...], gather: Callable[[Any, An
     import torch
 
     left, right, alpha, valid = steps
-    rdtype = frames.real.dtype if frames.is_complex() else frames.dtype
+    if not frames.is_complex():
+        frames = torch.complex(frames, torch.zeros_like(frames))
+    rdtype = frames.real.dtype
     mag = frames.abs()
-    th = torch.angle(frames).to(torch.float64)
+    # u = D / |D|, +-1 (the sign of the real part, as numpy's angle of a signed zero) where D == 0; the
+    # division never sees a zero, so gradients stay finite there
+    zero = mag == 0
+    u = frames / torch.where(zero, torch.ones_like(mag), mag)
+    u = torch.where(zero, torch.complex(torch.copysign(torch.ones_like(mag), frames.real), torch.zeros_like(mag)), u)
     # magnitude: linear interpolation between the frames around each output position (as librosa)
     mag_out = gather(mag, left) * per_frame((1 - alpha).to(rdtype)) \
         + gather(mag, right) * per_frame((alpha * valid).to(rdtype))
-    # phase: the angle of frame 0 plus the wrapped advances at the earlier output positions, in float64
-    adv = _wrap(gather(th, right[..., :-1]) * per_frame(valid[..., :-1]) - gather(th, left[..., :-1]))
-    phase = _wrap(_accumulate(torch.cat([th[..., :1, :], adv], dim=-2))).to(rdtype)
-    return mag_out, phase
+    # phase: u[0] times the advances u[left + 1] * conj(u[left]) at the earlier output positions; librosa's
+    # zero frame past the end has angle 0, i.e. the phasor 1
+    v = per_frame(valid[..., :-1].to(rdtype))
+    adv = (gather(u, right[..., :-1]) * v + (1 - v)) * gather(u, left[..., :-1]).conj()
+    phasor = torch.cat([u[..., :1, :], adv], dim=-2).cumprod(dim=-2)
+    return mag_out, phasor
 
 
 #: spectrum cells per block of bins of the numpy vocoder (a 1 s clip at n_fft 2048 is one block)
@@ -163,9 +145,9 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
     Notes
     -----
     Deliberate difference: librosa keeps an unbounded angle accumulator (float32 for complex64 input, whose
-    rounding grows with the number of frames). numpy carries the phase as a unit phasor (the product of the
-    advance phasors ``u[s+1] * conj(u[s])``, ``u = D / |D|``: no trigonometric call), torch as a float64 sum
-    of the wrapped advances reduced to ``[-pi, pi]``. Results agree with librosa to about 1e-10 (relative,
+    rounding grows with the number of frames). audiofeat carries the phase as a unit phasor (the product of
+    the advance phasors ``u[s+1] * conj(u[s])``, ``u = D / |D|``: no trigonometric call, in the input's
+    precision), on numpy and torch alike. Results agree with librosa to about 1e-10 (relative,
     max-norm) on complex128 input; complex64 results are closer to the exact result than librosa's.
 
     Examples
@@ -434,8 +416,8 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     Notes
     -----
     Unlike librosa, ``pad_mode`` (and other keywords only :func:`stft` takes) may be given: they are not
-    passed on to :func:`istft`, where librosa raises ``TypeError``. See :func:`phase_vocoder` for the
-    float64 phase accumulation.
+    passed on to :func:`istft`, where librosa raises ``TypeError``. See :func:`phase_vocoder` for how the
+    phase is accumulated.
 
     Examples
     --------
@@ -516,7 +498,7 @@ def pitch_shift(
 
     Notes
     -----
-    numpy output equals librosa's (same STFT, vocoder and soxr call) up to the vocoder's float64 phase
+    numpy output equals librosa's (same STFT, vocoder and soxr call) up to the vocoder's phasor phase
     accumulation. torch output uses audiofeat's windowed-sinc resampler at the simplest fraction ``p / q``
     of the ratio that moves no sample by more than 0.1 sample (so it runs as a strided convolution);
     with soxr's different filter, numpy and torch agree to about 1e-2 of the peak on tones (more on
@@ -561,8 +543,8 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     example's own window-sum. Example ``i`` is zero past its own ``round(n / rates[i])`` samples; the result
     has ``length`` samples (None: the longest example's).
 
-    The same arithmetic as :func:`time_stretch` (librosa's positions ``t * rate``, the float64 wrapped
-    phase sum, the overlap-add normalised by the window energy of the frames that exist), so each example
+    The same arithmetic as :func:`time_stretch` (librosa's positions ``t * rate``, the running product of
+    advance phasors, the overlap-add normalised by the window energy of the frames that exist), so each example
     equals its own call up to float32 rounding; on a GPU it replaces a loop of small kernels per example.
     """
     import torch
@@ -600,10 +582,9 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     def at(x: Any, idx: Any) -> Any:  # x (batch, ch, frames, bins) at per-example frames idx (batch, m)
         return x[rows, :, idx].transpose(1, 2)  # (batch, ch, m, bins)
 
-    mag_out, phase = _vocode_torch(frames, steps_t, at, lambda w: w[:, None, :, None])
+    mag_out, phasor = _vocode_torch(frames, steps_t, at, lambda w: w[:, None, :, None])
     keep = as_t(exists, rdtype)[:, None, :]  # (batch, 1, n_keep): the output frames each example has
-    mag_out = mag_out * keep[..., None]
-    spec = torch.complex(mag_out * torch.cos(phase), mag_out * torch.sin(phase))
+    spec = (mag_out * keep[..., None]) * phasor
 
     like = torch.zeros((1,), dtype=rdtype, device=dev)
     win = _analysis_window("hann", n_fft, n_fft, like)
