@@ -212,6 +212,24 @@ def abs2(x: Any) -> Any:
     return out
 
 
+def magnitude(x: Any) -> Any:
+    """``|x|`` elementwise.
+
+    numpy: ``np.abs``. torch: ``x.abs()``, except for a complex CPU tensor outside autograd, where it is
+    ``sqrt(re*re + im*im)``: torch's complex ``abs`` on CPU measured 18x numpy's (1.77M complex64 values: 11.9
+    ms against 0.66 ms), the square root of :func:`abs2` 3.6x faster than it. (That form underflows below
+    ~1e-19 in float32, far under any feature's floor; with gradients ``abs`` is kept: its gradient at 0 is 0.)
+    """
+    if not is_torch(x):
+        return np.abs(x)
+    if x.is_complex() and x.device.type == "cpu":
+        import torch
+
+        if not (torch.is_grad_enabled() and x.requires_grad):
+            return abs2(x).sqrt_()
+    return x.abs()
+
+
 def overlap_add(framed: Any, hop_length: int) -> Any:
     """Overlap-add frames ``(..., n_frames, frame_length)`` into ``(..., frame_length + hop*(n_frames-1))``.
 

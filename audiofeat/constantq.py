@@ -244,7 +244,7 @@ def _response(y: Any, n_fft: int, hop_length: int, basis: np.ndarray, c0: int, c
             fr = fr * win
         spec = B.rfft(fr, workers=1)[..., c0:c1]
         if magnitude:
-            spec = abs(spec)
+            spec = B.magnitude(spec)
         return B.small_matmul(basis_c, spec.swapaxes(-1, -2)).swapaxes(-1, -2)
 
     return B.map_frame_blocks(kernel, framed, (m,), real if magnitude else _cdtype(y), time_last=True)

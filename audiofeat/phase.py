@@ -89,7 +89,7 @@ def _vocode_torch(frames: Any, steps: tuple[Any, ...], gather: Callable[[Any, An
     if not frames.is_complex():
         frames = torch.complex(frames, torch.zeros_like(frames))
     rdtype = frames.real.dtype
-    mag = frames.abs()
+    mag = B.magnitude(frames)
     # u = D / |D|, +-1 (the sign of the real part, as numpy's angle of a signed zero) where D == 0; the
     # division never sees a zero, so gradients stay finite there
     zero = mag == 0

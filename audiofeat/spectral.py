@@ -44,10 +44,9 @@ def _magnitude_to(power: float) -> Callable[[Any], Any]:
     """Per-block map from complex spectra to ``|X| ** power`` (power 2 without a square root)."""
 
     def post(spec):
-        xp = B.namespace(spec)
         if power == 2.0:
             return B.abs2(spec)
-        mag = xp.abs(spec)
+        mag = B.magnitude(spec)
         return mag if power == 1.0 else mag**power
 
     return post
