@@ -99,3 +99,37 @@ def test_rms_zcr_odd_frames(dtype):
     for kw in (dict(frame_length=2047, hop_length=511), dict(frame_length=1001, hop_length=333, center=False)):
         _close(af.feature.rms(y=y, **kw), librosa.feature.rms(y=y, **kw), dtype)
         _close(af.feature.zero_crossing_rate(y=y, **kw), librosa.feature.zero_crossing_rate(y=y, **kw), dtype)
+
+
+# ------------------------------------------------------------------ spectral_bandwidth's centroid shape
+def test_spectral_bandwidth_centroid_shape_is_checked():
+    """A centroid that is not one value per frame ``(..., 1, t)`` raised numpy's AxisError/ValueError or
+    torch's RuntimeError (untyped); a transposed ``(t, 1)`` one is read by librosa as ``centroid[0, 0]`` for
+    every frame (a silent wrong answer). Now a ParameterError; the valid shapes still match librosa."""
+    y = _sig(30011, np.float64)
+    S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
+    cent = librosa.feature.spectral_centroid(S=S, sr=SR)
+    for bad in (cent[0], cent.T, cent[:, :-1]):
+        with pytest.raises(af.ParameterError, match="centroid"):
+            af.feature.spectral_bandwidth(S=S, sr=SR, centroid=bad)
+        with pytest.raises(af.ParameterError, match="centroid"):
+            af.feature.spectral_bandwidth(S=torch.from_numpy(S), sr=SR, centroid=bad)
+    for good in (cent * 1.1, cent[:, :1], np.stack([cent, 0.9 * cent])):
+        for p in (1, 3):
+            ref = librosa.feature.spectral_bandwidth(S=S, sr=SR, centroid=good, p=p)
+            _close(af.feature.spectral_bandwidth(S=S, sr=SR, centroid=good, p=p), ref, np.float64)
+            _close(af.feature.spectral_bandwidth(S=torch.from_numpy(S), sr=SR, centroid=good, p=p), ref, np.float64)
+
+
+# ------------------------------------------------------------------------------------- open finding
+@pytest.mark.xfail(strict=True, reason="open: spectrogram inputs are not checked for finiteness "
+                   "(check_spectrogram(finite=False)); librosa's normalize raises 'Input must be finite'")
+@pytest.mark.parametrize("name", ["spectral_centroid", "spectral_bandwidth"])
+def test_non_finite_S_raises_like_librosa(name):
+    y = _sig(30011, np.float64)
+    S = np.abs(librosa.stft(y, n_fft=1024, hop_length=256))
+    S[5, 7] = np.nan
+    with pytest.raises(librosa.util.exceptions.ParameterError):
+        getattr(librosa.feature, name)(S=S, sr=SR)
+    with pytest.raises(af.ParameterError):
+        getattr(af.feature, name)(S=S, sr=SR)
