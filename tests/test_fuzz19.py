@@ -133,3 +133,15 @@ def test_non_finite_S_raises_like_librosa(name):
         getattr(librosa.feature, name)(S=S, sr=SR)
     with pytest.raises(af.ParameterError):
         getattr(af.feature, name)(S=S, sr=SR)
+
+
+@pytest.mark.xfail(strict=True, reason="open: pcen's _smooth (block matrix products) multiplies the NaN/inf by "
+                   "the zero upper triangles of T and U (0 * nan = nan), so it reaches frames before it (NaN at "
+                   "frame 40 of 100: the whole row; inf: frames 0..47); librosa's lfilter is causal")
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_pcen_non_finite_value_does_not_reach_earlier_frames(bad):
+    S = np.abs(np.random.default_rng(0).standard_normal((4, 100))) * 1000
+    S[1, 40] = bad
+    ref = librosa.pcen(S)
+    out = af.pcen(S)
+    np.testing.assert_allclose(out[:, :40], ref[:, :40], rtol=1e-9)
