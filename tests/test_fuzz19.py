@@ -149,7 +149,8 @@ def test_pcen_non_finite_value_does_not_reach_earlier_frames(bad):
 
 @pytest.mark.xfail(strict=True, reason="open: with tuning=None, constantq._estimate_tuning pools the whole batch "
                    "into one tuning (as librosa's batch call does), so a batch is not a loop over its items; "
-                   "chroma_stft estimates per item (batch == loop, unlike librosa's batch)")
+                   "chroma_stft estimates per item (batch == loop, unlike librosa's batch). Same for cqt, vqt, "
+                   "hybrid_cqt, pseudo_cqt called with tuning=None (their default is 0.0)")
 @pytest.mark.parametrize("name", ["chroma_cqt", "chroma_cens"])
 def test_chroma_cqt_batch_equals_loop_with_estimated_tuning(name):
     y = _sig(30011, np.float64)
