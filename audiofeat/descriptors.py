@@ -351,9 +351,21 @@ def spectral_bandwidth(
         c = B.as_array(centroid, "centroid")
         if B.is_torch(c) != B.is_torch(src.like):
             c = B.from_numpy(B.to_numpy(c), src.like)
-        c = c.swapaxes(-1, -2)
     if per_frame or c is not None:
-        return _bandwidth_kernel(src.spectrogram().swapaxes(-1, -2), f, c, norm, p).swapaxes(-1, -2)
+        S_ = src.spectrogram()
+        if c is not None:
+            # one centroid per frame, (..., 1, t) (or (..., 1, 1)); librosa reads centroid[..., 0, :], so a
+            # transposed (t, 1) centroid would silently give every frame the first one
+            want = (*S_.shape[:-2], 1, S_.shape[-1])
+            try:
+                ok = c.ndim >= 2 and c.shape[-2] == 1 and c.shape[-1] in (1, want[-1])
+                ok = ok and np.broadcast_shapes(tuple(c.shape), want) is not None
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ParameterError(f"centroid has shape {tuple(c.shape)}: expected {want}")
+            c = c.swapaxes(-1, -2)
+        return _bandwidth_kernel(S_.swapaxes(-1, -2), f, c, norm, p).swapaxes(-1, -2)
     return src.apply(lambda S_: _bandwidth_kernel(S_, f, None, norm, p), 1)
 
 

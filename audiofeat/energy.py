@@ -508,10 +508,9 @@ def _mel_flux_numpy(y: Any, sr: float, n_fft: int, hop_length: int, lag: int, ch
     else:
         floors = np.zeros(items.shape[0], dtype=S.dtype)
         check_audio(y)
-    if t <= lag:
-        raise ParameterError(f"S has {t} frames: at least lag + 1 = {lag + 1} are needed")
+    # t <= lag frames (a clip shorter than the lag): no difference at all, an all-zero envelope, as librosa
     slices = [slice(None)] if channels is None else _channels_slices(channels, S.shape[-2])
-    env = np.empty((items.shape[0], len(slices), t - lag), dtype=S.dtype)
+    env = np.empty((items.shape[0], len(slices), max(t - lag, 0)), dtype=S.dtype)
 
     def flux(i: int) -> None:
         # whole-spectrogram passes, in place where possible (S is this call's own array): for one 60 s
@@ -621,8 +620,7 @@ def onset_strength_multi(
         if S.ndim == 1:
             S = S[None, :]
     xp = B.namespace(S)
-    if S.shape[-1] <= lag:
-        raise ParameterError(f"S has {S.shape[-1]} frames: at least lag + 1 = {lag + 1} are needed")
+    # S.shape[-1] <= lag: an empty difference, so an all-zero envelope of lag (+ centring) frames, as librosa
     if ref is None:
         ref = S if max_size == 1 else _max_filter_freq(S, max_size)
     else:
