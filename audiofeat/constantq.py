@@ -27,7 +27,7 @@ without a start correction; see :func:`icqt`.)
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -274,6 +274,27 @@ def _estimate_tuning(y: Any, sr: float, bins_per_octave: int) -> float:
                                  bins_per_octave=bins_per_octave))
 
 
+def _item_tunings(y: Any, sr: float, bins_per_octave: int) -> float | list[float]:
+    """``tuning=None``: the estimated tuning, one per item of a batch. A float when every item gives the same
+    (or there is one item); else the list, and the caller transforms item by item (:func:`_by_item`), so
+    that a batch is a loop over its items, as :func:`audiofeat.chroma_stft` does. (librosa estimates one
+    tuning from the whole batch: a quiet detuned item then takes its loud neighbour's.)"""
+    items = y.reshape(-1, y.shape[-1])
+    if items.shape[0] == 1:
+        return _estimate_tuning(y, sr, bins_per_octave)
+    tunings = [_estimate_tuning(items[i], sr, bins_per_octave) for i in range(items.shape[0])]
+    return tunings[0] if len(set(tunings)) == 1 else tunings
+
+
+def _by_item(fn: Callable[..., Any], y: Any, tunings: list[float], **kwargs: Any) -> Any:
+    """``fn(item, tuning=t, **kwargs)`` for each item of ``y`` and its tuning, stacked back into y's leading
+    axes."""
+    items = y.reshape(-1, y.shape[-1])
+    outs = [fn(items[i], tuning=t, **kwargs) for i, t in enumerate(tunings)]
+    out = B.namespace(outs[0]).stack(outs)
+    return out.reshape(*y.shape[:-1], *out.shape[1:])
+
+
 def _interval_ratios(intervals: Any, bins_per_octave: int) -> tuple[np.ndarray, int]:
     if isinstance(intervals, str):
         if intervals == "equal":
@@ -445,6 +466,7 @@ def vqt(
     >>> V.shape, V.dtype
     ((84, 44), dtype('complex64'))
     """
+    call = {k: v for k, v in locals().items() if k not in ("y", "tuning")}  # as given, for _by_item
     sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning = _check_common(
         sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning)
     y = B.as_float_signal(y)
@@ -466,9 +488,11 @@ def vqt(
 
     n_octaves = int(np.ceil(float(n_bins) / bins_per_octave))
     n_filters = min(bins_per_octave, n_bins)
-    fmin = _C1 if fmin is None else check_positive("fmin", fmin, " (Hz)")
     if tuning is None:
-        tuning = _estimate_tuning(y, sr, bins_per_octave)
+        tuning = _item_tunings(y, sr, bins_per_octave)
+        if isinstance(tuning, list):
+            return _by_item(vqt, y, tuning, **call)
+    fmin = _C1 if fmin is None else check_positive("fmin", fmin, " (Hz)")
     fmin = fmin * 2.0 ** (tuning / bins_per_octave)
     all_ratios = np.multiply.outer(2.0 ** np.arange(n_octaves), ratios).flatten()[:n_bins]
     freqs = np.sort(all_ratios) * fmin
@@ -636,6 +660,13 @@ def cqt(
                sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode, res_type=res_type, dtype=dtype)
 
 
+def _setup_tuning(y, sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning):
+    """The validated ``tuning``, estimated per item when None (:func:`_item_tunings`)."""
+    sr, _, _, bins_per_octave, _, _, tuning = _check_common(sr, hop_length, n_bins, bins_per_octave,
+                                                            filter_scale, sparsity, tuning)
+    return _item_tunings(y, sr, bins_per_octave) if tuning is None else tuning
+
+
 def _cqt_setup(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm, sparsity, window):
     """Validated parameters, centre frequencies and relative bandwidths of an equal-tempered transform."""
     sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning = _check_common(
@@ -705,7 +736,11 @@ def pseudo_cqt(
     >>> C.shape, int(C[:, 20].argmax())
     ((36, 44), 24)
     """
+    call = {k: v for k, v in locals().items() if k not in ("y", "tuning")}  # as given, for _by_item
     y = B.as_float_signal(y)
+    tuning = _setup_tuning(y, sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning)
+    if isinstance(tuning, list):
+        return _by_item(pseudo_cqt, y, tuning, **call)
     (sr, hop_length, fmin, n_bins, bins_per_octave, filter_scale, norm, sparsity, window, freqs,
      alpha) = _cqt_setup(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm,
                          sparsity, window)
@@ -764,7 +799,11 @@ def hybrid_cqt(
     >>> C.shape, int(C[:, 20].argmax())
     ((84, 44), 45)
     """
+    call = {k: v for k, v in locals().items() if k not in ("y", "tuning")}  # as given, for _by_item
     y = B.as_float_signal(y)
+    tuning = _setup_tuning(y, sr, hop_length, n_bins, bins_per_octave, filter_scale, sparsity, tuning)
+    if isinstance(tuning, list):
+        return _by_item(hybrid_cqt, y, tuning, **call)
     (sr, hop_length, fmin_t, n_bins, bins_per_octave, filter_scale, norm, sparsity, window, freqs,
      alpha) = _cqt_setup(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm,
                          sparsity, window)
@@ -961,7 +1000,9 @@ def _check_chroma_norm(norm: Any) -> Any:
     return float(norm)
 
 
-@capabilities(librosa="librosa.feature.chroma_cqt", compile=False)
+@capabilities(librosa="librosa.feature.chroma_cqt", compile=False,
+              note="With tuning=None the tuning is estimated per item (librosa: one for the whole array), "
+                   "so a batch equals the loop over its items.")
 def chroma_cqt(
     *,
     y: Any = None,
