@@ -96,6 +96,12 @@ def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     return _require_finite(y, name, "samples") if finite else y
 
 
+def check_finite(x: Any, name: str, what: str = "values") -> Any:
+    """``x`` (an array already validated otherwise) if finite everywhere, else ParameterError; checked where
+    :func:`check_audio` checks (numpy and CPU tensors, not on a GPU or while ``torch.compile`` traces)."""
+    return _require_finite(x, name, what)
+
+
 def _require_finite(x: Any, name: str, what: str) -> Any:
     """``x`` if it is finite everywhere (checked on numpy and CPU tensors, see :func:`check_audio`), else
     ParameterError."""

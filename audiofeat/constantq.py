@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _backend as B
 from ._cache import cached
-from ._checks import check_int, check_number, check_positive, warn_user
+from ._checks import check_finite, check_int, check_number, check_positive, warn_user
 from ._registry import capabilities
 from .errors import ParameterError
 from .filters import (
@@ -1081,7 +1081,7 @@ def chroma_cqt(
         C = abs(func(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_octaves * bins_per_octave,
                      bins_per_octave=bins_per_octave, tuning=tuning))
     else:
-        C = B.as_float(C, "C", complex_ok=True)
+        C = check_finite(B.as_float(C, "C", complex_ok=True), "C", "values")
         if C.ndim < 2:
             raise ParameterError(f"C must have shape (..., n_bins, n_frames), got {tuple(C.shape)}")
     weights = cq_to_chroma(C.shape[-2], bins_per_octave=bins_per_octave, n_chroma=n_chroma, fmin=fmin,

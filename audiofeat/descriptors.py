@@ -28,7 +28,7 @@ import numpy as np
 from ._registry import capabilities
 from . import _backend as B
 from ._cache import cached
-from ._checks import check_int, check_number, check_positive, check_spectrogram, warn_user
+from ._checks import check_finite, check_int, check_number, check_positive, check_spectrogram, warn_user
 from .errors import ParameterError
 from .filters import _chroma_basis
 from .shorttime import _frame_spectra
@@ -55,7 +55,8 @@ class _Source:
 
     def __init__(self, y, S, n_fft, hop_length, win_length, window, center, pad_mode, name, real_S=True):
         if S is not None:
-            S = check_spectrogram(S, complex_ok=not real_S)
+            # finite: NaN/inf in S would silently spoil its frames (librosa raises for most of these too)
+            S = check_spectrogram(S, complex_ok=not real_S, finite=True)
             if real_S:
                 _check_non_negative(S, name)
             if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
@@ -1220,7 +1221,9 @@ def pcen(
     b = check_number("b", b)
     if not 0 <= b <= 1:
         raise ParameterError(f"b={b} must be between 0 and 1")
-    S = B.as_float(S, "S", complex_ok=True)
+    # finite: its smoother runs as block matrix products, where a NaN or inf would reach earlier frames too
+    # (librosa's causal filter spoils only the later ones): a typed error instead of a partly NaN result
+    S = check_finite(B.as_float(S, "S", complex_ok=True), "S", "values")
     xp = B.namespace(S)
     if xp.isdtype(S.dtype, "complex floating"):
         warn_user("pcen was called on complex input so phase information will be discarded. "

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._registry import capabilities
 from . import _backend as B
-from ._checks import check_int, check_number, check_positive
+from ._checks import check_finite, check_int, check_number, check_positive
 from .errors import ParameterError
 
 __all__ = [
@@ -104,7 +104,7 @@ def _envelope(y: Any, sr: float, onset_envelope: Any, hop_length: int, aggregate
     env = B.as_float(onset_envelope, "onset_envelope")
     if env.ndim == 0 or env.shape[-1] == 0:
         raise ParameterError("onset_envelope must have at least one frame (time on the last axis)")
-    return env
+    return check_finite(env, "onset_envelope", "values")
 
 
 def _normalize_inf(x: Any, axis: int, norm: Any) -> Any:

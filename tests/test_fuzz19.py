@@ -121,9 +121,8 @@ def test_spectral_bandwidth_centroid_shape_is_checked():
             _close(af.feature.spectral_bandwidth(S=torch.from_numpy(S), sr=SR, centroid=good, p=p), ref, np.float64)
 
 
-# ------------------------------------------------------------------------------------- open finding
-@pytest.mark.xfail(strict=True, reason="open: spectrogram inputs are not checked for finiteness "
-                   "(check_spectrogram(finite=False)); librosa's normalize raises 'Input must be finite'")
+# ------------------------------------------------------------------- non-finite spectrogram inputs
+
 @pytest.mark.parametrize("name", ["spectral_centroid", "spectral_bandwidth"])
 def test_non_finite_S_raises_like_librosa(name):
     y = _sig(30011, np.float64)
@@ -131,20 +130,35 @@ def test_non_finite_S_raises_like_librosa(name):
     S[5, 7] = np.nan
     with pytest.raises(librosa.util.exceptions.ParameterError):
         getattr(librosa.feature, name)(S=S, sr=SR)
-    with pytest.raises(af.ParameterError):
+    with pytest.raises(af.ParameterError, match="not finite"):
         getattr(af.feature, name)(S=S, sr=SR)
 
 
-@pytest.mark.xfail(strict=True, reason="open: pcen's _smooth (block matrix products) multiplies the NaN/inf by "
-                   "the zero upper triangles of T and U (0 * nan = nan), so it reaches frames before it (NaN at "
-                   "frame 40 of 100: the whole row; inf: frames 0..47); librosa's lfilter is causal")
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_pcen_non_finite_value_does_not_reach_earlier_frames(bad):
-    S = np.abs(np.random.default_rng(0).standard_normal((4, 100))) * 1000
+@pytest.mark.parametrize("call", ["spectral_contrast", "spectral_rolloff", "spectral_flatness", "pcen",
+                                  "chroma_cqt", "tempogram", "torch_pcen"])
+def test_non_finite_spectrogram_inputs_raise_a_typed_error(call, bad):
+    """NaN/inf in a given S, C or onset envelope: a ParameterError, not a partly NaN result (pcen's block
+    smoother even carried it to earlier frames: all 100 frames of the row, where librosa spoils 40-99)."""
+    S = np.abs(np.random.default_rng(0).standard_normal((84, 100))) * 1000
     S[1, 40] = bad
-    ref = librosa.pcen(S)
-    out = af.pcen(S)
-    np.testing.assert_allclose(out[:, :40], ref[:, :40], rtol=1e-9)
+    calls = {
+        "spectral_contrast": lambda: af.feature.spectral_contrast(S=S[:65], sr=SR, n_fft=128),
+        "spectral_rolloff": lambda: af.feature.spectral_rolloff(S=S[:65], sr=SR, n_fft=128),
+        "spectral_flatness": lambda: af.feature.spectral_flatness(S=S[:65]),
+        "pcen": lambda: af.pcen(S),
+        "chroma_cqt": lambda: af.feature.chroma_cqt(C=S, sr=SR),
+        "tempogram": lambda: af.feature.tempogram(onset_envelope=S[1], sr=SR),
+    }
+    if call == "torch_pcen":
+        torch = pytest.importorskip("torch", reason="the torch case needs torch")
+        calls[call] = lambda: af.pcen(torch.from_numpy(S))
+    with pytest.raises(af.ParameterError, match="not finite"):
+        calls[call]()
+    S[1, 40] = 1e30  # a huge finite value is still computed (and pcen matches librosa there)
+    out = calls[call]()
+    if call == "pcen":
+        np.testing.assert_allclose(out, librosa.pcen(S), rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["chroma_cqt", "chroma_cens", "cqt", "vqt", "hybrid_cqt", "pseudo_cqt"])
