@@ -1200,7 +1200,8 @@ def pcen(
     ------
     ParameterError
         Negative ``power``, ``gain`` or ``bias``; non-positive ``eps`` or ``time_constant``; ``b`` outside
-        [0, 1]; ``max_size`` not a positive integer; a missing ``max_axis``.
+        [0, 1]; ``max_size`` not a positive integer; a missing ``max_axis``; NaN or infinite values in ``S``
+        (checked on numpy and CPU tensors; librosa returns NaN from the first bad frame on).
 
     Examples
     --------
