@@ -9,6 +9,9 @@ per file, to parquet.
                numpy/scipy; rows into a pandas DataFrame; DataFrame.to_parquet
     af-1job    audiofeat.pipeline.extract(folder, spec, out, jobs=1)
     af-2jobs   the same with jobs=2
+    af-1job-1thread  jobs=1 with audiofeat.set_num_threads(1): what one pool worker runs (each worker uses one
+               audiofeat thread), so "2 jobs vs 1 single-threaded job" is the pool's own scaling; a plain
+               jobs=1 run also uses audiofeat's second thread (frame blocks of the STFT) for ~10-15%
 
 Runs are interleaved (anchor, af-1job, af-2jobs, anchor, ...), each into a fresh output; the report gives
 the median and range (min-max) of ``--repeat`` runs (default 7), files/s, x realtime and the ratios
@@ -79,8 +82,14 @@ def librosa_loop(folder: Path, out: Path) -> None:
     pd.DataFrame(rows).to_parquet(out)
 
 
-def audiofeat_run(folder: Path, out: Path, jobs: int) -> None:
-    s = extract(folder, {"features": ["mfcc"], "sr": SR, "functionals": list(STATS)}, out, jobs=jobs)
+def audiofeat_run(folder: Path, out: Path, jobs: int, threads: int | None = None) -> None:
+    before = af.get_num_threads()
+    if threads is not None:
+        af.set_num_threads(threads)
+    try:
+        s = extract(folder, {"features": ["mfcc"], "sr": SR, "functionals": list(STATS)}, out, jobs=jobs)
+    finally:
+        af.set_num_threads(before)
     assert s.files_failed == 0
 
 
@@ -91,6 +100,7 @@ def bench(kind: str, n: int, repeat: int, work: Path) -> dict:
         "librosa loop": lambda out: librosa_loop(folder, out),
         "af-1job": lambda out: audiofeat_run(folder, out, 1),
         "af-2jobs": lambda out: audiofeat_run(folder, out, 2),
+        "af-1job-1thread": lambda out: audiofeat_run(folder, out, 1, threads=1),
     }
     # warm-up: numba compile, caches, page cache of the corpus
     for name, fn in runners.items():
@@ -115,6 +125,7 @@ def bench(kind: str, n: int, repeat: int, work: Path) -> dict:
     result["ratio_vs_librosa_1job"] = result["librosa loop"]["median_s"] / result["af-1job"]["median_s"]
     result["ratio_vs_librosa_2jobs"] = result["librosa loop"]["median_s"] / result["af-2jobs"]["median_s"]
     result["ratio_2jobs_vs_1job"] = result["af-1job"]["median_s"] / result["af-2jobs"]["median_s"]
+    result["ratio_2jobs_vs_1job_1thread"] = result["af-1job-1thread"]["median_s"] / result["af-2jobs"]["median_s"]
     return result
 
 
@@ -161,13 +172,14 @@ def main() -> None:
             res = {}
             for kind in args.kind or ["real", "synthetic"]:
                 r = res[kind] = bench(kind, args.clips, args.repeat, work)
-                for name in ("librosa loop", "af-1job", "af-2jobs"):
+                for name in ("librosa loop", "af-1job", "af-2jobs", "af-1job-1thread"):
                     v = r[name]
-                    print(f"  {kind:9s} {name:12s} {v['median_s']:7.2f} s ({v['min_s']:.2f}-{v['max_s']:.2f})  "
+                    print(f"  {kind:9s} {name:15s} {v['median_s']:7.2f} s ({v['min_s']:.2f}-{v['max_s']:.2f})  "
                           f"{v['files_per_s']:7.1f} files/s  {v['x_realtime']:6.0f}x realtime")
                 print(f"  {kind:9s} audiofeat vs librosa loop: {r['ratio_vs_librosa_1job']:.2f}x (1 job), "
                       f"{r['ratio_vs_librosa_2jobs']:.2f}x (2 jobs); 2 jobs vs 1 job: "
-                      f"{r['ratio_2jobs_vs_1job']:.2f}x")
+                      f"{r['ratio_2jobs_vs_1job']:.2f}x; 2 jobs vs 1 single-threaded job: "
+                      f"{r['ratio_2jobs_vs_1job_1thread']:.2f}x")
         if args.json:
             Path(args.json).write_text(json.dumps(res, indent=1))
     finally:
