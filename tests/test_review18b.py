@@ -208,9 +208,8 @@ def test_a_file_symlinked_into_the_output_folder_is_not_read_back(folder):
     assert (again.files_total, again.files_failed) == (3, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="finding B4 (pre-existing): resume through a symlinked input folder "
-                                       "extracts every file again and the parquet dataset holds each twice")
 def test_resume_through_a_symlinked_input_folder_skips_what_is_done(folder):
+    """Finding B4 (fixed in session 19: a file's key in the manifests has its folder resolved)."""
     pd = pytest.importorskip("pandas", reason="reads the dataset")
     pytest.importorskip("pyarrow", reason="parquet output needs pyarrow")
     from audiofeat.pipeline import extract
@@ -220,6 +219,9 @@ def test_resume_through_a_symlinked_input_folder_skips_what_is_done(folder):
     again = extract(["inlink"], SPEC, "out", resume=True)
     assert again.files_skipped == 3
     assert len(pd.read_parquet("out")) == 3
+    # the same folder given twice (by its name and through the link) is one set of inputs
+    both = extract(["in", "inlink"], SPEC, "out2")
+    assert (both.files_total, both.files_done) == (3, 3)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -89,3 +89,20 @@ def test_torch_vocoder_on_digital_silence_has_finite_gradients_and_matches_libro
     out = af.effects.time_stretch(t, rate=1.3, n_fft=512, hop_length=128)
     out.square().sum().backward()
     assert torch.isfinite(t.grad).all() and t.grad[6000:].abs().max() > 0
+
+
+def test_two_links_with_different_names_to_one_file_stay_two_inputs(wav_tree):
+    """The identity of an input resolves its folder, not the file: one cached file linked under two labels'
+    folders is two examples (resume must not skip the second as done)."""
+    root = wav_tree("cache/x.wav")
+    os.makedirs("train/cat")
+    os.makedirs("train/dog")
+    os.symlink(root / "cache" / "x.wav", "train/cat/001.wav")
+    os.symlink(root / "cache" / "x.wav", "train/dog/005.wav")
+    spec = {"features": ["rms"], "sr": 16000, "functionals": ["mean"]}
+    s = extract("train", spec, "out", files_per_part=1)
+    assert (s.files_total, s.files_done) == (2, 2)
+    frame = read_dataset(root / "out")
+    assert sorted(os.path.basename(os.path.dirname(p)) for p in frame["path"]) == ["cat", "dog"]
+    again = extract("train", spec, "out", resume=True)
+    assert (again.files_skipped, again.files_done) == (2, 0)

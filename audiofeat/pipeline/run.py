@@ -111,12 +111,17 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
 
 def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str | None
               ) -> list[tuple[str, str, str]]:
-    """:func:`discover`'s ``(path, relative name)`` plus each path's absolute form (its duplicate key, which
-    :func:`extract` needs too: computed once, ~2.5 us a file)."""
+    """:func:`discover`'s ``(path, relative name)`` plus each file's identity: its absolute path with the
+    *folder* resolved (symbolic links followed once per folder, the file's own name kept). It is the duplicate
+    key here and, in :func:`extract`, the key of a file in a dataset's manifests, so that a run resumed through
+    another path to the same folder (a symlink, a bind mount's alias) finds its files done. A file that is
+    itself a link keeps its own name: two links with different names (one cached file under two labels' folders)
+    stay two inputs."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     found: list[tuple[str, str, str]] = []
     seen: set[str] = set()
+    real_dirs: dict[str, str] = {}
 
     def wanted(rel: str, name: str) -> bool:
         if glob is not None:
@@ -124,7 +129,12 @@ def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str
         return name.lower().endswith(AUDIO_EXTENSIONS)
 
     def add(path: str, rel: str) -> None:
-        key = os.path.abspath(path)  # 'a.wav', './a.wav' and '/here/a.wav' are one file
+        # 'a.wav', './a.wav', '/here/a.wav' and 'link-to-here/a.wav' are one file
+        folder, name = os.path.split(os.path.abspath(path))
+        real = real_dirs.get(folder)
+        if real is None:
+            real = real_dirs[folder] = os.path.realpath(folder)
+        key = os.path.join(real, name)
         if key not in seen:
             seen.add(key)
             found.append((path, rel, key))
@@ -542,27 +552,20 @@ def extract(
         _check_errors_path(os.fspath(errors))
     found = _discover(inputs, glob)
     out_abs = os.path.abspath(os.fspath(out))
-    # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume)
-    # (abspath once per file, and a prefix test: commonpath and a second abspath cost ~10 us a file, 10 s for a
-    # million-file corpus, before any worker starts)
-    # a symlinked folder on either side is resolved once per folder (realpath stats every component), a
-    # symlinked file by itself
-    absolute = {p: a for p, _, a in found}
+    # an output folder inside an input folder is never read back as input (with --glob '*', or on --resume),
+    # however either is reached: each input's key already has its folder resolved (see _discover), so a
+    # prefix test against the output folder and its resolved form is enough (commonpath and a realpath per
+    # file cost ~10 us a file, 10 s for a million-file corpus, before any worker starts); a file that is
+    # itself a link into the output folder costs one lstat
+    absolute = {p: key for p, _, key in found}
     outs = {out_abs, os.path.realpath(out_abs)}
     insides = tuple(o.rstrip(os.sep) + os.sep for o in outs)
-    real_dirs: dict[str, str] = {}
 
-    def in_out(path: str) -> bool:
-        if path in outs or path.startswith(insides):
+    def in_out(key: str) -> bool:
+        if key in outs or key.startswith(insides):
             return True
-        folder = os.path.dirname(path)
-        if folder not in real_dirs:
-            real_dirs[folder] = os.path.realpath(folder)
-        real = real_dirs[folder]
-        if real in outs or (real + os.sep).startswith(insides):
-            return True
-        if os.path.islink(path):  # a file that is itself a link into the output folder (one lstat a file)
-            target = os.path.realpath(path)
+        if os.path.islink(key):
+            target = os.path.realpath(key)
             return target in outs or target.startswith(insides)
         return False
 
