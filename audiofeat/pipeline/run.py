@@ -98,7 +98,8 @@ def discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str 
     audio extension (or matches ``glob``, a pattern on the path relative to the folder, e.g. ``'*.wav'`` or
     ``'**/take*.flac'``), and also any *folder* named like audio, so that it is reported rather than silently
     skipped. Anything else given is taken as a file (a missing one is reported as missing). The relative name
-    (for npz output) is the folder's name plus the path inside it, or the file's name.
+    (for npz output) is the folder's name plus the path inside it, or the file's name. A file given twice
+    (``a.wav`` and ``./a.wav``, or through a symbolic link to its folder) is listed once, first spelling kept.
 
     Examples
     --------
