@@ -1,4 +1,4 @@
-"""Review of session 19 (hostile pass): a fixed bug and the open findings as strict xfails."""
+"""Review of session 19 (hostile pass): fixed bugs (rms(S=) NaN, forward-mode AD through B.magnitude) and the open findings as strict xfails."""
 
 from __future__ import annotations
 
@@ -74,12 +74,11 @@ def test_onset_detect_rejects_a_non_finite_envelope():
         af.onset_detect(onset_envelope=env, sr=22050)
 
 
-@pytest.mark.xfail(strict=True, reason="open finding (regression in 726c5e0): B.magnitude takes sqrt(re^2 + im^2) "
-                   "whenever the tensor does not require grad, which is also the case for forward-mode AD "
-                   "(torch.func.jvp / jacfwd / hessian, torch.autograd.forward_ad dual tensors): d sqrt at an exact "
-                   "zero bin (digital silence) is 0/0, so the tangent is NaN; before, abs (derivative sgn, 0 at 0)")
 @pytest.mark.parametrize("fn", ["melspectrogram_power1", "time_stretch", "spectral_centroid"])
 def test_forward_mode_ad_through_magnitudes_is_finite_on_digital_silence(fn):
+    """Regression in 726c5e0: B.magnitude took sqrt(re^2 + im^2) whenever the tensor did not require grad,
+    which is also the case under forward-mode AD (torch.func.jvp / jacfwd / hessian, forward_ad dual
+    tensors): d sqrt at an exact-zero bin (digital silence) is 0/0, a NaN tangent. Now abs there."""
     torch = pytest.importorskip("torch", reason="needs torch")
     f = {"melspectrogram_power1": lambda y: af.feature.melspectrogram(y=y, sr=8000, power=1.0, n_fft=256,
                                                                        hop_length=64).sum(),
@@ -106,3 +105,36 @@ def test_numpy_vocoder_phasor_modulus_does_not_drift_on_long_inputs():
     D = np.exp(1j * np.cumsum(rng.uniform(-np.pi, np.pi, (n, 9)), axis=0)).T.astype(np.complex64)  # |D| = 1
     out = af.phase_vocoder(D, rate=0.9, hop_length=16, n_fft=16)
     assert np.abs(np.abs(out[:, :-2]) - 1).max() < 1e-3
+
+
+def test_forward_ad_dual_tensors_through_magnitudes_are_finite_on_digital_silence():
+    torch = pytest.importorskip("torch", reason="needs torch")
+    import torch.autograd.forward_ad as fwAD
+
+    gen = torch.Generator().manual_seed(1)
+    y = torch.randn(4000, dtype=torch.float64, generator=gen)
+    y[:1500] = 0
+    v = torch.randn(4000, dtype=torch.float64, generator=gen)
+    x = y.clone().requires_grad_()
+    f = lambda y: af.feature.melspectrogram(y=y, sr=8000, power=1.0, n_fft=256, hop_length=64).sum()  # noqa: E731
+    (g,) = torch.autograd.grad(f(x), x)
+    with fwAD.dual_level():
+        jv = fwAD.unpack_dual(f(fwAD.make_dual(y, v))).tangent
+    torch.testing.assert_close(jv, (g * v).sum(), rtol=1e-9, atol=1e-9)
+
+
+def test_magnitude_keeps_the_fast_form_for_plain_cpu_tensors():
+    """The sqrt(re^2 + im^2) form (3.6x torch's complex abs on CPU) stays for plain tensors, under no_grad
+    with a grad-requiring input, and while torch.compile traces; the values match abs."""
+    torch = pytest.importorskip("torch", reason="needs torch")
+    from audiofeat._ops import _differentiated, magnitude
+
+    x = torch.randn(4, 33, dtype=torch.complex64)
+    assert not _differentiated(x)
+    w = x.clone().requires_grad_()
+    assert _differentiated(w)
+    with torch.no_grad():
+        assert not _differentiated(w)
+    torch.testing.assert_close(magnitude(x), x.abs())
+    compiled = torch.compile(lambda z: magnitude(z) + 1, fullgraph=True, backend="eager")
+    torch.testing.assert_close(compiled(x), x.abs() + 1)
