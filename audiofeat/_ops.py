@@ -222,12 +222,28 @@ def magnitude(x: Any) -> Any:
     """
     if not is_torch(x):
         return np.abs(x)
-    if x.is_complex() and x.device.type == "cpu":
-        import torch
-
-        if not (torch.is_grad_enabled() and x.requires_grad):
-            return abs2(x).sqrt_()
+    if x.is_complex() and x.device.type == "cpu" and not _differentiated(x):
+        return abs2(x).sqrt_()
     return x.abs()
+
+
+def _differentiated(x: Any) -> bool:
+    """Whether any derivative of ``x`` may be taken: reverse mode (grad enabled and ``requires_grad``) or
+    forward mode, where ``requires_grad`` is False (``torch.func`` transforms wrap their inputs;
+    ``torch.autograd.forward_ad`` dual tensors carry a tangent). :func:`magnitude`'s square root has an
+    infinite derivative at 0, so a tangent through an exact-zero bin (digital silence) would be NaN.
+    While ``torch.compile`` traces, only reverse mode is asked (the functorch probe does not trace)."""
+    import torch
+
+    if torch.is_grad_enabled() and x.requires_grad:
+        return True
+    if torch.compiler.is_compiling():
+        return False
+    if torch._C._functorch.is_functorch_wrapped_tensor(x):
+        return True
+    from torch.autograd import forward_ad
+
+    return getattr(forward_ad, "_current_level", -1) >= 0 and forward_ad.unpack_dual(x).tangent is not None
 
 
 def overlap_add(framed: Any, hop_length: int) -> Any:

@@ -139,8 +139,9 @@ def rms(
     Raises
     ------
     ParameterError
-        Neither ``y`` nor ``S``, sizes < 1, a signal shorter than a frame, or ``S`` with the wrong number of
-        frequency bins for ``frame_length``.
+        Neither ``y`` nor ``S``, sizes < 1, a signal shorter than a frame, ``S`` with the wrong number of
+        frequency bins for ``frame_length``, or NaN or infinite values in ``S`` (checked on numpy and CPU
+        tensors; librosa returns NaN for such frames).
 
     Examples
     --------
@@ -190,7 +191,8 @@ def _frame_power(y: Any, S: Any, frame_length: int, hop_length: int, center: boo
             sums = _frame_sums(yp * yp, frame_length, hop_length, n_frames)
         power = xp.clip(sums / frame_length, min=0.0)[..., None, :]
     elif S is not None:
-        S = check_spectrogram(S)
+        # finite: a NaN frame power would fail rms's `power > 0` mask and come out as 0, silently
+        S = check_spectrogram(S, finite=True)
         xp = B.namespace(S)
         if S.shape[-2] != frame_length // 2 + 1:
             raise ParameterError(
