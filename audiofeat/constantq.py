@@ -377,7 +377,8 @@ def _early_downsample_count(nyquist: float, filter_cutoff: float, hop_length: in
 # --------------------------------------------------------------------------------------------------
 # transforms
 # --------------------------------------------------------------------------------------------------
-@capabilities(librosa="librosa.vqt", compile=False)
+@capabilities(librosa="librosa.vqt", compile=False,
+              note="tuning=None estimates the tuning per item (librosa: one for the whole array): batch == loop.")
 def vqt(
     y: Any,
     *,
@@ -583,7 +584,8 @@ def _cdtype(y: Any) -> Any:
     return B.complex_dtype(xp, y.dtype)
 
 
-@capabilities(librosa="librosa.cqt", compile=False)
+@capabilities(librosa="librosa.cqt", compile=False,
+              note="tuning=None estimates the tuning per item (librosa: one for the whole array): batch == loop.")
 def cqt(
     y: Any,
     *,
@@ -693,7 +695,8 @@ def _pseudo_kernel(sr: float, freqs: tuple, alpha: tuple, filter_scale: float, n
     return B.frozen(mag.astype(real)), n_fft, c0, c1
 
 
-@capabilities(librosa="librosa.pseudo_cqt", compile=False)
+@capabilities(librosa="librosa.pseudo_cqt", compile=False,
+              note="tuning=None estimates the tuning per item (librosa: one for the whole array): batch == loop.")
 def pseudo_cqt(
     y: Any,
     *,
@@ -757,7 +760,8 @@ def _hann(n: int) -> np.ndarray:
     return B.frozen(np.asarray(get_window("hann", n), dtype=np.float64))
 
 
-@capabilities(librosa="librosa.hybrid_cqt", compile=False)
+@capabilities(librosa="librosa.hybrid_cqt", compile=False,
+              note="tuning=None estimates the tuning per item (librosa: one for the whole array): batch == loop.")
 def hybrid_cqt(
     y: Any,
     *,
@@ -1105,7 +1109,8 @@ def _smoothing_window(spec: Any, n: int) -> np.ndarray:
 
 
 @capabilities(librosa="librosa.feature.chroma_cens", compile=False, autograd=False,
-              note="Quantised: its gradient is zero almost everywhere, so autograd is not offered.")
+              note="Quantised: its gradient is zero almost everywhere, so autograd is not offered. "
+                   "tuning=None estimates the tuning per item (librosa: one for the whole array).")
 def chroma_cens(
     *,
     y: Any = None,

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._registry import capabilities
 from . import _backend as B
-from ._checks import check_int, check_number, check_spectrogram, warn_user
+from ._checks import check_finite, check_int, check_number, check_spectrogram, warn_user
 from .errors import ParameterError
 
 __all__ = [
@@ -618,7 +618,7 @@ def onset_strength_multi(
             S = power_to_db(B.namespace(B.as_array(y)).abs(
                 feature(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, **kwargs)))
     else:
-        S = B.as_float(S, "S")
+        S = check_finite(B.as_float(S, "S"), "S")  # a NaN would spread over lag and max_size frames
         if S.ndim == 1:
             S = S[None, :]
     xp = B.namespace(S)
@@ -910,7 +910,8 @@ def onset_detect(
         if y is None:
             raise ParameterError("y or onset_envelope must be provided")
         onset_envelope = onset_strength(y=y, sr=sr, hop_length=hop_length)
-    like = B.as_float(onset_envelope, "onset_envelope")
+    # finite: one NaN frame spoils the envelope's normalisation, and no onset at all came back, silently
+    like = check_finite(B.as_float(onset_envelope, "onset_envelope"), "onset_envelope")
     env = B.to_numpy(like)
     if env.ndim == 0:
         raise ParameterError("onset_envelope must have at least one dimension (time on the last axis)")

@@ -77,7 +77,8 @@ def _spectrogram(
     work in place), inside the block while it is in cache: e.g. the log of a log-mel spectrogram.
     """
     if S is not None:
-        S = check_spectrogram(S)
+        # finite: NaN/inf in a given S is a ParameterError, as y's samples are (and librosa's descriptors)
+        S = check_spectrogram(S, finite=True)
         if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)
         if fb is None:
@@ -473,6 +474,6 @@ def mfcc(
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     else:
-        S = check_spectrogram(S, what="n_mels", complex_ok=False)
+        S = check_spectrogram(S, what="n_mels", complex_ok=False, finite=True)
     basis = B.built_const(_dct_basis, (n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
     return _cepstrum(S, basis, lifter)
