@@ -30,6 +30,7 @@ from ._namespace import (
 )
 from ._ops import (
     abs2,
+    cpu_view,
     magnitude,
     apply_filterbank,
     cached_bands,
@@ -49,7 +50,7 @@ from ._parallel import get_num_threads, map_frame_blocks, parallel_for, set_num_
 
 __all__ = [
     "as_array", "as_float", "as_float_signal", "complex_dtype", "device", "from_numpy", "is_torch",
-    "namespace", "real_dtype", "to_numpy", "built_const", "const", "frozen", "torch_constant", "abs2", "magnitude", "apply_filterbank",
+    "namespace", "real_dtype", "to_numpy", "built_const", "const", "frozen", "torch_constant", "abs2", "cpu_view", "magnitude", "apply_filterbank",
     "cached_bands", "conv1d", "cumsum", "filterbank_bands", "filterbank_over_time", "prepare_bands", "frames", "ifft", "irfft", "overlap_add", "pad",
     "rfft", "get_num_threads", "map_frame_blocks", "parallel_for", "set_num_threads", "small_matmul",
 ]

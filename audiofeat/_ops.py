@@ -212,30 +212,43 @@ def abs2(x: Any) -> Any:
     return out
 
 
-def magnitude(x: Any) -> Any:
-    """``|x|`` elementwise.
+def cpu_view(x: Any) -> np.ndarray | None:
+    """``x``'s memory as a numpy array when ``x`` is a CPU tensor of a numpy dtype that no derivative is taken
+    of (:func:`_differentiated`) outside ``torch.compile``; else None.
 
-    numpy: ``np.abs``. torch: ``x.abs()``, except for a complex64/complex128 CPU tensor that no derivative is
-    taken of (:func:`_differentiated`) outside ``torch.compile``: there numpy's ``abs`` runs on the tensor's
-    memory (the same exact value, no over- or underflow). torch's complex ``abs`` on CPU measured ~10x slower
-    (1.77M complex64 values, one thread: 7.5 ms against 0.73 ms); ``sqrt(re^2 + im^2)`` (3.6 ms) under- and
-    overflows in float32 outside ~[1e-19, 1.8e19].
+    Where torch's CPU kernel for an operation is far slower than numpy's (or scipy's, soxr's) for the same
+    values, the operation runs through this view and wraps the result with ``torch.from_numpy``: the value is
+    the same, and a graph that needs derivatives, a GPU tensor or a traced call keeps the torch code.
+    """
+    import torch
+
+    if (x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64, torch.complex64, torch.complex128)
+            or torch.compiler.is_compiling() or _differentiated(x)):
+        return None
+    return x.detach().resolve_conj().numpy()
+
+
+def magnitude(x: Any) -> Any:
+    """``|x|`` elementwise: ``np.abs`` on numpy; on torch ``x.abs()``, or numpy's ``abs`` on a complex CPU
+    tensor's memory (:func:`cpu_view`): torch's complex ``abs`` on CPU measured ~10x slower (1.77M complex64
+    values, one thread: 7.5 ms against 0.73 ms); ``sqrt(re^2 + im^2)`` (3.6 ms) under- and overflows in
+    float32 outside ~[1e-19, 1.8e19].
     """
     if not is_torch(x):
         return np.abs(x)
-    import torch
+    view = cpu_view(x) if x.is_complex() else None
+    if view is not None:
+        import torch
 
-    if (x.dtype in (torch.complex64, torch.complex128) and x.device.type == "cpu"
-            and not torch.compiler.is_compiling() and not _differentiated(x)):
-        return torch.from_numpy(np.abs(x.detach().resolve_conj().numpy()))
+        return torch.from_numpy(np.abs(view))
     return x.abs()
 
 
 def _differentiated(x: Any) -> bool:
     """Whether any derivative of ``x`` may be taken: reverse mode (grad enabled and ``requires_grad``) or
     forward mode, where ``requires_grad`` is False (``torch.func`` transforms wrap their inputs;
-    ``torch.autograd.forward_ad`` dual tensors carry a tangent). :func:`magnitude`'s fast path computes its
-    value outside the graph, so it would carry no derivative at all.
+    ``torch.autograd.forward_ad`` dual tensors carry a tangent). :func:`cpu_view` computes outside the graph,
+    so its results carry no derivative at all.
     While ``torch.compile`` traces, only reverse mode is asked (the functorch probe does not trace)."""
     import torch
 

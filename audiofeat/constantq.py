@@ -101,13 +101,18 @@ def _downsample(y: Any, factor: int, res_type: str) -> Any:
     """Decimate by ``factor`` (a power of two) along the last axis with energy kept: librosa's
     ``resample(y, orig_sr=factor, target_sr=1, res_type=res_type, scale=True)``.
 
-    numpy calls the core resampler (soxr). torch applies the same linear map on the tensor's device: soxr's
-    measured filter as a strided convolution, its start correction as a small matrix product, and soxr's
-    output length (``floor(n / factor + 1/2)``, zero-padded to ``ceil(n / factor)`` as ``fix`` does).
+    numpy, and CPU tensors no derivative is taken of, call the core resampler (soxr). Otherwise torch applies
+    the same linear map on the tensor's device: soxr's measured filter as a strided convolution, its start
+    correction as a small matrix product, and soxr's output length (``floor(n / factor + 1/2)``, zero-padded
+    to ``ceil(n / factor)`` as ``fix`` does).
     """
     if not B.is_torch(y):
         return resample(y, orig_sr=factor, target_sr=1, res_type=res_type, scale=True)
     import torch
+
+    view = B.cpu_view(y)
+    if view is not None:  # soxr itself (the same map): the convolution was 88% of a CPU tensor's cqt
+        return torch.from_numpy(resample(view, orig_sr=factor, target_sr=1, res_type=res_type, scale=True))
 
     h, E = _soxr_decimator(res_type, factor)
     half = len(h) // 2
@@ -165,6 +170,11 @@ def _upsample(y: Any, factor: int, res_type: str) -> Any:
     if not B.is_torch(y):
         return resample(y, orig_sr=1, target_sr=factor, res_type=res_type, scale=False, fix=False)
     import torch
+
+    view = B.cpu_view(y)
+    if view is not None:  # soxr itself, as _downsample
+        return torch.from_numpy(resample(view, orig_sr=1, target_sr=factor, res_type=res_type, scale=False,
+                                         fix=False))
 
     h = _soxr_interpolator(res_type, factor)
     half = len(h) // 2

@@ -245,6 +245,8 @@ def test_cqt_numpy_equals_torch(kw, torch):
     got = af.cqt(torch.from_numpy(y), **kw)
     assert got.dtype == torch.complex64
     assert rel_err(got, want) <= 1e-5
+    # the torch decimator (what a GPU or a graph with gradients runs)
+    assert rel_err(af.cqt(torch.from_numpy(y).requires_grad_(True), **kw).detach(), want) <= 1e-5
     # float64: soxr computes in float32 inside, so numpy's decimation carries ~1e-7 rounding torch's has not
     y64 = y.astype(np.float64)
     assert rel_err(af.cqt(torch.from_numpy(y64), **kw), af.cqt(y64, **kw)) <= 1e-5
@@ -258,9 +260,13 @@ def test_torch_decimation_is_soxrs(factor, torch):
     for n in (1, factor - 1, factor + 1, 1000, 4097):
         x = random_signal(n, seed=n)
         want = af.resample(x.astype(np.float64), orig_sr=factor, target_sr=1, scale=True)
-        got = _downsample(torch.from_numpy(x.astype(np.float64)), factor, "soxr_hq").numpy()
-        assert got.shape == want.shape
-        assert np.abs(got - want).max() <= 1e-6 * max(1.0, np.abs(x).max())
+        # a CPU tensor no derivative is taken of goes through soxr itself; with requires_grad (or on a GPU) the
+        # convolution runs: both are soxr's map
+        for grad in (False, True):
+            xt = torch.from_numpy(x.astype(np.float64)).requires_grad_(grad)
+            got = _downsample(xt, factor, "soxr_hq").detach().numpy()
+            assert got.shape == want.shape
+            assert np.abs(got - want).max() <= 1e-6 * max(1.0, np.abs(x).max())
 
 
 def test_other_functions_numpy_equals_torch(torch):
@@ -272,12 +278,16 @@ def test_other_functions_numpy_equals_torch(torch):
         assert rel_err(fn(y=yt, tuning=0.0), fn(y=y, tuning=0.0)) <= 1e-5, fn.__name__
     # icqt: torch interpolates with soxr's measured filter; for factors >= 8 soxr treats the first input
     # samples differently, so the first ~2000 output samples differ slightly; beyond them they agree
+    # (requires_grad: the torch interpolator itself; a CPU tensor without derivatives runs soxr, equal to numpy)
     C = af.cqt(y)
-    a, b = af.icqt(C, length=len(y)), af.icqt(torch.from_numpy(C), length=len(y))
+    a = af.icqt(C, length=len(y))
+    b = af.icqt(torch.from_numpy(C).requires_grad_(True), length=len(y)).detach()
     assert rel_err(b[2048:], a[2048:]) <= 1e-5
     assert rel_err(b, a) <= 2e-3
+    assert rel_err(af.icqt(torch.from_numpy(C), length=len(y)), a) <= 1e-6
     C = af.cqt(y, fmin=220.0, n_bins=36)  # interpolation by at most 4: equal throughout
-    assert rel_err(af.icqt(torch.from_numpy(C), fmin=220.0), af.icqt(C, fmin=220.0)) <= 1e-5
+    got = af.icqt(torch.from_numpy(C).requires_grad_(True), fmin=220.0).detach()
+    assert rel_err(got, af.icqt(C, fmin=220.0)) <= 1e-5
 
 
 def test_batch_equals_loop_on_long_clips(torch):
