@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import ParameterError
 from .compute import FileResult, process_file
-from .sinks import open_sink
+from .sinks import input_key, open_sink
 from .spec import ExtractorSpec
 
 __all__ = ["extract", "discover", "Summary", "AUDIO_EXTENSIONS"]
@@ -130,12 +130,7 @@ def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str
         return name.lower().endswith(AUDIO_EXTENSIONS)
 
     def add(path: str, rel: str) -> None:
-        # 'a.wav', './a.wav', '/here/a.wav' and 'link-to-here/a.wav' are one file
-        folder, name = os.path.split(os.path.abspath(path))
-        real = real_dirs.get(folder)
-        if real is None:
-            real = real_dirs[folder] = os.path.realpath(folder)
-        key = os.path.join(real, name)
+        key = input_key(path, real_dirs)  # 'a.wav', './a.wav', '/here/a.wav' and 'link-to-here/a.wav': one file
         if key not in seen:
             seen.add(key)
             found.append((path, rel, key))

@@ -1,0 +1,39 @@
+"""Review of session 19's later commits (input identity across resume, B.magnitude's numpy path, the
+vocoder's renormalised running product)."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyarrow.parquet", reason="parquet output needs pyarrow")
+
+from audiofeat.pipeline import extract, read_dataset  # noqa: E402
+
+
+def test_a_dataset_keyed_before_session_19_resumes_through_a_symlinked_path_without_duplicates(wav_tree):
+    """A manifest written before 5566452 holds each file's absolute path as given (folder links unresolved);
+    resumed with the same input path after it, every file was extracted again and the dataset held each row
+    twice (any input path with a symbolic link in it: /tmp on macOS, a linked home or data folder)."""
+    root = wav_tree("real/in/x.wav", "real/in/y.wav")
+    os.symlink(root / "real", root / "lnk")
+    os.chdir(root)
+    spec = {"features": ["rms"], "sr": 16000, "functionals": ["mean"]}
+    first = extract(["lnk/in"], spec, "out", files_per_part=1)
+    assert first.files_done == 2
+    manifests = glob.glob(os.path.join("out", "*", "manifest-*.json"))
+    assert manifests
+    for m in manifests:  # what the code before 5566452 wrote
+        with open(m) as f:
+            j = json.load(f)
+        for e in j["files"]:
+            e["abspath"] = os.path.abspath(e["path"])
+        with open(m, "w") as f:
+            json.dump(j, f)
+    again = extract(["lnk/in"], spec, "out", resume=True)
+    assert (again.files_skipped, again.files_done) == (2, 0)
+    assert len(read_dataset(root / "out")) == 2
