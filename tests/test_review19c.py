@@ -37,3 +37,15 @@ def test_a_dataset_keyed_before_session_19_resumes_through_a_symlinked_path_with
     again = extract(["lnk/in"], spec, "out", resume=True)
     assert (again.files_skipped, again.files_done) == (2, 0)
     assert len(read_dataset(root / "out")) == 2
+
+
+def test_dotdot_after_a_folder_link_is_the_file_beside_the_links_target(wav_tree):
+    """'real/dl/../a.wav' opens elsewhere/a.wav when real/dl links to elsewhere/deep; abspath's lexical '..'
+    made its key real/a.wav, so given with real/a.wav one of the two files was dropped as a duplicate."""
+    from audiofeat.pipeline import discover
+
+    root = wav_tree("real/a.wav", "elsewhere/a.wav", "elsewhere/deep/b.wav")
+    os.symlink(root / "elsewhere" / "deep", root / "real" / "dl")
+    os.chdir(root)
+    assert [p for p, _ in discover(["real/dl/../a.wav", "real/a.wav"])] == ["real/dl/../a.wav", "real/a.wav"]
+    assert [p for p, _ in discover(["real/a.wav", "./real/a.wav", os.path.abspath("real/a.wav")])] == ["real/a.wav"]

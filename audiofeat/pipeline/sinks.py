@@ -45,7 +45,11 @@ def input_key(path: str, real_dirs: dict[str, str]) -> str:
     caches one ``realpath`` per folder), the file's own name kept. The duplicate key of
     :func:`~audiofeat.pipeline.discover` and the key of a file in a dataset's manifests; a manifest written
     before session 19 holds the unresolved absolute path, which this brings to the same key on load."""
-    folder, name = os.path.split(os.path.abspath(path))
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        folder, name = os.path.split(os.path.abspath(path))
+    # the folder as given, not abspath's lexical form: 'link/../a.wav' is the file beside the link's *target*
+    folder = folder or os.curdir
     real = real_dirs.get(folder)
     if real is None:
         real = real_dirs[folder] = os.path.realpath(folder)
