@@ -225,9 +225,11 @@ def magnitude(x: Any) -> Any:
         return np.abs(x)
     import torch
 
-    if (x.dtype in (torch.complex64, torch.complex128) and x.device.type == "cpu"
-            and not torch.compiler.is_compiling() and not _differentiated(x)):
-        return torch.from_numpy(np.abs(x.detach().resolve_conj().numpy()))
+    # not while torch.jit.trace records (numpy's result would be baked into the trace as a constant), and only
+    # for a plain strided tensor (numpy() refuses sparse layouts and the negative bit)
+    if (x.dtype in (torch.complex64, torch.complex128) and x.device.type == "cpu" and x.layout == torch.strided
+            and not torch.compiler.is_compiling() and not torch.jit.is_tracing() and not _differentiated(x)):
+        return torch.from_numpy(np.abs(x.detach().resolve_conj().resolve_neg().numpy()))
     return x.abs()
 
 

@@ -49,3 +49,29 @@ def test_dotdot_after_a_folder_link_is_the_file_beside_the_links_target(wav_tree
     os.chdir(root)
     assert [p for p, _ in discover(["real/dl/../a.wav", "real/a.wav"])] == ["real/dl/../a.wav", "real/a.wav"]
     assert [p for p, _ in discover(["real/a.wav", "./real/a.wav", os.path.abspath("real/a.wav")])] == ["real/a.wav"]
+
+
+def test_a_traced_front_end_computes_the_magnitude_of_each_new_input():
+    """029c484's numpy path ran under torch.jit.trace too: numpy's |X| was recorded as a constant, so a traced
+    Spectrogram(power=1) returned the example input's magnitudes for every later input."""
+    import warnings
+
+    torch = pytest.importorskip("torch", reason="torch front-end")
+    import audiofeat as af
+
+    m = af.nn.Spectrogram(n_fft=256, hop_length=64, power=1.0)
+    g = torch.Generator().manual_seed(0)
+    y1, y2 = torch.randn(1, 2048, generator=g), torch.randn(1, 2048, generator=g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(m, (y1,), check_trace=False)
+    torch.testing.assert_close(traced(y2), m(y2), rtol=1e-5, atol=1e-5)
+
+
+def test_magnitude_of_a_negative_view_and_a_sparse_complex_tensor():
+    torch = pytest.importorskip("torch", reason="torch backend")
+    from audiofeat import _ops
+
+    x = torch.randn(4, 6, dtype=torch.complex64, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(_ops.magnitude(torch._neg_view(x)), x.abs())
+    torch.testing.assert_close(_ops.magnitude(x.to_sparse()).to_dense(), x.abs())
