@@ -75,3 +75,26 @@ def test_magnitude_of_a_negative_view_and_a_sparse_complex_tensor():
     x = torch.randn(4, 6, dtype=torch.complex64, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(_ops.magnitude(torch._neg_view(x)), x.abs())
     torch.testing.assert_close(_ops.magnitude(x.to_sparse()).to_dense(), x.abs())
+
+
+def test_given_spectrograms_still_map_under_torch_func_vmap():
+    """029c484's finiteness check on S is data-dependent control flow, which torch.func.vmap refuses:
+    vmap over mfcc(S=), melspectrogram(S=) and onset_strength(S=) worked before it and raised after. The check
+    is skipped on vmapped tensors (as on a GPU); outside vmap a NaN still raises."""
+    torch = pytest.importorskip("torch", reason="torch.func")
+    import audiofeat as af
+    from audiofeat.errors import ParameterError
+
+    g = torch.Generator().manual_seed(2)
+    S = torch.rand(3, 40, 50, generator=g)
+    out = torch.func.vmap(lambda s: af.feature.mfcc(S=s))(S)
+    torch.testing.assert_close(out, af.feature.mfcc(S=S))
+    P = torch.rand(3, 257, 20, generator=g)
+    torch.testing.assert_close(torch.func.vmap(lambda s: af.feature.melspectrogram(S=s, sr=16000))(P),
+                               af.feature.melspectrogram(S=P, sr=16000))
+    torch.testing.assert_close(torch.func.vmap(lambda s: af.onset.onset_strength(S=s))(S),
+                               af.onset.onset_strength(S=S))
+    bad = S[0].clone()
+    bad[0, 0] = float("nan")
+    with pytest.raises(ParameterError):
+        af.feature.mfcc(S=bad)
