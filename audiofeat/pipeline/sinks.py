@@ -46,10 +46,10 @@ def input_key(path: str, real_dirs: dict[str, str]) -> str:
     :func:`~audiofeat.pipeline.discover` and the key of a file in a dataset's manifests; a manifest written
     before session 19 holds the unresolved absolute path, which this brings to the same key on load."""
     folder, name = os.path.split(path)
-    if name in ("", ".", ".."):
+    if not name or name in (".", "..", b".", b".."):
         folder, name = os.path.split(os.path.abspath(path))
     # the folder as given, not abspath's lexical form: 'link/../a.wav' is the file beside the link's *target*
-    folder = folder or os.curdir
+    folder = folder or (os.curdir if isinstance(path, str) else os.curdir.encode())
     real = real_dirs.get(folder)
     if real is None:
         real = real_dirs[folder] = os.path.realpath(folder)
