@@ -115,7 +115,8 @@ def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str
     """:func:`discover`'s ``(path, relative name)`` plus each file's identity: its absolute path with the
     *folder* resolved (symbolic links followed once per folder, the file's own name kept). It is the duplicate
     key here and, in :func:`extract`, the key of a file in a dataset's manifests, so that a run resumed through
-    another path to the same folder (a symlink, a bind mount's alias) finds its files done. A file that is
+    another path to the same folder through a symbolic link finds its files done (a bind mount's alias is
+    not seen: it is new input, ``tests/test_review19c.py``). A file that is
     itself a link keeps its own name: two links with different names (one cached file under two labels' folders)
     stay two inputs."""
     if isinstance(inputs, (str, os.PathLike)):
