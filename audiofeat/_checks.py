@@ -110,7 +110,7 @@ def _require_finite(x: Any, name: str, what: str) -> Any:
     if is_torch(x):
         import torch
 
-        if x.device.type != "cpu" or torch.compiler.is_compiling():
+        if x.device.type != "cpu" or torch.compiler.is_compiling() or _vmapped(x):
             return x
         # isfinite().all() is ~25x slower than a sum on CPU; a finite sum proves every value finite
         # (NaN and inf propagate), and only a non-finite sum needs the full check (it may be an overflow).
@@ -119,6 +119,19 @@ def _require_finite(x: Any, name: str, what: str) -> Any:
     elif np.isfinite(x).all():
         return x
     raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite {what}")
+
+
+def _vmapped(x: Any) -> bool:
+    """Whether ``x`` is batched by ``torch.func.vmap`` (at any level of nested transforms), where a value test
+    is data-dependent control flow that vmap refuses: skipped there, as on a GPU."""
+    import torch
+
+    f = torch._C._functorch
+    while f.is_functorch_wrapped_tensor(x):
+        if f.is_batchedtensor(x):
+            return True
+        x = f.get_unwrapped(x)
+    return False
 
 
 def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_ok: bool = True,

@@ -213,8 +213,8 @@ def abs2(x: Any) -> Any:
 
 
 def cpu_view(x: Any) -> np.ndarray | None:
-    """``x``'s memory as a numpy array when ``x`` is a CPU tensor of a numpy dtype that no derivative is taken
-    of (:func:`_differentiated`) outside ``torch.compile``; else None.
+    """``x``'s memory as a numpy array when ``x`` is a strided CPU tensor of a numpy dtype that no derivative is
+    taken of (:func:`_differentiated`), outside ``torch.compile`` and ``torch.jit.trace``; else None.
 
     Where torch's CPU kernel for an operation is far slower than numpy's (or scipy's, soxr's) for the same
     values, the operation runs through this view and wraps the result with ``torch.from_numpy``: the value is
@@ -222,10 +222,13 @@ def cpu_view(x: Any) -> np.ndarray | None:
     """
     import torch
 
-    if (x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64, torch.complex64, torch.complex128)
-            or torch.compiler.is_compiling() or _differentiated(x)):
+    # not while torch.jit.trace records (numpy's result would be baked into the trace as a constant), and only
+    # for a plain strided tensor (numpy() refuses sparse layouts and the negative bit)
+    if (x.device.type != "cpu" or x.layout != torch.strided
+            or x.dtype not in (torch.float32, torch.float64, torch.complex64, torch.complex128)
+            or torch.compiler.is_compiling() or torch.jit.is_tracing() or _differentiated(x)):
         return None
-    return x.detach().resolve_conj().numpy()
+    return x.detach().resolve_conj().resolve_neg().numpy()
 
 
 def magnitude(x: Any) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import ParameterError
 from .compute import FileResult, process_file
-from .sinks import open_sink
+from .sinks import input_key, open_sink
 from .spec import ExtractorSpec
 
 __all__ = ["extract", "discover", "Summary", "AUDIO_EXTENSIONS"]
@@ -115,7 +115,8 @@ def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str
     """:func:`discover`'s ``(path, relative name)`` plus each file's identity: its absolute path with the
     *folder* resolved (symbolic links followed once per folder, the file's own name kept). It is the duplicate
     key here and, in :func:`extract`, the key of a file in a dataset's manifests, so that a run resumed through
-    another path to the same folder (a symlink, a bind mount's alias) finds its files done. A file that is
+    another path to the same folder through a symbolic link finds its files done (a bind mount's alias is
+    not seen: it is new input, ``tests/test_review19c.py``). A file that is
     itself a link keeps its own name: two links with different names (one cached file under two labels' folders)
     stay two inputs."""
     if isinstance(inputs, (str, os.PathLike)):
@@ -130,12 +131,7 @@ def _discover(inputs: Sequence[str | os.PathLike] | str | os.PathLike, glob: str
         return name.lower().endswith(AUDIO_EXTENSIONS)
 
     def add(path: str, rel: str) -> None:
-        # 'a.wav', './a.wav', '/here/a.wav' and 'link-to-here/a.wav' are one file
-        folder, name = os.path.split(os.path.abspath(path))
-        real = real_dirs.get(folder)
-        if real is None:
-            real = real_dirs[folder] = os.path.realpath(folder)
-        key = os.path.join(real, name)
+        key = input_key(path, real_dirs)  # 'a.wav', './a.wav', '/here/a.wav' and 'link-to-here/a.wav': one file
         if key not in seen:
             seen.add(key)
             found.append((path, rel, key))

@@ -39,6 +39,22 @@ from ..io import _umask
 from .compute import FileResult
 from .spec import ExtractorSpec
 
+
+def input_key(path: str, real_dirs: dict[str, str]) -> str:
+    """An input file's identity: its absolute path with the *folder*'s symbolic links resolved (``real_dirs``
+    caches one ``realpath`` per folder), the file's own name kept. The duplicate key of
+    :func:`~audiofeat.pipeline.discover` and the key of a file in a dataset's manifests; a manifest written
+    before session 19 holds the unresolved absolute path, which this brings to the same key on load."""
+    folder, name = os.path.split(path)
+    if not name or name in (".", "..", b".", b".."):
+        folder, name = os.path.split(os.path.abspath(path))
+    # the folder as given, not abspath's lexical form: 'link/../a.wav' is the file beside the link's *target*
+    folder = folder or (os.curdir if isinstance(path, str) else os.curdir.encode())
+    real = real_dirs.get(folder)
+    if real is None:
+        real = real_dirs[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
+
 __all__ = ["ParquetSink", "NpzSink", "open_sink", "read_dataset", "META_DIR"]
 
 META_DIR = "_audiofeat"
@@ -197,10 +213,13 @@ class _Sink:
 
     def _load_manifests(self) -> None:
         committed = set()
+        real_dirs: dict[str, str] = {}
         for index, path in self._manifests():
             manifest = self._read_manifest(path)
             for entry in manifest["files"]:
-                self.done[entry.get("abspath") or os.path.abspath(entry["path"])] = entry
+                # resolved again: a dataset written before session 19 keyed its files by the path as given,
+                # so a folder reached through a symbolic link would otherwise be extracted a second time
+                self.done[input_key(entry.get("abspath") or entry["path"], real_dirs)] = entry
             committed.update(self._outputs_of(path))
             self.next_index = index + 1
         self._remove_uncommitted(committed)
