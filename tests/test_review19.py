@@ -106,3 +106,24 @@ def test_two_links_with_different_names_to_one_file_stay_two_inputs(wav_tree):
     assert sorted(os.path.basename(os.path.dirname(p)) for p in frame["path"]) == ["cat", "dog"]
     again = extract("train", spec, "out", resume=True)
     assert (again.files_skipped, again.files_done) == (2, 0)
+
+
+def test_cqt_of_a_cpu_tensor_runs_soxr_yet_traces_through_torch():
+    """B.cpu_view: a CPU tensor without derivatives is decimated by soxr (numpy's exact result); under
+    torch.jit.trace the torch convolution is recorded (numpy's result would be baked in as a constant)."""
+    torch = pytest.importorskip("torch", reason="needs torch")
+    import warnings
+
+    import audiofeat as af
+
+    rng = np.random.default_rng(5)
+    a, b = (rng.standard_normal(8000).astype(np.float32) for _ in range(2))
+    kw = dict(sr=16000, hop_length=128, fmin=55.0, n_bins=60)  # an early decimation by 4 and two halvings
+    want_a = af.cqt(a, **kw)
+    assert np.abs(af.cqt(torch.from_numpy(a), **kw).numpy() - want_a).max() <= 1e-5 * np.abs(want_a).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(lambda t: af.cqt(t, **kw).abs(), torch.from_numpy(a), check_trace=False)
+    got = traced(torch.from_numpy(b)).numpy()
+    want = np.abs(af.cqt(b, **kw))
+    assert np.abs(got - want).max() <= 1e-4 * np.abs(want).max()
