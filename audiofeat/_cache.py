@@ -140,6 +140,10 @@ def const(array: np.ndarray, like: Any, dtype=None) -> Any:
 
     if torch.compiler.is_compiling():
         return torch.as_tensor(array, device=like.device).to(dtype)
+    if torch.jit.is_tracing():
+        # no store while torch.jit.trace records: its shapes and sizes are traced tensors (the store's byte
+        # count became a tensor, which every later torch.func transform refused to update in place)
+        return torch_constant(array, like.device, dtype)
     key = ("torch", id(array), dtype, like.device)
     hit = _get(key)
     if hit is _MISSING:

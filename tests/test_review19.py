@@ -127,3 +127,24 @@ def test_cqt_of_a_cpu_tensor_runs_soxr_yet_traces_through_torch():
     got = traced(torch.from_numpy(b)).numpy()
     want = np.abs(af.cqt(b, **kw))
     assert np.abs(got - want).max() <= 1e-4 * np.abs(want).max()
+
+
+def test_tracing_a_feature_leaves_the_constant_store_usable_by_torch_func():
+    """torch.jit.trace of a feature that caches a constant made the store's byte count a traced tensor
+    (numel() is traced), and every later torch.func.jvp through a cached constant then raised (found by the
+    fresh-clone CI, where the trace test ran before a jvp test)."""
+    torch = pytest.importorskip("torch", reason="needs torch")
+    import warnings
+
+    import audiofeat as af
+    from audiofeat import _cache
+
+    x = torch.from_numpy(np.random.default_rng(2).standard_normal(3000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.trace(lambda t: af.feature.melspectrogram(y=t, sr=16000, n_fft=256, hop_length=64, n_mels=23),
+                        x, check_trace=False)  # caches a new mel basis while tracing
+    assert isinstance(_cache._bytes, int)
+    f = lambda t: af.effects.time_stretch(t, rate=1.37, n_fft=256, hop_length=64).square().sum()  # noqa: E731
+    _, jv = torch.func.jvp(f, (x,), (torch.ones_like(x),))
+    assert torch.isfinite(jv)
