@@ -93,18 +93,13 @@ def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     y = as_float(y, name, integers=False)
     if y.ndim == 0:
         raise ParameterError(f"{name} must have at least one dimension (time on the last axis), got a scalar")
-    return _require_finite(y, name, "samples") if finite else y
+    return check_finite(y, name, "samples") if finite else y
 
 
 def check_finite(x: Any, name: str, what: str = "values") -> Any:
-    """``x`` (an array already validated otherwise) if finite everywhere, else ParameterError; checked where
-    :func:`check_audio` checks (numpy and CPU tensors, not on a GPU or while ``torch.compile`` traces)."""
-    return _require_finite(x, name, what)
-
-
-def _require_finite(x: Any, name: str, what: str) -> Any:
-    """``x`` if it is finite everywhere (checked on numpy and CPU tensors, see :func:`check_audio`), else
-    ParameterError."""
+    """``x`` (an array already validated otherwise) if it is finite everywhere, else ParameterError; checked on
+    numpy and CPU tensors, not on a GPU, while ``torch.compile`` traces or under ``torch.func.vmap`` (see
+    :func:`check_audio`)."""
     from ._namespace import is_torch
 
     if is_torch(x):
@@ -135,10 +130,11 @@ def _vmapped(x: Any) -> bool:
 
 
 def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_ok: bool = True,
-                      finite: bool = False) -> Any:
+                      finite: bool = True) -> Any:
     """A spectrogram ``(..., what, n_frames)`` as floating point (see the dtype rule in ``_namespace``),
-    with at least 2 dimensions and at least one frame; ``finite=True`` also requires finite values (where
-    they would otherwise become non-finite audio, as in :func:`~audiofeat.griffinlim`)."""
+    with at least 2 dimensions and at least one frame, and finite (:func:`check_finite`): NaN/inf in a given
+    S would silently spoil its frames, or, in a blocked computation, others. ``finite=False`` leaves values
+    unchecked (callers that pass NaN through frame by frame, as librosa does)."""
     from ._namespace import as_float
 
     S = as_float(S, name, complex_ok=complex_ok)
@@ -146,4 +142,4 @@ def check_spectrogram(S: Any, name: str = "S", *, what: str = "n_bins", complex_
         raise ParameterError(f"{name} must have shape (..., {what}, n_frames), got {tuple(S.shape)}")
     if S.shape[-1] == 0 or S.shape[-2] == 0:
         raise ParameterError(f"{name} has shape {tuple(S.shape)}: it is empty (no {what[2:]} or no frames)")
-    return _require_finite(S, name, "values") if finite else S
+    return check_finite(S, name, "values") if finite else S

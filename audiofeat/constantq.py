@@ -290,8 +290,6 @@ def _item_tunings(y: Any, sr: float, bins_per_octave: int) -> float | list[float
     that a batch is a loop over its items, as :func:`audiofeat.chroma_stft` does. (librosa estimates one
     tuning from the whole batch: a quiet detuned item then takes its loud neighbour's.)"""
     items = y.reshape(-1, y.shape[-1])
-    if items.shape[0] == 1:
-        return _estimate_tuning(y, sr, bins_per_octave)
     tunings = [_estimate_tuning(items[i], sr, bins_per_octave) for i in range(items.shape[0])]
     return tunings[0] if len(set(tunings)) == 1 else tunings
 

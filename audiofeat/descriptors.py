@@ -56,7 +56,7 @@ class _Source:
     def __init__(self, y, S, n_fft, hop_length, win_length, window, center, pad_mode, name, real_S=True):
         if S is not None:
             # finite: NaN/inf in S would silently spoil its frames (librosa raises for most of these too)
-            S = check_spectrogram(S, complex_ok=not real_S, finite=True)
+            S = check_spectrogram(S, complex_ok=not real_S)
             if real_S:
                 _check_non_negative(S, name)
             if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
@@ -1080,7 +1080,7 @@ def tonnetz(*, y: Any = None, sr: float = 22050, chroma: Any = None, **kwargs: A
             raise ParameterError("tonnetz(y=...) computes librosa's default chroma_cqt, which audiofeat does "
                                  "not have yet; pass chroma= (e.g. chroma=audiofeat.chroma_stft(y=y, sr=sr))")
         chroma = chroma_cqt(y=y, sr=sr, **kwargs)
-    chroma = check_spectrogram(chroma, "chroma", what="n_chroma", complex_ok=False)
+    chroma = check_spectrogram(chroma, "chroma", what="n_chroma", complex_ok=False, finite=False)
     phi = B.built_const(_tonnetz_basis, (int(chroma.shape[-2]),), chroma)
     C = _normalize_last(chroma.swapaxes(-1, -2), 1)
     return _contiguous((C @ phi.swapaxes(-1, -2)).swapaxes(-1, -2))

@@ -192,7 +192,7 @@ def _frame_power(y: Any, S: Any, frame_length: int, hop_length: int, center: boo
         power = xp.clip(sums / frame_length, min=0.0)[..., None, :]
     elif S is not None:
         # finite: a NaN frame power would fail rms's `power > 0` mask and come out as 0, silently
-        S = check_spectrogram(S, finite=True)
+        S = check_spectrogram(S)
         xp = B.namespace(S)
         if S.shape[-2] != frame_length // 2 + 1:
             raise ParameterError(

@@ -184,7 +184,7 @@ def phase_vocoder(D: Any, *, rate: float, hop_length: int | None = None, n_fft: 
     >>> D.shape, phase_vocoder(D, rate=2.0).shape, phase_vocoder(D, rate=0.5).shape
     ((257, 173), (257, 87), (257, 346))
     """
-    D = check_spectrogram(D, "D")
+    D = check_spectrogram(D, "D", finite=False)
     rate = check_positive("rate", rate)
     if hop_length is not None:
         check_int("hop_length", hop_length)

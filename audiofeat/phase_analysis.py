@@ -206,7 +206,7 @@ def reassigned_spectrogram(
     if S is None:
         S = spectrum(w)
     else:
-        S = check_spectrogram(S)
+        S = check_spectrogram(S, finite=False)
         if dtype is not None:
             S = _astype(S, dtype)
     rdtype = B.real_dtype(xp, S.dtype) if xp.isdtype(S.dtype, "complex floating") else S.dtype
@@ -423,7 +423,7 @@ def griffinlim(
         raise ParameterError(f"momentum={momentum} must be >= 0")
     if momentum > 1:
         warn_user(f"Griffin-Lim with momentum={momentum} > 1 can be unstable. Proceed with caution!")
-    S = check_spectrogram(S, complex_ok=False, finite=True)  # NaN in S would give NaN audio (librosa raises too)
+    S = check_spectrogram(S, complex_ok=False)  # NaN in S would give NaN audio (librosa raises too)
     xp = B.namespace(S)
     if n_fft is None:
         n_fft = 2 * (S.shape[-2] - 1)

@@ -702,7 +702,7 @@ def piptrack(
     if S is not None:
         from ._checks import check_spectrogram
 
-        S = check_spectrogram(S)
+        S = check_spectrogram(S, finite=False)
         if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)
     elif y is None:

@@ -505,7 +505,7 @@ def _band_spectrogram(basis_fn, allowed, kwargs, *, y, sr, S, n_fft, hop_length,
                              f"{sorted(allowed)}")
     if S is None and y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
-    src = B.as_array(y, "y") if S is None else check_spectrogram(S)
+    src = B.as_array(y, "y") if S is None else check_spectrogram(S, finite=False)
     if S is not None and (n_fft is None or n_fft // 2 + 1 != src.shape[-2]):
         n_fft = 2 * (src.shape[-2] - 1)
     kwargs.setdefault("dtype", np.float32)
@@ -646,7 +646,7 @@ def gtcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_gtcc: int = 20, d
     if S is None:
         S = power_to_db(gammatonegram(y=y, sr=sr, **kwargs))
     else:
-        S = check_spectrogram(S, what="n_bands", complex_ok=False)
+        S = check_spectrogram(S, what="n_bands", complex_ok=False, finite=False)
     basis = B.built_const(_dct_basis, (n_gtcc, S.shape[-2], dct_type, norm, np.float64), S)
     return _cepstrum(S, basis, lifter)
 
@@ -916,7 +916,7 @@ def perceptual_weighting(S: Any, frequencies: Any, *, kind: str | None = "A", **
     """
     from .spectral import power_to_db
 
-    S = check_spectrogram(S)
+    S = check_spectrogram(S, finite=False)
     freqs = B.to_numpy(B.as_array(frequencies, "frequencies")).astype(np.float64).reshape(-1)
     if freqs.shape[0] != S.shape[-2]:
         raise ParameterError(f"frequencies has {freqs.shape[0]} values for the {S.shape[-2]} rows of S")

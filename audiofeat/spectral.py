@@ -78,7 +78,7 @@ def _spectrogram(
     """
     if S is not None:
         # finite: NaN/inf in a given S is a ParameterError, as y's samples are (and librosa's descriptors)
-        S = check_spectrogram(S, finite=True)
+        S = check_spectrogram(S)
         if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)
         if fb is None:
@@ -176,7 +176,7 @@ def _melspectrogram(*, y: Any = None, sr: float = 22050, S: Any = None, n_fft: i
         raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; mel options are {sorted(_MEL_KWARGS)}")
     if S is None and y is None:
         raise ParameterError("either y (audio) or S (a spectrogram) must be given")
-    src = B.as_array(y, "y") if S is None else check_spectrogram(S)
+    src = B.as_array(y, "y") if S is None else check_spectrogram(S, finite=False)
     if S is not None and (n_fft is None or n_fft // 2 + 1 != src.shape[-2]):
         n_fft = 2 * (src.shape[-2] - 1)  # as librosa: the given n_fft is kept when it fits S (odd sizes too)
     kwargs.setdefault("dtype", np.float32)
@@ -474,6 +474,6 @@ def mfcc(
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     else:
-        S = check_spectrogram(S, what="n_mels", complex_ok=False, finite=True)
+        S = check_spectrogram(S, what="n_mels", complex_ok=False)
     basis = B.built_const(_dct_basis, (n_mfcc, S.shape[-2], dct_type, norm, np.float64), S)
     return _cepstrum(S, basis, lifter)
