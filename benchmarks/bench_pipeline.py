@@ -15,7 +15,8 @@ per file, to parquet.
 
 Runs are interleaved (anchor, af-1job, af-2jobs, anchor, ...), each into a fresh output; the report gives
 the median and range (min-max) of ``--repeat`` runs (default 7), files/s, x realtime and the ratios
-(anchor / audiofeat, and 1 job / 2 jobs).
+(anchor / audiofeat, and 1 job / 2 jobs), and the 1-job / 2-job ratio within each repeat (median and range):
+those two runs ran back to back, so on a shared host whose load drifts it compares like with like.
 
     python benchmarks/bench_pipeline.py                       # 1,000 clips, real and synthetic, repeat 7
     python benchmarks/bench_pipeline.py --clips 200 --repeat 7 --kind real
@@ -126,6 +127,10 @@ def bench(kind: str, n: int, repeat: int, work: Path) -> dict:
     result["ratio_vs_librosa_2jobs"] = result["librosa loop"]["median_s"] / result["af-2jobs"]["median_s"]
     result["ratio_2jobs_vs_1job"] = result["af-1job"]["median_s"] / result["af-2jobs"]["median_s"]
     result["ratio_2jobs_vs_1job_1thread"] = result["af-1job-1thread"]["median_s"] / result["af-2jobs"]["median_s"]
+    # the same ratio within each repeat (its 1-job and 2-job runs ran back to back): on a shared host whose load
+    # drifts over the minutes of a benchmark, this pairs runs that saw the same conditions
+    paired = [a / b for a, b in zip(times["af-1job"], times["af-2jobs"])]
+    result["paired_2jobs_vs_1job"] = {"median": float(np.median(paired)), "min": min(paired), "max": max(paired)}
     return result
 
 
@@ -180,6 +185,9 @@ def main() -> None:
                       f"{r['ratio_vs_librosa_2jobs']:.2f}x (2 jobs); 2 jobs vs 1 job: "
                       f"{r['ratio_2jobs_vs_1job']:.2f}x; 2 jobs vs 1 single-threaded job: "
                       f"{r['ratio_2jobs_vs_1job_1thread']:.2f}x")
+                pr = r["paired_2jobs_vs_1job"]
+                print(f"  {kind:9s} 2 jobs vs 1 job within each repeat: median {pr['median']:.2f}x "
+                      f"({pr['min']:.2f}-{pr['max']:.2f})")
         if args.json:
             Path(args.json).write_text(json.dumps(res, indent=1))
     finally:
