@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _backend as B
+from . import _kernels
 from ._checks import check_audio, check_int, check_number, check_positive, check_spectrogram
 from ._registry import capabilities
 from .errors import ParameterError
@@ -401,14 +402,52 @@ def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, 
         return None
     spec = B.rfft(framed * _analysis_window(window, win_length, n_fft, y), workers=1)  # (..., frames, bins)
     n_out = math.ceil(n_frames / rate)
-    D = _vocode_numpy(spec, _time_steps(n_frames, rate), n_out).swapaxes(-1, -2)
+    steps = _time_steps(n_frames, rate)
     length = int(round(n / rate))
     padded = length + 2 * (n_fft // 2) if center else length
-    D = D[..., : min(n_out, max(1, math.ceil(padded / hop)))]  # the frames istft would keep
+    keep = min(n_out, max(1, math.ceil(padded / hop)))  # the frames istft would keep
+    compiled = _kernels.kernels()
+    if compiled is not None and n_fft % hop == 0 and keep >= n_fft // hop:
+        return _time_stretch_compiled(compiled, spec, steps, keep, length, window=window, win_length=win_length,
+                                      n_fft=n_fft, hop=hop, center=center).astype(y.dtype, copy=False)
+    D = _vocode_numpy(spec, steps, n_out).swapaxes(-1, -2)[..., :keep]
     win = _analysis_window(window, win_length, n_fft, D.real[..., :1, :1])
     y_out = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop, center=center,
                          expected=length)
     return y_out.astype(y.dtype, copy=False)
+
+
+def _time_stretch_compiled(compiled: Any, spec: np.ndarray, steps: tuple[np.ndarray, ...], keep: int, length: int, *,
+                           window: Any, win_length: int, n_fft: int, hop: int, center: bool) -> np.ndarray:
+    """The rest of :func:`_time_stretch_short_numpy` with the compiled vocoder and overlap-add
+    (:mod:`audiofeat._kernels`): the same steps as :func:`_vocode_numpy` and the numpy inverse STFT (the
+    first ``keep`` output frames, the float64 redo of an ill-conditioned end), equal to them up to float
+    rounding. ``spec`` (..., frames, bins) from the forward FFT; ``n_fft`` a multiple of ``hop``."""
+    from .shorttime import _analysis_window, _edge_blocks_float64, _ill_conditioned_ends, _wss_inverse_cached
+
+    lead, (n_frames, n_bins) = spec.shape[:-2], spec.shape[-2:]
+    items = spec.reshape(-1, n_frames, n_bins)
+    left, _, alpha, valid = (a[:keep] for a in steps)
+    D = np.empty((items.shape[0], keep, n_bins), dtype=spec.dtype)
+    for i in range(items.shape[0]):
+        compiled.vocode(items[i], left, alpha, valid, D[i])
+    frames = B.irfft(D, n=n_fft, workers=1)  # (items, keep, n_fft)
+    win = _analysis_window(window, win_length, n_fft, frames[:1, :1, :1])
+    rows = _wss_inverse_cached(window, win_length, n_fft, hop, frames.dtype.name)
+    k = n_fft // hop - 1
+    blocks = np.empty((items.shape[0], keep + k, hop), dtype=frames.dtype)
+    for i in range(items.shape[0]):
+        compiled.overlap_add(frames[i], win, *rows, blocks[i])
+    if blocks.dtype == np.float32:
+        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, length, keep)
+        if any(ends):
+            _edge_blocks_float64(blocks, D.swapaxes(-1, -2), window=window, win_length=win_length, n_fft=n_fft,
+                                 hop=hop, ends=ends)
+    start = n_fft // 2 if center else 0
+    y = blocks.reshape(items.shape[0], -1)[:, start : start + length]
+    if y.shape[-1] < length:
+        y = B.pad(y, 0, length - y.shape[-1])
+    return y.reshape(*lead, length)
 
 
 # --------------------------------------------------------------------------------------------------
