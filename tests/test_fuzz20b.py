@@ -1,0 +1,71 @@
+"""Hostile tests (session 20, fuzz B): blocked long-file extraction, loudness, feature sets, data loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+sf = pytest.importorskip("soundfile", reason="writes test files")
+
+
+def _frames(path, feature, params, *, sr=None, mono=True, block=None, monkeypatch=None):
+    """``feature``'s frames from process_file: whole-file path (block None) or blocked path."""
+    from audiofeat.pipeline import ExtractorSpec, process_file
+    import audiofeat.pipeline.compute as C
+
+    if block is not None:
+        monkeypatch.setattr(C, "STREAM_BLOCK_SECONDS", block)
+    spec = ExtractorSpec(features=[{"name": feature, "params": params}], sr=sr, mono=mono, keep_frames=True,
+                         functionals=None, block_seconds=1.0 if block is not None else 1e6)
+    r = process_file(path, spec)
+    assert r.ok, r.error
+    return r.rows[0][feature], r.rows[0]["duration"]
+
+
+@pytest.mark.parametrize("block", [999, 1000, 1001, 1278, 1282])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_blocked_frames_when_hop_exceeds_frame_length(tmp_path, monkeypatch, block, channels):
+    # hop_length > frame_length: frames leave gaps; a gap that crosses a block seam was lost (the next
+    # frame started early), giving extra, shifted frames on the long-file path
+    native = 8000
+    y = (0.3 * np.random.default_rng(0).standard_normal((2 * native + 1, channels))).astype(np.float32)
+    path = str(tmp_path / "x.wav")
+    sf.write(path, y, native, subtype="FLOAT")
+    params = {"frame_length": 128, "hop_length": 300}
+    whole, _ = _frames(path, "rms", params, mono=channels == 1)
+    blocked, _ = _frames(path, "rms", params, mono=channels == 1, block=block / native, monkeypatch=monkeypatch)
+    assert blocked.shape == whole.shape
+    np.testing.assert_allclose(blocked, whole, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("n", [16389, 23999])
+def test_blocked_resampled_length_equals_load(tmp_path, monkeypatch, n):
+    # the long-file path resampled with a soxr stream, one sample shorter than load(sr=...) gives
+    # (ceil(n * sr / native)): the row's duration differed, and a frame could go missing
+    native, sr = 8000, 22050
+    y = (0.3 * np.random.default_rng(1).standard_normal(n)).astype(np.float32)
+    path = str(tmp_path / "x.wav")
+    sf.write(path, y, native, subtype="FLOAT")
+    params = {"n_fft": 512, "hop_length": 128}
+    whole, d_whole = _frames(path, "melspectrogram", params, sr=sr)
+    blocked, d_blocked = _frames(path, "melspectrogram", params, sr=sr, block=1000 / native,
+                                 monkeypatch=monkeypatch)
+    assert d_blocked == d_whole
+    assert blocked.shape == whole.shape
+    np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-6 * float(np.max(whole)))
+
+
+def test_blocked_frame_count_when_resampled_length_is_a_multiple_of_hop(tmp_path, monkeypatch):
+    # n_out = ceil(n * 22050 / 8000) a multiple of the hop: the one-sample-short stream lost the last frame
+    import math
+
+    native, sr, hop = 8000, 22050, 128
+    n = next(k for k in range(16001, 17000) if math.ceil(k * sr / native) % hop == 0)
+    y = (0.3 * np.random.default_rng(2).standard_normal(n)).astype(np.float32)
+    path = str(tmp_path / "x.wav")
+    sf.write(path, y, native, subtype="FLOAT")
+    params = {"frame_length": 512, "hop_length": hop}
+    whole, _ = _frames(path, "rms", params, sr=sr)
+    blocked, _ = _frames(path, "rms", params, sr=sr, block=1000 / native, monkeypatch=monkeypatch)
+    assert blocked.shape == whole.shape
+    np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-7)
