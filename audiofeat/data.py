@@ -53,7 +53,8 @@ def _files(files_or_folder: Any) -> tuple[list[str], str | None]:
 
 def _read_csv_labels(path: str) -> dict[str, str]:
     """CSV with a header: a column ``path`` (or ``file``/``filename``) and a column ``label``."""
-    with open(path, newline="", encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would otherwise become part of the first column name
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         cols = {c.lower(): c for c in (reader.fieldnames or [])}
         key = next((cols[c] for c in ("path", "file", "filename") if c in cols), None)
