@@ -30,7 +30,10 @@ __all__ = ["AudioDataset", "collate_audio", "example_rng"]
 
 def example_rng(seed: int, epoch: int, index: int) -> np.random.Generator:
     """The generator of example ``index`` in ``epoch`` (independent of workers and batching)."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(epoch), int(index)]))
+    seed, epoch, index = int(seed), int(epoch), int(index)
+    if min(seed, epoch, index) < 0:  # SeedSequence would raise an untyped ValueError
+        raise ParameterError(f"seed={seed}, epoch={epoch} and index={index} must be integers >= 0")
+    return np.random.default_rng(np.random.SeedSequence([seed, epoch, index]))
 
 
 def _files(files_or_folder: Any) -> tuple[list[str], str | None]:
@@ -135,6 +138,8 @@ class AudioDataset(torch.utils.data.Dataset):
         """Select the epoch whose generators the next items use. With ``persistent_workers=True`` the workers
         hold copies made when they started; index the dataset with ``(epoch, i)`` pairs instead (a sampler
         that yields tuples), which :meth:`__getitem__` accepts."""
+        if int(epoch) < 0:
+            raise ParameterError(f"epoch={epoch!r} must be an integer >= 0")
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
