@@ -154,3 +154,23 @@ def test_streaming_short_uncentred_stream_raises_as_offline():
     st.process(y)
     with pytest.raises(ParameterError):
         st.flush()
+
+
+def test_named_vector_columns_keep_their_names_per_channel():
+    # mono=False: egemaps' 57 named values (and tempo's 'bpm') became egemaps_0_0 ... egemaps_1_56, so the
+    # same feature had different column names for mono and stereo files
+    import os
+
+    import audiofeat
+    from audiofeat.pipeline import ExtractorSpec, process_file
+
+    path = os.path.join(os.path.dirname(__file__), "..", "data", "samples", "chord.mp3")
+    r = process_file(path, ExtractorSpec(features=["egemaps", "tempo"], mono=False))
+    assert r.ok, r.error
+    names = audiofeat.feature_names()
+    cols = [k for k in r.rows[0] if k.startswith("egemaps")]
+    assert cols == [f"egemaps_{c}_{n}" for c in range(2) for n in names]
+    assert [k for k in r.rows[0] if k.startswith("tempo")] == ["tempo_0_bpm", "tempo_1_bpm"]
+    y, sr = audiofeat.load(path, sr=None, mono=False)
+    np.testing.assert_allclose([r.rows[0][f"egemaps_1_{n}"] for n in names], audiofeat.extract_features(y[1], sr),
+                               rtol=1e-6, atol=1e-9)

@@ -216,9 +216,12 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
                                stats.reshape(-1).tolist()))
         elif value.ndim == 0:
             row[name] = float(value)
-        elif name in labels and value.ndim == 1 and len(labels[name]) == value.shape[0]:
-            for label, v in zip(labels[name], value):
-                row[f"{name}_{label}"] = float(v)
+        elif name in labels and value.ndim >= 1 and len(labels[name]) == value.shape[-1]:
+            # named values, per channel with mono=False: egemaps_F0semitone_mean, egemaps_1_F0semitone_mean
+            for index in np.ndindex(value.shape[:-1]):
+                prefix = "".join(f"_{i}" for i in index)
+                for label, v in zip(labels[name], value[index]):
+                    row[f"{name}{prefix}_{label}"] = float(v)
         else:
             # one column per element (loudness per channel: loudness_0, loudness_1); named like the
             # functionals of a one-frame feature, less the statistic's suffix
