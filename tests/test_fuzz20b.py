@@ -174,3 +174,18 @@ def test_named_vector_columns_keep_their_names_per_channel():
     y, sr = audiofeat.load(path, sr=None, mono=False)
     np.testing.assert_allclose([r.rows[0][f"egemaps_1_{n}"] for n in names], audiofeat.extract_features(y[1], sr),
                                rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("feature", ["stft", "melspectrogram", "spectral_centroid", "mfcc"])
+def test_blocked_frames_default_hop_follows_win_length(tmp_path, monkeypatch, feature):
+    # hop_length=None is win_length // 4 (librosa); the long-file framer took n_fft // 4 and cut its blocks at
+    # the wrong frames: 705 frames instead of 744
+    native = 16000
+    y = (0.3 * np.random.default_rng(3).standard_normal(int(2.3 * native))).astype(np.float32)
+    path = str(tmp_path / "x.wav")
+    sf.write(path, y, native, subtype="FLOAT")
+    params = {"n_fft": 512, "win_length": 400, "hop_length": None}
+    whole, _ = _frames(path, feature, params)
+    blocked, _ = _frames(path, feature, params, block=1001 / native, monkeypatch=monkeypatch)
+    assert blocked.shape == whole.shape
+    np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-5 * float(np.max(np.abs(whole))))
