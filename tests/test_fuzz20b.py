@@ -208,3 +208,16 @@ def test_featureset_ignores_dc_offset():
     b = dict(zip(names, audiofeat.extract_features(y + 0.01, sr)))
     for key in ("F0semitone_mean", "F0semitone_cv", "F1_frequency_mean", "HNR_mean", "loudness_mean"):
         assert b[key] == pytest.approx(a[key], rel=0.1), key
+
+
+@pytest.mark.xfail(strict=True, reason="open finding: a clip shorter than 400 ms with 'loudness' in the spec loses "
+                                       "its whole row (every feature) to loudness's too-short ParameterError; a "
+                                       "0.25 s segment window with loudness fails every file")
+def test_pipeline_short_clip_keeps_other_features_when_loudness_is_undefined(tmp_path):
+    from audiofeat.pipeline import ExtractorSpec, process_file
+
+    path = str(tmp_path / "kw.wav")
+    sf.write(path, (0.1 * np.random.default_rng(0).standard_normal(4800)).astype(np.float32), 16000)
+    r = process_file(path, ExtractorSpec(features=["mfcc", "loudness"], sr=16000, functionals=["mean"]))
+    assert r.ok, r.error
+    assert "mfcc_0_mean" in r.rows[0]
