@@ -221,3 +221,21 @@ def test_pipeline_short_clip_keeps_other_features_when_loudness_is_undefined(tmp
     r = process_file(path, ExtractorSpec(features=["mfcc", "loudness"], sr=16000, functionals=["mean"]))
     assert r.ok, r.error
     assert "mfcc_0_mean" in r.rows[0]
+
+
+# ---------------------------------------------------------------------------------------------- io.stream
+def test_stream_gap_past_the_end_with_fill_value(tmp_path):
+    # hop_length > frame_length leaves gaps between blocks; with fill_value and a duration beyond the end of
+    # the file, the gap's seek went past the end and a valid file was reported as corrupt (CorruptAudioError
+    # "psf_fseek() failed"). (librosa.stream is no reference here: soundfile.blocks with a negative overlap
+    # yields overlapping, shifted blocks.)
+    from audiofeat import io as afio
+
+    path = str(tmp_path / "x.wav")
+    y = np.random.default_rng(0).standard_normal(1000).astype(np.float32) * 0.1
+    sf.write(path, y, 8000, subtype="FLOAT")
+    blocks = list(afio.stream(path, block_length=3, frame_length=100, hop_length=300, duration=0.3, fill_value=0.0))
+    padded = np.concatenate([y, np.zeros(2400 - 1000 + 700, np.float32)])  # the 0.3 s span, then fill
+    assert len(blocks) == 3  # blocks start at 0, 900, 1800 (< 2400 frames of the span)
+    for k, b in enumerate(blocks):
+        np.testing.assert_array_equal(b, padded[900 * k: 900 * k + 700])
