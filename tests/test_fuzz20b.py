@@ -239,3 +239,24 @@ def test_stream_gap_past_the_end_with_fill_value(tmp_path):
     assert len(blocks) == 3  # blocks start at 0, 900, 1800 (< 2400 frames of the span)
     for k, b in enumerate(blocks):
         np.testing.assert_array_equal(b, padded[900 * k: 900 * k + 700])
+
+
+def test_dataloader_worker_reraises_the_typed_file_error(tmp_path):
+    # with num_workers > 0 torch re-raises a worker's error as type(error)(message); AudioFileError needed
+    # (path, detail), so the user got a bare RuntimeError instead of CorruptAudioError
+    torch = pytest.importorskip("torch", reason="AudioDataset is a torch Dataset")
+    from audiofeat.data import AudioDataset, collate_audio
+    from audiofeat.errors import AudioFileError, CorruptAudioError
+
+    root = _folder(tmp_path)
+    bad = tmp_path / "zz_corrupt.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
+    ds = AudioDataset(str(root), sr=8000)
+    dl = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=1, collate_fn=collate_audio,
+                                     multiprocessing_context="fork")
+    with pytest.raises(CorruptAudioError) as info:
+        list(dl)
+    assert str(bad) in str(info.value)
+    # the two-argument form is unchanged
+    e = AudioFileError("x.wav", "cannot be read", reason="corrupt")
+    assert (e.path, e.detail, e.reason, str(e)) == ("x.wav", "cannot be read", "corrupt", "x.wav: cannot be read")
