@@ -30,7 +30,10 @@ __all__ = ["AudioDataset", "collate_audio", "example_rng"]
 
 def example_rng(seed: int, epoch: int, index: int) -> np.random.Generator:
     """The generator of example ``index`` in ``epoch`` (independent of workers and batching)."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(epoch), int(index)]))
+    seed, epoch, index = int(seed), int(epoch), int(index)
+    if min(seed, epoch, index) < 0:  # SeedSequence would raise an untyped ValueError
+        raise ParameterError(f"seed={seed}, epoch={epoch} and index={index} must be integers >= 0")
+    return np.random.default_rng(np.random.SeedSequence([seed, epoch, index]))
 
 
 def _files(files_or_folder: Any) -> tuple[list[str], str | None]:
@@ -53,7 +56,8 @@ def _files(files_or_folder: Any) -> tuple[list[str], str | None]:
 
 def _read_csv_labels(path: str) -> dict[str, str]:
     """CSV with a header: a column ``path`` (or ``file``/``filename``) and a column ``label``."""
-    with open(path, newline="", encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would otherwise become part of the first column name
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         cols = {c.lower(): c for c in (reader.fieldnames or [])}
         key = next((cols[c] for c in ("path", "file", "filename") if c in cols), None)
@@ -134,6 +138,8 @@ class AudioDataset(torch.utils.data.Dataset):
         """Select the epoch whose generators the next items use. With ``persistent_workers=True`` the workers
         hold copies made when they started; index the dataset with ``(epoch, i)`` pairs instead (a sampler
         that yields tuples), which :meth:`__getitem__` accepts."""
+        if int(epoch) < 0:
+            raise ParameterError(f"epoch={epoch!r} must be an integer >= 0")
         self.epoch = int(epoch)
 
     def __len__(self) -> int:

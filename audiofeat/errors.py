@@ -88,15 +88,20 @@ class AudioFileError(AudiofeatError, OSError):
 
     reason = "io"
 
-    def __init__(self, path: str | os.PathLike, detail: str, reason: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, detail: str | None = None, reason: str | None = None) -> None:
+        if detail is None:
+            # one argument: a message without a path, as torch's DataLoader re-raises a worker's error
+            # (``type(error)(message)``; the message holds the worker's traceback, path included). Without
+            # this form the user got a RuntimeError instead of the typed error.
+            path, detail = "", str(path)
         self.path = os.fspath(path)
         self.detail = detail
         if reason is not None:
             self.reason = reason
-        super().__init__(f"{self.path}: {detail}")
+        super().__init__(str(self))
 
     def __str__(self) -> str:  # OSError's own __str__ would print the errno form
-        return f"{self.path}: {self.detail}"
+        return f"{self.path}: {self.detail}" if self.path else self.detail
 
     def __reduce__(self):  # keep the error picklable across process pools
         state = {k: v for k, v in self.__dict__.items() if k not in ("path", "detail", "reason")}

@@ -1616,7 +1616,11 @@ def _blocks(
             if consumed < b0:  # a gap between blocks: skip it
                 if sfo.seekable() and not raw:
                     with _decoding(name):
-                        sfo.seek(b0 - consumed, soundfile.SEEK_CUR)
+                        # not past the end: with fill_value the span may reach beyond it (libsndfile's seek
+                        # fails there, which read as a corrupt file); the frames after the end are fill
+                        gap = min(b0 - consumed, max(0, sfo.frames - sfo.tell()))
+                        if gap:
+                            sfo.seek(gap, soundfile.SEEK_CUR)
                 else:
                     for _ in _iter_frames(sfo, name, dtype, b0 - consumed, raw, first + consumed):
                         pass

@@ -93,17 +93,22 @@ class _Framer:
         self.capacity = max(1, 1 + (expected_samples + 2 * self.pad - self.n) // self.hop + 8)
         self.out: np.ndarray | None = None
         self.count = 0
+        self.skip = 0  # samples to drop before the next frame (hop > frame length: frames leave gaps)
 
     def feed(self, x: np.ndarray, last: bool) -> None:
         buf = np.concatenate([self.buf, x], axis=-1)
         if last and self.pad:
             buf = np.concatenate([buf, np.zeros((*buf.shape[:-1], self.pad), buf.dtype)], axis=-1)
+        if self.skip:  # the gap after the last frame reaches into this block
+            drop = min(self.skip, buf.shape[-1])
+            buf, self.skip = buf[..., drop:], self.skip - drop
         length = buf.shape[-1]
         m = 1 + (length - self.n) // self.hop if length >= self.n else 0
         if m > 0:
             part = self.feature.frames_of_block(buf[..., : (m - 1) * self.hop + self.n], self.sr, self.params,
                                                 self.device)
             self._store(part)
+            self.skip = max(0, m * self.hop - length)
             buf = buf[..., m * self.hop:]
         self.buf = np.ascontiguousarray(buf)
 
@@ -146,12 +151,19 @@ def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long:
         else None
     blocks = afio.stream(path, block_length=block, frame_length=1, hop_length=1, mono=spec.mono)
     pending = next(blocks, None)
+    n_in = n_out = 0
     while pending is not None:
         nxt = next(blocks, None)
         last = nxt is None
         x = pending
         if resampler is not None:
+            n_in += x.shape[-1]
             x = resampler.resample_chunk(np.ascontiguousarray(x.T), last=last).T  # soxr wants (n, channels)
+            if last:  # the length load() gives: ceil(n * sr / native_sr) (soxr's stream can be a sample short)
+                want = math.ceil(n_in * sr / native_sr) - n_out
+                x = x[..., :want] if x.shape[-1] >= want else np.concatenate(
+                    [x, np.zeros((*x.shape[:-1], want - x.shape[-1]), x.dtype)], axis=-1)
+            n_out += x.shape[-1]
         x = np.ascontiguousarray(x, dtype=np.float32)
         yield (x if spec.mono or x.ndim == 2 else x[None]), last
         pending = nxt
@@ -204,9 +216,12 @@ def rows_of(features: dict[str, np.ndarray], spec: ExtractorSpec) -> dict[str, A
                                stats.reshape(-1).tolist()))
         elif value.ndim == 0:
             row[name] = float(value)
-        elif name in labels and value.ndim == 1 and len(labels[name]) == value.shape[0]:
-            for label, v in zip(labels[name], value):
-                row[f"{name}_{label}"] = float(v)
+        elif name in labels and value.ndim >= 1 and len(labels[name]) == value.shape[-1]:
+            # named values, per channel with mono=False: egemaps_F0semitone_mean, egemaps_1_F0semitone_mean
+            for index in np.ndindex(value.shape[:-1]):
+                prefix = "".join(f"_{i}" for i in index)
+                for label, v in zip(labels[name], value[index]):
+                    row[f"{name}{prefix}_{label}"] = float(v)
         else:
             # one column per element (loudness per channel: loudness_0, loudness_1); named like the
             # functionals of a one-frame feature, less the statistic's suffix

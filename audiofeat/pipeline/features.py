@@ -91,7 +91,9 @@ class Feature:
         length = params.get("n_fft", params.get("frame_length"))
         if length is None or "center" not in params or "hop_length" not in params:
             return None
-        hop = params["hop_length"] if params["hop_length"] is not None else int(length) // 4  # librosa's default
+        # librosa's default hop: a quarter of the window (win_length, which defaults to n_fft), not of n_fft
+        window = params.get("win_length") or length
+        hop = params["hop_length"] if params["hop_length"] is not None else max(1, int(window) // 4)
         if params["center"] and params.get("pad_mode", "constant") != "constant":
             return None  # reflecting pads read samples from inside the signal; use the whole signal
         return int(length), int(hop), bool(params["center"])
