@@ -530,8 +530,9 @@ def _trim_beats(localscore: np.ndarray, beats: np.ndarray, trim: bool) -> np.nda
 
 
 def _track_one(env: np.ndarray, bpm: np.ndarray, frame_rate: float, tightness: float, trim: bool) -> np.ndarray:
-    if np.any(bpm <= 0):
+    if not np.all(bpm > 0):  # NaN fails this too (it raised numpy's ValueError from np.arange below)
         raise ParameterError(f"bpm={bpm} must be strictly positive")
+    check_finite(bpm, "bpm")
     if bpm.shape[-1] not in (1, env.shape[-1]):
         raise ParameterError(f"Invalid bpm shape={bpm.shape} does not match onset envelope shape={env.shape}")
     fpb = np.round(frame_rate * 60.0 / bpm.astype(np.float64))
@@ -608,7 +609,8 @@ def beat_track(
     Raises
     ------
     ParameterError
-        Non-positive ``bpm`` or ``tightness``, an unknown unit, neither ``y`` nor ``onset_envelope``.
+        Non-positive or non-finite ``bpm``, non-positive ``tightness``, an unknown unit, neither ``y`` nor
+        ``onset_envelope``.
 
     Examples
     --------

@@ -77,3 +77,42 @@ def _ref_wav():
 
     p = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "librosa_test_data" / "test1_22050.wav"
     return str(p) if p.exists() else None
+
+
+# --- non-finite parameters / given arrays: a typed error, never NaN out or numpy's own error -------------
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_beat_track_nonfinite_bpm_raises_typed(bad):
+    # was: ValueError('arange: cannot compute length') from numpy for NaN
+    env = np.random.default_rng(0).random(200).astype(np.float32)
+    with pytest.raises(af.ParameterError):
+        af.beat_track(onset_envelope=env, sr=SR, bpm=bad)
+    with pytest.raises(af.ParameterError):
+        af.beat_track(onset_envelope=env, sr=SR, bpm=np.full(200, bad))
+
+
+@pytest.mark.parametrize("fn", [af.preemphasis, af.deemphasis])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_emphasis_nonfinite_zi_raises_typed(fn, bad, backend):
+    # was: a silently all-NaN (or inf) signal
+    y = _clip(1000)
+    zi = np.array([[0.1], [bad]], dtype=np.float32)
+    y2 = np.stack([y, y])
+    if backend == "torch":
+        torch = pytest.importorskip("torch", reason="the torch side of the same call")
+        y2, zi = torch.from_numpy(y2), torch.from_numpy(zi)
+    with pytest.raises(af.ParameterError):
+        fn(y2, zi=zi)
+    with pytest.raises(af.ParameterError):
+        fn(y2[0], zi=float(bad))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_tonnetz_nonfinite_chroma_raises_like_librosa(bad):
+    # was: NaN columns returned; librosa raises ParameterError('Input must be finite')
+    C = np.abs(np.random.default_rng(0).standard_normal((12, 5)))
+    C[3, 1] = bad
+    with pytest.raises(librosa.util.exceptions.ParameterError):
+        librosa.feature.tonnetz(chroma=C)
+    with pytest.raises(af.ParameterError):
+        af.tonnetz(chroma=C)
