@@ -151,3 +151,20 @@ def test_zcr_pad_keyword_matches_librosa(pad, dtype):
     got = af.zero_crossing_rate(y, pad=pad, frame_length=511, hop_length=100)
     ref = librosa.feature.zero_crossing_rate(y, pad=pad, frame_length=511, hop_length=100)
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_peak_pick_and_backtrack_nonfinite_raise_typed(bad):
+    # was: indices returned silently (a NaN compares False, so a peak near it vanished)
+    env = np.abs(np.random.default_rng(0).standard_normal(200))
+    env[66] = bad
+    good = np.abs(np.random.default_rng(1).standard_normal(200))
+    with pytest.raises(af.ParameterError):
+        af.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=3, post_avg=3, delta=0.1, wait=2)
+    with pytest.raises(af.ParameterError):
+        af.util.peak_pick(np.stack([good, env]), pre_max=3, post_max=3, pre_avg=3, post_avg=3, delta=0.1, wait=2,
+                          sparse=False)
+    with pytest.raises(af.ParameterError):
+        af.onset_backtrack(np.array([10, 50]), env)
+    with pytest.raises(af.ParameterError):
+        af.onset_detect(onset_envelope=good, sr=SR, backtrack=True, energy=env)
