@@ -7,6 +7,11 @@ Real divergences found (both in rhythm.beat_track's tracker):
   ``sliding_window_view`` in ``_beat_dp``, where librosa tracks beats;
 - an envelope whose first frame is not 0 (a user's envelope; onset_strength's first frame is 0) tracked
   other beats: librosa's local-score kernel never reads frame 0, the numpy convolution fast path did.
+
+and elsewhere: zero_crossing_rate applied a callable ref_magnitude to |y| instead of librosa's frames
+(np.mean/np.median gave other thresholds) and refused librosa's pad=; non-finite bpm= (numpy ValueError),
+zi= (silent NaN signal), chroma= of tonnetz (NaN columns; librosa raises), and NaN/inf in peak_pick's x,
+onset_backtrack's / onset_detect's energy (indices returned silently) now raise ParameterError.
 """
 from __future__ import annotations
 
