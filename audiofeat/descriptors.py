@@ -1055,7 +1055,7 @@ def tonnetz(*, y: Any = None, sr: float = 22050, chroma: Any = None, **kwargs: A
     sr : float
         Sample rate.
     chroma : array, shape (..., n_chroma, t), optional
-        A chromagram.
+        A chromagram (finite: NaN/inf raise ParameterError, as in librosa).
     **kwargs
         Passed to ``chroma_cqt`` when ``chroma`` is not given.
 
@@ -1080,7 +1080,7 @@ def tonnetz(*, y: Any = None, sr: float = 22050, chroma: Any = None, **kwargs: A
             raise ParameterError("tonnetz(y=...) computes librosa's default chroma_cqt, which audiofeat does "
                                  "not have yet; pass chroma= (e.g. chroma=audiofeat.chroma_stft(y=y, sr=sr))")
         chroma = chroma_cqt(y=y, sr=sr, **kwargs)
-    chroma = check_spectrogram(chroma, "chroma", what="n_chroma", complex_ok=False, finite=False)
+    chroma = check_spectrogram(chroma, "chroma", what="n_chroma", complex_ok=False)  # NaN: librosa raises too
     phi = B.built_const(_tonnetz_basis, (int(chroma.shape[-2]),), chroma)
     C = _normalize_last(chroma.swapaxes(-1, -2), 1)
     return _contiguous((C @ phi.swapaxes(-1, -2)).swapaxes(-1, -2))

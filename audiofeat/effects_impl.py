@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import _backend as B
-from ._checks import check_audio, check_number, check_positive
+from ._checks import check_audio, check_finite, check_number, check_positive
 from ._registry import capabilities
 from .errors import ParameterError
 from .resampling import resample
@@ -144,12 +144,14 @@ def _initial_state(zi: Any, y: Any) -> Any:
         z = zi if torch.is_tensor(zi) else torch.as_tensor(np.asarray(B.to_numpy(zi)))
         z = z.to(device=y.device, dtype=y.dtype)
         z = z.reshape(*z.shape, 1) if z.ndim == 0 else z
+        check_finite(z, "zi")
         try:
             return torch.broadcast_to(z, shape)
         except RuntimeError:
             pass
     else:
         z = np.atleast_1d(np.asarray(B.to_numpy(zi), dtype=y.dtype))
+        check_finite(z, "zi")
         try:
             return np.broadcast_to(z, shape)
         except ValueError:
@@ -197,7 +199,7 @@ def preemphasis(y: Any, *, coef: float = 0.97, zi: Any = None, return_zf: bool =
     Raises
     ------
     ParameterError
-        ``coef`` not finite; empty, non-finite or integer audio; ``zi`` of a shape that does not match;
+        ``coef`` or ``zi`` not finite; empty, non-finite or integer audio; ``zi`` of a shape that does not match;
         fewer than 2 samples without ``zi``.
 
     Notes

@@ -291,7 +291,7 @@ def peak_pick(
     ------
     ParameterError
         Negative windows or ``delta``, non-positive ``post_max``/``post_avg``, ``sparse=True`` with more than one
-        dimension.
+        dimension, NaN/inf in ``x``.
 
     Examples
     --------
@@ -309,7 +309,7 @@ def peak_pick(
     post_max = _peak_int("post_max", post_max, True)
     post_avg = _peak_int("post_avg", post_avg, True)
     arr = B.as_float(x, "x")
-    xn = B.to_numpy(arr)
+    xn = check_finite(B.to_numpy(arr), "x")  # NaN compares False everywhere: peaks would vanish silently
     if sparse and xn.ndim != 1:
         raise ParameterError(f"sparse=True (default) does not support {xn.ndim}-dimensional inputs. Either set "
                              "sparse=False or process each dimension independently.")
@@ -823,7 +823,7 @@ def onset_backtrack(events: Any, energy: Any) -> Any:
     Raises
     ------
     ParameterError
-        Negative event indices or a non-1-D energy.
+        Negative event indices, a non-1-D energy or NaN/inf in it.
 
     Examples
     --------
@@ -833,7 +833,7 @@ def onset_backtrack(events: Any, energy: Any) -> Any:
     array([1, 5])
     """
     ev = B.to_numpy(B.as_array(events, "events"))
-    en = B.to_numpy(B.as_float(energy, "energy"))
+    en = check_finite(B.to_numpy(B.as_float(energy, "energy")), "energy")
     if en.ndim != 1:
         raise ParameterError(f"energy must be 1-D, got shape {en.shape}")
     if ev.size and np.any(ev < 0):
@@ -922,7 +922,7 @@ def onset_detect(
         env = env / (np.max(env, keepdims=True, axis=-1) + np.finfo(env.dtype).tiny)
     en = None
     if backtrack and energy is not None:
-        en = B.to_numpy(B.as_float(energy, "energy"))
+        en = check_finite(B.to_numpy(B.as_float(energy, "energy")), "energy")
         if en.shape != env.shape:
             raise ParameterError(f"energy has shape {en.shape}, the onset envelope {env.shape}")
     kwargs.setdefault("pre_max", 0.03 * sr // hop_length)

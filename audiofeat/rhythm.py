@@ -405,8 +405,14 @@ def _local_score(env: np.ndarray, fpb: np.ndarray) -> np.ndarray:
     if fpb.shape[0] == 1:
         f = fpb[0]
         window = np.exp(-0.5 * (np.arange(-f, f + 1) * 32.0 / f) ** 2)
-        return np.convolve(env.astype(np.float64), window, mode="same")[:n] if window.size <= n \
-            else _local_score_loop(env, fpb)
+        if window.size > n:
+            return _local_score_loop(env, fpb)
+        # librosa's kernel (as _local_score_loop) never reads env[0]: its inner range stops one short, so the
+        # convolution runs as if the first frame were 0 (onset_strength's first frame is 0 anyway; a user's
+        # envelope need not be)
+        e64 = env.astype(np.float64)  # a copy
+        e64[0] = 0.0
+        return np.convolve(e64, window, mode="same")[:n]
     return _local_score_loop(env, fpb)
 
 
@@ -458,16 +464,17 @@ def _beat_dp(localscore: np.ndarray, fpb: np.ndarray, tightness: float) -> tuple
         # keeps the shortest interval on ties as librosa's loop does; few numpy calls per block, as the
         # ~n / dmin blocks are this loop's whole cost
         start = min(steady, n)
-        window = np.lib.stride_tricks.sliding_window_view(cumscore, dmax - dmin + 1)[:, ::-1]
-        buf = np.empty((dmin, d.size))
-        jbest = np.zeros(n, dtype=np.intp)
-        for b in range(start, n, dmin):
-            m = min(dmin, n - b)
-            scores = np.subtract(window[b - dmax: b - dmax + m], pen, out=buf[:m])
-            j = scores.argmax(1)
-            jbest[b:b + m] = j
-            np.add(ls64[b:b + m], scores[rows[:m], j], out=cumscore[b:b + m])
-        backlink[start:] = np.arange(start, n) - dmin - jbest[start:]
+        if start < n:  # an envelope shorter than the window (a few frames) is wholly done by the loop above
+            window = np.lib.stride_tricks.sliding_window_view(cumscore, dmax - dmin + 1)[:, ::-1]
+            buf = np.empty((dmin, d.size))
+            jbest = np.zeros(n, dtype=np.intp)
+            for b in range(start, n, dmin):
+                m = min(dmin, n - b)
+                scores = np.subtract(window[b - dmax: b - dmax + m], pen, out=buf[:m])
+                j = scores.argmax(1)
+                jbest[b:b + m] = j
+                np.add(ls64[b:b + m], scores[rows[:m], j], out=cumscore[b:b + m])
+            backlink[start:] = np.arange(start, n) - dmin - jbest[start:]
     else:
         for i in range(n):
             f = float(fpb[0] if fpb.shape[0] == 1 else fpb[i])
@@ -523,8 +530,9 @@ def _trim_beats(localscore: np.ndarray, beats: np.ndarray, trim: bool) -> np.nda
 
 
 def _track_one(env: np.ndarray, bpm: np.ndarray, frame_rate: float, tightness: float, trim: bool) -> np.ndarray:
-    if np.any(bpm <= 0):
+    if not np.all(bpm > 0):  # NaN fails this too (it raised numpy's ValueError from np.arange below)
         raise ParameterError(f"bpm={bpm} must be strictly positive")
+    check_finite(bpm, "bpm")
     if bpm.shape[-1] not in (1, env.shape[-1]):
         raise ParameterError(f"Invalid bpm shape={bpm.shape} does not match onset envelope shape={env.shape}")
     fpb = np.round(frame_rate * 60.0 / bpm.astype(np.float64))
@@ -601,7 +609,8 @@ def beat_track(
     Raises
     ------
     ParameterError
-        Non-positive ``bpm`` or ``tightness``, an unknown unit, neither ``y`` nor ``onset_envelope``.
+        Non-positive or non-finite ``bpm``, non-positive ``tightness``, an unknown unit, neither ``y`` nor
+        ``onset_envelope``.
 
     Examples
     --------

@@ -435,6 +435,7 @@ def zero_crossing_rate(
     threshold: float = 1e-10,
     ref_magnitude: Any = None,
     zero_pos: bool = True,
+    pad: bool = False,
 ) -> Any:
     """Fraction of consecutive samples in each frame whose signs differ (librosa-compatible).
 
@@ -452,9 +453,13 @@ def zero_crossing_rate(
     threshold : float
         Magnitudes at or below this count as zero (scaled by ``ref_magnitude`` if given).
     ref_magnitude : float or callable, optional
-        Reference for ``threshold``; a callable is applied to ``|y|`` (e.g. ``np.max``).
+        Reference for ``threshold``; a callable is applied, as in librosa, to the magnitudes of all frames
+        of ``y`` at once (edge-padded when ``center``; overlapping samples repeated), e.g. ``np.max``.
     zero_pos : bool
         Zero counts as positive (True) or as its own sign class (False).
+    pad : bool
+        Count the first sample of every frame as a crossing (librosa's ``zero_crossings(pad=...)``, which
+        ``librosa.feature.zero_crossing_rate`` passes through its ``**kwargs``; default False there too).
 
     Returns
     -------
@@ -478,7 +483,8 @@ def zero_crossing_rate(
     frame_length = check_int("frame_length", frame_length)
     hop_length = check_int("hop_length", hop_length)
     if callable(ref_magnitude):
-        threshold = threshold * float(B.to_numpy(ref_magnitude(B.to_numpy(xp.abs(y)))))
+        threshold = threshold * float(B.to_numpy(ref_magnitude(_framed_magnitude(y, frame_length, hop_length,
+                                                                                 center))))
     elif ref_magnitude is not None:
         threshold = threshold * float(ref_magnitude)
     from .energy import _frame_sums
@@ -502,4 +508,20 @@ def zero_crossing_rate(
     counts = _frame_sums(change, frame_length, hop_length, n_frames)
     last = B.from_numpy(np.arange(n_frames) * hop_length + frame_length - 1, change, dtype=xp.int64)
     counts = counts - xp.take(change, last, axis=-1)
+    if pad:
+        counts = counts + 1
     return (counts / frame_length)[..., None, :]
+
+
+def _framed_magnitude(y: Any, frame_length: int, hop_length: int, center: bool) -> np.ndarray:
+    """``|frames|`` of ``y`` (numpy, shape (..., frame_length, n_frames)) as librosa hands them to a callable
+    ``ref_magnitude``: a statistic other than max/min (np.mean, np.median) depends on the edge padding and on
+    the overlap, so it is taken over this view, not over ``|y|``."""
+    mag = np.abs(B.to_numpy(y))
+    if center and mag.shape[-1] > 0:
+        p = frame_length // 2
+        mag = np.pad(mag, [(0, 0)] * (mag.ndim - 1) + [(p, p)], mode="edge")
+    if mag.shape[-1] < frame_length:
+        return mag  # too short: the caller raises
+    view = np.lib.stride_tricks.sliding_window_view(mag, frame_length, axis=-1)[..., ::hop_length, :]
+    return view.swapaxes(-1, -2)
