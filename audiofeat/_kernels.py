@@ -19,6 +19,7 @@ would run as Python). The kernels hold no state and release the GIL.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -30,8 +31,27 @@ _built: list = []  # [namespace or None] once decided; a list, so the decision i
 
 
 def _reset_lock_after_fork() -> None:
+    """In a forked child: a fresh lock (a fork while another thread held it must not leave the child waiting
+    forever), and the numpy path for good where the fork came while another thread was building the kernels
+    (its imports' locks stay held here) or numba was compiling or loading one (numba's compiler lock, and
+    LLVM's state, stay held here: the child's first compile would wait forever)."""
     global _lock
-    _lock = threading.Lock()  # a fork while another thread held it must not leave the child waiting forever
+    building = _lock.locked()
+    _lock = threading.Lock()
+    if building or _numba_compiling():
+        _built[:] = [None]
+
+
+def _numba_compiling() -> bool:
+    """Whether a thread holds numba's compiler lock (numba imported at all, else ``False``)."""
+    compiler_lock = sys.modules.get("numba.core.compiler_lock")
+    lock = getattr(getattr(compiler_lock, "global_compiler_lock", None), "_lock", None)
+    if lock is None:
+        return False
+    if lock.acquire(blocking=False):
+        lock.release()
+        return False
+    return True
 
 
 if hasattr(os, "register_at_fork"):

@@ -76,3 +76,41 @@ def test_numba_disable_jit_takes_the_numpy_path(tmp_path):
     # with NUMBA_DISABLE_JIT=1 the kernels would run as Python loops (~0.15 s for a 1 s clip instead of <1 ms)
     got = probe({"NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_DISABLE_JIT": "1"})
     assert not got["compiled"] and got["err"] == 0.0
+
+
+FORK_MID_COMPILE = """
+import faulthandler, os, sys, threading, time
+import numpy as np
+import audiofeat, numba, scipy.signal
+from numba.core.compiler_lock import global_compiler_lock
+
+y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+ref = audiofeat.effects.time_stretch(y.astype(np.float64), rate=0.9)
+worker = threading.Thread(target=lambda: audiofeat.effects.time_stretch(y, rate=1.2))
+worker.start()
+deadline = time.time() + 60
+while time.time() < deadline:  # wait until the worker holds numba's compiler lock (compiling the float32 kernels)
+    if not global_compiler_lock._lock.acquire(blocking=False):
+        break
+    global_compiler_lock._lock.release()
+    time.sleep(0.001)
+pid = os.fork()
+if pid == 0:
+    faulthandler.dump_traceback_later(60, exit=True)
+    out = audiofeat.effects.time_stretch(y, rate=0.9)
+    os._exit(0 if abs(out - ref).max() < 1e-4 * abs(ref).max() else 3)
+worker.join()
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_another_thread_compiles_does_not_hang_the_child(tmp_path):
+    # a DataLoader forking its workers while a prefetch thread makes the first TimeStretch call: the child
+    # inherits numba's compiler lock held by a thread it does not have
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "AUDIOFEAT_NUMBA"))}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", FORK_MID_COMPILE], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
