@@ -499,6 +499,8 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     y = check_audio(y)
     if y.shape[-1] == 0:
         raise ParameterError("y is empty: the time axis (last) has length 0")
+    if math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): the empty result, shaped as for any batch
+        return _fix_length(y, int(round(y.shape[-1] / rate)))
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
         y_short = _time_stretch_short_numpy(y, rate, **kwargs)
@@ -583,6 +585,8 @@ def pitch_shift(
     n_steps = check_number("n_steps", n_steps)
     bins_per_octave = check_int("bins_per_octave", bins_per_octave)
     y = check_audio(y)
+    if y.shape[-1] and math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): nothing to shift
+        return y
     rate = 2.0 ** (-n_steps / bins_per_octave)
     shifted = _resample(time_stretch(y, rate=rate, **kwargs), sr / rate, sr, res_type=res_type, scale=scale)
     return _fix_length(shifted, y.shape[-1])

@@ -114,3 +114,25 @@ def test_fork_while_another_thread_compiles_does_not_hang_the_child(tmp_path):
     done = subprocess.run([sys.executable, "-c", FORK_MID_COMPILE], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_empty_batches_give_empty_results():
+    """A batch of no signals: the empty result of the right shape (was numpy's ValueError/IndexError)."""
+    import numpy as np
+
+    import audiofeat
+    from audiofeat.errors import ParameterError
+
+    torch = pytest.importorskip("torch", reason="the torch path")
+
+    for shape in [(0, 16000), (2, 0, 8000)]:
+        y = np.zeros(shape, np.float32)
+        ts = audiofeat.effects.time_stretch(y, rate=1.25)
+        assert ts.shape == shape[:-1] + (round(shape[-1] / 1.25),) and ts.dtype == np.float32
+        assert audiofeat.effects.time_stretch(y, rate=0.8).shape == shape[:-1] + (round(shape[-1] / 0.8),)
+        ps = audiofeat.effects.pitch_shift(y, sr=16000, n_steps=2)
+        assert ps.shape == shape and ps.dtype == np.float32
+        t = audiofeat.effects.time_stretch(torch.from_numpy(y), rate=0.8)
+        assert isinstance(t, torch.Tensor) and tuple(t.shape) == shape[:-1] + (round(shape[-1] / 0.8),)
+    with pytest.raises(ParameterError):
+        audiofeat.effects.time_stretch(np.zeros((2, 0), np.float32), rate=1.1)
