@@ -36,6 +36,7 @@ import os
 __all__ = [
     "AudiofeatError",
     "ParameterError",
+    "SignalTooShortError",
     "BackendError",
     "MissingDependencyError",
     "AudioFileError",
@@ -60,6 +61,12 @@ class AudiofeatError(Exception):
 
 class ParameterError(AudiofeatError, ValueError):
     """A parameter or input array is invalid (wrong value, shape, dtype, or non-finite samples)."""
+
+
+class SignalTooShortError(ParameterError):
+    """The signal is valid but shorter than the analysis needs: BS.1770 loudness of a clip under one 400 ms
+    block, say. A :class:`ParameterError`; the pipeline writes NaN for such a scalar feature (with a warning)
+    instead of losing the file's other features."""
 
 
 class BackendError(AudiofeatError, TypeError):

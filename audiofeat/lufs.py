@@ -32,7 +32,7 @@ from . import _backend as B
 from ._cache import cached
 from ._checks import check_audio, check_axis, check_number, check_positive
 from ._registry import capabilities
-from .errors import ParameterError
+from .errors import ParameterError, SignalTooShortError
 
 
 def _scipy_signal():
@@ -332,8 +332,8 @@ def _block_power(y: Any, sr: Any, window: float, hop: float, channel_axis: int |
         raise ParameterError("y is empty (no samples on the last axis)")
     block, step = _samples(window, sr), _samples(hop, sr)
     if n < block:
-        raise ParameterError(f"y has {n} samples ({n / sr:.3f} s at {sr:g} Hz): too short for one {what} of "
-                             f"{window:g} s ({block} samples)")
+        raise SignalTooShortError(f"y has {n} samples ({n / sr:.3f} s at {sr:g} Hz): too short for one {what} of "
+                                  f"{window:g} s ({block} samples)")
     dtype = y.dtype
     y, g = _weights(y, channel_axis, weights)
     yk = _k_weight(y, sr)

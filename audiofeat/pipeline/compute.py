@@ -23,7 +23,8 @@ import numpy as np
 
 from .. import io as afio
 from .._cache import cached
-from ..errors import AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, TruncatedAudioWarning
+from ..errors import (AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, SignalTooShortError,
+                      TruncatedAudioWarning)
 from ..summaries import functional_names, functionals
 from ..temporal import delta
 from .features import get_feature
@@ -68,12 +69,25 @@ def _deltas(name: str, F: np.ndarray, orders: tuple[int, ...]) -> dict[str, np.n
     return out
 
 
-def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec) -> dict[str, np.ndarray]:
-    """Every feature of ``spec`` (and its deltas) on the whole signal ``y`` (``(n,)`` or ``(channels, n)``)."""
+def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: list | None = None,
+                     path: str = "") -> dict[str, np.ndarray]:
+    """Every feature of ``spec`` (and its deltas) on the whole signal ``y`` (``(n,)`` or ``(channels, n)``).
+
+    With a ``warnings`` list, a scalar feature that the signal is too short for (``SignalTooShortError``:
+    loudness of a clip or segment under 400 ms) is NaN, and a warning for ``path`` says so; the row keeps
+    every other feature. Without it (and for frame features, whose shape NaN could not stand in for) the
+    error propagates and the file fails."""
     out: dict[str, np.ndarray] = {}
     for fs in spec.features:
         feature = get_feature(fs.name)
-        value = feature(y, sr, fs.full_params, spec.device)
+        try:
+            value = feature(y, sr, fs.full_params, spec.device)
+        except SignalTooShortError as exc:
+            if warnings is None or feature.kind != "scalar":
+                raise
+            value = np.full(y.shape[:-1], np.nan)
+            warnings.append({"path": path, "type": "SignalTooShortError", "reason": "too_short",
+                             "message": f"{path}: {fs.name} is NaN: {exc}"})
         out[fs.name] = value
         out.update(_deltas(fs.name, value, fs.deltas))
     return out
@@ -345,7 +359,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
             if b <= a:
                 continue
             row = {**base, "segment": len(rows), "start": a / sr, "end": b / sr, "duration": (b - a) / sr}
-            row.update(rows_of(compute_features(y[..., a:b], sr, spec), spec))
+            row.update(rows_of(compute_features(y[..., a:b], sr, spec, result.warnings, path), spec))
             rows.append(row)
         if not rows:
             result.warnings.append({"path": path, "type": "NoSpeech", "reason": "no_speech",
@@ -359,7 +373,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         for i, (start, y) in enumerate(_segments(chunks, window, hop)):
             n = y.shape[-1]
             row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
-            row.update(rows_of(compute_features(y, sr, spec), spec))
+            row.update(rows_of(compute_features(y, sr, spec, result.warnings, path), spec))
             rows.append(row)
             seconds = max(seconds, (start + n) / sr)
         if not rows:
@@ -383,7 +397,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     else:
         y = np.concatenate([x for x, _ in chunks], axis=-1)
         n = y.shape[-1]
-        features = compute_features(y, sr, spec)
+        features = compute_features(y, sr, spec, result.warnings, path)
     if n == 0:
         raise EmptyAudioError(path, "no samples to analyse")
     row = {**base, "duration": n / sr}
