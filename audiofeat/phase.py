@@ -500,7 +500,9 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     if y.shape[-1] == 0:
         raise ParameterError("y is empty: the time axis (last) has length 0")
     if math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): the empty result, shaped as for any batch
-        return _fix_length(y, int(round(y.shape[-1] / rate)))
+        # one silent signal checks every keyword (a bad n_fft or an unknown keyword raises as for a real batch)
+        probe = y.new_zeros(y.shape[-1]) if B.is_torch(y) else np.zeros(y.shape[-1], y.dtype)
+        return _fix_length(y, time_stretch(probe, rate=rate, **kwargs).shape[-1])
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
         y_short = _time_stretch_short_numpy(y, rate, **kwargs)
@@ -586,6 +588,10 @@ def pitch_shift(
     bins_per_octave = check_int("bins_per_octave", bins_per_octave)
     y = check_audio(y)
     if y.shape[-1] and math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): nothing to shift
+        # one silent signal checks every keyword (res_type, n_fft, unknown ones) as for a real batch
+        probe = y.new_zeros(y.shape[-1]) if B.is_torch(y) else np.zeros(y.shape[-1], y.dtype)
+        pitch_shift(probe, sr=sr, n_steps=n_steps, bins_per_octave=bins_per_octave, res_type=res_type,
+                    scale=scale, **kwargs)
         return y
     rate = 2.0 ** (-n_steps / bins_per_octave)
     shifted = _resample(time_stretch(y, rate=rate, **kwargs), sr / rate, sr, res_type=res_type, scale=scale)

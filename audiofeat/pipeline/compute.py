@@ -85,7 +85,15 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
         except SignalTooShortError as exc:
             if warnings is None or feature.kind != "scalar":
                 raise
-            value = np.full(y.shape[:-1], np.nan)
+            # NaN of the shape the feature gives: one per signal, less a summed channel axis (loudness with
+            # channel_axis=0 on mono=False audio is one number, not one per channel)
+            shape = list(y.shape[:-1])
+            axis = fs.full_params.get("channel_axis")
+            if axis is not None and y.ndim > 1:
+                if not -y.ndim <= axis < y.ndim - 1 and axis != -y.ndim:
+                    raise
+                del shape[axis % y.ndim]
+            value = np.full(tuple(shape), np.nan)
             warnings.append({"path": path, "type": "SignalTooShortError", "reason": "too_short",
                              "message": f"{path}: {fs.name} is NaN: {exc}"})
         out[fs.name] = value
