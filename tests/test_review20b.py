@@ -53,3 +53,15 @@ def test_extract_with_segments_shorter_than_loudness_block(tmp_path):
     df = pd.read_parquet(str(tmp_path / "out"))
     assert len(df) == 4 and df["loudness"].isna().all() and np.isfinite(df["mfcc_0_mean"]).all()
     assert not math.isnan(df["duration"].iloc[0])
+
+
+def test_ray_schema_survives_a_scalar_the_probe_is_too_short_for():
+    """The Ray engine's schema comes from 1 s of noise; loudness with a 2 s block made it raise, so every Ray
+    batch failed, while the local engine wrote NaN + too_short."""
+    pytest.importorskip("pyarrow", reason="the schema is an Arrow schema")
+    from audiofeat.pipeline import ExtractorSpec
+    from audiofeat.pipeline.ray_engine import _schema
+
+    schema = _schema(ExtractorSpec(features=[{"loudness": {"block_size": 2.0}}, "rms"], sr=16000,
+                                   functionals=["mean"]))
+    assert "loudness" in schema.names
