@@ -94,8 +94,15 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
                     raise
                 del shape[axis % y.ndim]
             value = np.full(tuple(shape), np.nan)
-            warnings.append({"path": path, "type": "SignalTooShortError", "reason": "too_short",
-                             "message": f"{path}: {fs.name} is NaN: {exc}"})
+            # one warning per file and feature, however many segments (0.25 s windows of an hour: 14,400)
+            for w in warnings:
+                if w.get("reason") == "too_short" and w.get("feature") == fs.name:
+                    w["count"] += 1
+                    w["message"] = f"{path}: {fs.name} is NaN in {w['count']} segments: {exc}"
+                    break
+            else:
+                warnings.append({"path": path, "type": "SignalTooShortError", "reason": "too_short",
+                                 "feature": fs.name, "count": 1, "message": f"{path}: {fs.name} is NaN: {exc}"})
         out[fs.name] = value
         out.update(_deltas(fs.name, value, fs.deltas))
     return out
