@@ -53,3 +53,28 @@ def test_ray_refuses_what_it_cannot_do(tmp_path, ray_cluster):
         extract(SAMPLES, None, tmp_path / "o", engine="ray", format="npz")
     with pytest.raises(ParameterError, match="resume"):
         extract(SAMPLES, None, tmp_path / "o", engine="ray", resume=True)
+
+
+def test_ray_stereo_files_with_mono_false(tmp_path, ray_cluster):
+    """mono=False: the schema comes from the files' channel count (it was a one-channel probe, so every stereo
+    file failed the Ray run); files of different channel counts are refused up front, with the folder left
+    untouched."""
+    import numpy as np
+    import soundfile as sf
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a.wav", "b.wav"):
+        sf.write(str(inputs / name), (0.1 * rng.standard_normal((16000, 2))).astype(np.float32), 16000)
+    spec = {"features": ["loudness", "rms"], "sr": 16000, "functionals": ["mean"], "mono": False}
+    local = extract(inputs, spec, tmp_path / "local")
+    remote = extract(inputs, spec, tmp_path / "ray", engine="ray")
+    assert remote.files_done == local.files_done == 2 and not remote.files_failed
+    got, want = read_dataset(tmp_path / "ray"), read_dataset(tmp_path / "local")
+    assert {"loudness_0", "loudness_1"} <= set(got.columns)
+    pd.testing.assert_frame_equal(got, want)
+    sf.write(str(inputs / "c.wav"), (0.1 * rng.standard_normal(16000)).astype(np.float32), 16000)
+    with pytest.raises(ParameterError, match="same number of channels"):
+        extract(inputs, spec, tmp_path / "mixed", engine="ray")
+    assert not (tmp_path / "mixed").exists()

@@ -28,12 +28,13 @@ from .spec import ExtractorSpec
 __all__ = ["run_ray"]
 
 
-def _schema(spec: ExtractorSpec):
-    """The output schema of ``spec`` (made from one second of noise: it depends on the spec alone)."""
+def _schema(spec: ExtractorSpec, channels: int = 1):
+    """The output schema of ``spec`` (made from one second of noise: it depends on the spec alone, and with
+    ``mono=False`` on the files' channel count, which :func:`run_ray` checks is one for the whole run)."""
     sr = spec.sr or 22050
     y = np.random.default_rng(0).standard_normal(sr).astype(np.float32) * 0.1
     if not spec.mono:
-        y = y[None]
+        y = np.repeat(y[None], channels, axis=0)
     row = {"path": "", "size": 0, "mtime": 0.0, "sr": sr}
     if spec.segment is not None:
         row.update(segment=0, start=0.0, end=1.0)
@@ -42,11 +43,11 @@ def _schema(spec: ExtractorSpec):
     return rows_to_table([row], spec).schema
 
 
-def _batch(batch: dict, spec: dict) -> Any:
+def _batch(batch: dict, spec: dict, channels: int = 1) -> Any:
     import pyarrow as pa
 
     spec_obj = ExtractorSpec.from_dict(spec)
-    schema = _schema(spec_obj)
+    schema = _schema(spec_obj, channels)
     rows, errors = [], []
     for path in batch["path"]:
         r = process_file(str(path), spec_obj)
@@ -86,20 +87,41 @@ def run_ray(paths: list[str], spec: ExtractorSpec, out: str, *, format: str = "p
         raise ParameterError("engine='ray' writes parquet (Ray's writer); use the local engine for npz")
     from .sinks import ParquetSink
 
+    channels = _channel_count(paths) if not spec.mono else 1
     sink = ParquetSink(out, spec, resume=False, overwrite=overwrite)  # checks the folder, stamps the spec
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False,
                  logging_level="warning")
     try:
-        return _run(ray, paths, spec, sink, on_start, batch_size)
+        return _run(ray, paths, spec, sink, on_start, batch_size, channels)
     finally:
         if started:  # a cluster we connected to (or a local one we started) is let go
             ray.shutdown()
 
 
+def _channel_count(paths: list[str]) -> int:
+    """The one channel count of the readable inputs (``mono=False``: Ray writes one schema, and a file's
+    columns depend on its channels); ParameterError when they differ. Unreadable files are left to their
+    batch, which reports them."""
+    from .. import io as afio
+
+    counts = set()
+    for p in paths:
+        try:
+            counts.add(int(afio.info(p).channels))
+        except Exception:  # noqa: BLE001 -- missing, not audio, ...: reported by the run like any bad input
+            continue
+    if len(counts) > 1:
+        raise ParameterError(f"engine='ray' with mono=False needs every file to have the same number of channels "
+                             f"(Ray writes one schema, and each channel has its own columns); these inputs have "
+                             f"{sorted(counts)} channels: use mono=True, the local engine (each file keeps its "
+                             f"columns, missing ones are null), or one run per channel count")
+    return counts.pop() if counts else 1
+
+
 def _run(ray: Any, paths: list[str], spec: ExtractorSpec, sink: Any, on_start: Callable | None,
-         batch_size: int) -> Any:
+         batch_size: int, channels: int = 1) -> Any:
     from .run import Summary
 
     ctx = ray.data.DataContext.get_current()
@@ -115,7 +137,7 @@ def _run(ray: Any, paths: list[str], spec: ExtractorSpec, sink: Any, on_start: C
     if spec.device and spec.device.startswith("cuda"):
         resources = {"num_gpus": 1}
     ds = ray.data.from_items([{"path": p} for p in paths])
-    ds = ds.map_batches(_batch, fn_kwargs={"spec": spec.to_dict()}, batch_size=batch_size,
+    ds = ds.map_batches(_batch, fn_kwargs={"spec": spec.to_dict(), "channels": channels}, batch_size=batch_size,
                         batch_format="pyarrow", **resources).materialize()
     records = [json.loads(r["_records"]) for r in ds.select_columns(["_records"]).take_all()
                if r["_records"] is not None]
