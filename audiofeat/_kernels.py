@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from types import SimpleNamespace
 from typing import Any
 
 __all__ = ["kernels"]
@@ -59,8 +58,8 @@ if hasattr(os, "register_at_fork"):
 
 
 def kernels() -> Any:
-    """The compiled kernels (a namespace with :func:`vocode` and :func:`overlap_add`), or ``None`` where numba
-    is unavailable or switched off (``AUDIOFEAT_NUMBA=0``)."""
+    """The compiled kernels (the module :mod:`audiofeat._numba_loops`: ``vocode``, ``overlap_add``), or
+    ``None`` where numba is unavailable or switched off (``AUDIOFEAT_NUMBA=0``)."""
     if os.environ.get("AUDIOFEAT_NUMBA", "").strip() == "0":
         return None
     if _built:
@@ -80,4 +79,4 @@ def _build() -> Any:
         from . import _numba_loops
     except Exception:  # noqa: BLE001 -- missing, or a broken install (llvmlite mismatch): the numpy path runs
         return None
-    return SimpleNamespace(vocode=_numba_loops.vocode, overlap_add=_numba_loops.overlap_add)
+    return _numba_loops

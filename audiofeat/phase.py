@@ -423,7 +423,7 @@ def _time_stretch_compiled(compiled: Any, spec: np.ndarray, steps: tuple[np.ndar
     (:mod:`audiofeat._kernels`): the same steps as :func:`_vocode_numpy` and the numpy inverse STFT (the
     first ``keep`` output frames, the float64 redo of an ill-conditioned end), equal to them up to float
     rounding. ``spec`` (..., frames, bins) from the forward FFT; ``n_fft`` a multiple of ``hop``."""
-    from .shorttime import _analysis_window, _edge_blocks_float64, _ill_conditioned_ends, _wss_inverse_cached
+    from .shorttime import _analysis_window, _istft_blocks_to_signal, _wss_inverse_cached
 
     lead, (n_frames, n_bins) = spec.shape[:-2], spec.shape[-2:]
     items = spec.reshape(-1, n_frames, n_bins)
@@ -438,15 +438,8 @@ def _time_stretch_compiled(compiled: Any, spec: np.ndarray, steps: tuple[np.ndar
     blocks = np.empty((items.shape[0], keep + k, hop), dtype=frames.dtype)
     for i in range(items.shape[0]):
         compiled.overlap_add(frames[i], win, *rows, blocks[i])
-    if blocks.dtype == np.float32:
-        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, length, keep)
-        if any(ends):
-            _edge_blocks_float64(blocks, D.swapaxes(-1, -2), window=window, win_length=win_length, n_fft=n_fft,
-                                 hop=hop, ends=ends)
-    start = n_fft // 2 if center else 0
-    y = blocks.reshape(items.shape[0], -1)[:, start : start + length]
-    if y.shape[-1] < length:
-        y = B.pad(y, 0, length - y.shape[-1])
+    y = _istft_blocks_to_signal(blocks, D.swapaxes(-1, -2), window=window, win_length=win_length, n_fft=n_fft,
+                                hop=hop, center=center, expected=length)
     return y.reshape(*lead, length)
 
 

@@ -661,8 +661,18 @@ def _istft_numpy(D: np.ndarray, win: np.ndarray, *, window: Any, win_length: int
     if win_sq is None and n_frames < rows[0].shape[0]:
         win_sq = _window_array(window, win_length, n_fft) ** 2
     _normalise_blocks(blocks, rows, n_frames, win_sq)
+    return _istft_blocks_to_signal(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop,
+                                   center=center, expected=expected)
+
+
+def _istft_blocks_to_signal(blocks: np.ndarray, D: np.ndarray, *, window: Any, win_length: int, n_fft: int,
+                            hop: int, center: bool, expected: int) -> np.ndarray:
+    """The end of the numpy inverse STFT, from overlap-added blocks already divided by the window sum-square
+    (``(..., n_frames + k, hop)``, from the STFT ``D`` ``(..., n_bins, n_frames)``): a float32 result's
+    ill-conditioned ends redone in float64, then the ``expected`` samples after the centring pad (zero past
+    the end)."""
     if blocks.dtype == np.float32:
-        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, expected, n_frames)
+        ends = _ill_conditioned_ends(window, win_length, n_fft, hop, center, expected, D.shape[-1])
         if any(ends):
             _edge_blocks_float64(blocks, D, window=window, win_length=win_length, n_fft=n_fft, hop=hop, ends=ends)
     start = n_fft // 2 if center else 0

@@ -90,8 +90,8 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
             shape = list(y.shape[:-1])
             axis = fs.full_params.get("channel_axis")
             if axis is not None and y.ndim > 1:
-                if not -y.ndim <= axis < y.ndim - 1 and axis != -y.ndim:
-                    raise
+                if not -y.ndim <= axis < y.ndim or axis % y.ndim == y.ndim - 1:
+                    raise  # not a channel axis: the feature's own error on a long enough signal says so
                 del shape[axis % y.ndim]
             value = np.full(tuple(shape), np.nan)
             # one warning per file and feature, however many segments (0.25 s windows of an hour: 14,400)
