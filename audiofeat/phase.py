@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _backend as B
 from . import _kernels
+from ._cache import cached
 from ._checks import check_audio, check_int, check_number, check_positive, check_spectrogram
 from ._registry import capabilities
 from .errors import ParameterError
@@ -384,14 +385,21 @@ def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, 
     1 s augmentation clip) with the same steps and helpers as :func:`stft`, :func:`_vocode_numpy` and
     :func:`istft`, minus their per-call dispatch: the frames are transformed in one call straight into the
     spectrum the vocoder reads (no preallocated copy), and the vocoder's output goes to istft's numpy core.
-    ``None`` (use the general path) for a long signal, a window given by its values, or float32 input whose
-    ends make :func:`stft` redo its edge frames in float64."""
-    from .shorttime import (_analysis_window, _framed_signal, _ends_ill_conditioned, _is_window_spec,
-                            _istft_numpy, _resolve_lengths)
+    With the compiled loops (:mod:`audiofeat._kernels`) and librosa's centring and zero padding, the whole
+    stretch is :func:`_time_stretch_compiled`. ``None`` (use the general path) for a long signal, a window
+    given by its values, or float32 input whose ends make :func:`stft` redo its edge frames in float64."""
+    from .shorttime import (_analysis_window, _ends_ill_conditioned, _framed_signal, _is_window_spec, _istft_numpy,
+                            _resolve_lengths)
 
     if not _is_window_spec(window):
         return None
     n_fft, hop, win_length = _resolve_lengths(n_fft, hop_length, win_length)
+    compiled = _kernels.kernels()
+    if compiled is not None and center and pad_mode == "constant" and n_fft % hop == 0:
+        y_out = _time_stretch_compiled(compiled, y, rate, window=window, win_length=win_length, n_fft=n_fft,
+                                       hop=hop)
+        if y_out is not None:
+            return y_out
     n = y.shape[-1]
     framed = _framed_signal(y, n_fft, hop, center, pad_mode)
     if isinstance(framed, list):
@@ -406,10 +414,6 @@ def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, 
     length = int(round(n / rate))
     padded = length + 2 * (n_fft // 2) if center else length
     keep = min(n_out, max(1, math.ceil(padded / hop)))  # the frames istft would keep
-    compiled = _kernels.kernels()
-    if compiled is not None and n_fft % hop == 0 and keep >= n_fft // hop:
-        return _time_stretch_compiled(compiled, spec, steps, keep, length, window=window, win_length=win_length,
-                                      n_fft=n_fft, hop=hop, center=center).astype(y.dtype, copy=False)
     D = _vocode_numpy(spec, steps, n_out).swapaxes(-1, -2)[..., :keep]
     win = _analysis_window(window, win_length, n_fft, D.real[..., :1, :1])
     y_out = _istft_numpy(D, win, window=window, win_length=win_length, n_fft=n_fft, hop=hop, center=center,
@@ -417,30 +421,72 @@ def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, 
     return y_out.astype(y.dtype, copy=False)
 
 
-def _time_stretch_compiled(compiled: Any, spec: np.ndarray, steps: tuple[np.ndarray, ...], keep: int, length: int, *,
-                           window: Any, win_length: int, n_fft: int, hop: int, center: bool) -> np.ndarray:
-    """The rest of :func:`_time_stretch_short_numpy` with the compiled vocoder and overlap-add
-    (:mod:`audiofeat._kernels`): the same steps as :func:`_vocode_numpy` and the numpy inverse STFT (the
-    first ``keep`` output frames, the float64 redo of an ill-conditioned end), equal to them up to float
-    rounding. ``spec`` (..., frames, bins) from the forward FFT; ``n_fft`` a multiple of ``hop``."""
-    from .shorttime import _analysis_window, _istft_blocks_to_signal, _wss_inverse_cached
+@cached
+def _stretch_plan(window: Any, win_length: int, n_fft: int, hop: int, dtype: str) -> tuple:
+    """The window (centred in ``n_fft`` samples) and the reciprocal window sum-square rows of the inverse
+    STFT (``shorttime._wss_inverse_rows``: head, interior, tail), in ``dtype``: what every compiled stretch
+    with these parameters reads."""
+    from .shorttime import _window_array, _wss_inverse_cached
 
-    lead, (n_frames, n_bins) = spec.shape[:-2], spec.shape[-2:]
-    items = spec.reshape(-1, n_frames, n_bins)
-    left, _, alpha, valid = (a[:keep] for a in steps)
-    D = np.empty((items.shape[0], keep, n_bins), dtype=spec.dtype)
-    for i in range(items.shape[0]):
-        compiled.vocode(items[i], left, alpha, valid, D[i])
+    win = B.frozen(_window_array(window, win_length, n_fft).astype(dtype))
+    return (win, *_wss_inverse_cached(window, win_length, n_fft, hop, dtype))
+
+
+def _time_stretch_compiled(compiled: Any, y: np.ndarray, rate: float, *, window: Any, win_length: int,
+                           n_fft: int, hop: int) -> np.ndarray | None:
+    """The short-signal stretch (centred frames, zero padding, ``n_fft`` a multiple of ``hop``) with the
+    compiled loops: framing and window, the vocoder at ``rate``'s steps and the normalised overlap-add
+    (:mod:`audiofeat._numba_loops`) around scipy's two FFTs, then the end of the numpy inverse STFT (its
+    float64 redo of an ill-conditioned end, the centring trim). Equal to the numpy path up to float rounding.
+    ``None`` where that path must run: a signal shorter than ``n_fft`` (stft warns) or long, float32 whose
+    ends make :func:`stft` redo its edge frames in float64, fewer kept frames than chunks per window."""
+    from .shorttime import _ends_ill_conditioned, _ill_conditioned_ends, _istft_blocks_to_signal
+
+    n = y.shape[-1]
+    pad = n_fft // 2
+    if n < n_fft:
+        return None
+    n_frames = 1 + (n + 2 * pad - n_fft) // hop
+    if n_frames >= 2 * _FUSED_MIN_FRAMES or (
+            y.dtype == np.float32 and _ends_ill_conditioned(window, win_length, n_fft, hop, True, n, n_frames)):
+        return None
+    length = int(round(n / rate))
+    keep = min(math.ceil(n_frames / rate), max(1, math.ceil((length + 2 * pad) / hop)))  # what istft keeps
+    if keep < n_fft // hop:
+        return None
+    win, head, full, tail = _stretch_plan(window, win_length, n_fft, hop, y.dtype.name)
+    lead = y.shape[:-1]
+    items = np.ascontiguousarray(y).reshape(-1, n)
+    count = items.shape[0]
+    framed = np.empty((count, n_frames, n_fft), dtype=y.dtype)
+    compiled.frame_window(items, win, hop, pad, framed)
+    spec = B.rfft(framed, workers=1)  # (items, frames, bins)
+    D = np.empty((count, keep, spec.shape[-1]), dtype=spec.dtype)
+    for i in range(count):
+        compiled.vocode_rate(spec[i], rate, D[i])
     frames = B.irfft(D, n=n_fft, workers=1)  # (items, keep, n_fft)
-    win = _analysis_window(window, win_length, n_fft, frames[:1, :1, :1])
-    rows = _wss_inverse_cached(window, win_length, n_fft, hop, frames.dtype.name)
     k = n_fft // hop - 1
-    blocks = np.empty((items.shape[0], keep + k, hop), dtype=frames.dtype)
-    for i in range(items.shape[0]):
-        compiled.overlap_add(frames[i], win, *rows, blocks[i])
-    y = _istft_blocks_to_signal(blocks, D.swapaxes(-1, -2), window=window, win_length=win_length, n_fft=n_fft,
-                                hop=hop, center=center, expected=length)
-    return y.reshape(*lead, length)
+    blocks = np.empty((count, keep + k, hop), dtype=frames.dtype)
+    for i in range(count):
+        compiled.overlap_add(frames[i], win, head, full, tail, blocks[i])
+    ends = (_ill_conditioned_ends(window, win_length, n_fft, hop, True, length, keep) if y.dtype == np.float32
+            else (False, False))
+    if any(ends) and keep <= 2 * k:  # few frames: the numpy inverse's redo of all of them
+        y_out = _istft_blocks_to_signal(blocks, D.swapaxes(-1, -2), window=window, win_length=win_length,
+                                        n_fft=n_fft, hop=hop, center=True, expected=length)
+        return y_out.reshape(*lead, length)
+    if any(ends):  # the float64 redo of an ill-conditioned end (shorttime._edge_blocks_float64)
+        win64, head64, _, tail64 = _stretch_plan(window, win_length, n_fft, hop, "float64")
+        for at_head, sl, rows, out in ((True, slice(0, k), head64, blocks[:, :k]),
+                                       (False, slice(keep - k, keep), tail64, blocks[:, keep:])):
+            if ends[0 if at_head else 1]:
+                frames64 = B.irfft(D[:, sl].astype(np.complex128), n=n_fft, workers=1)
+                for i in range(count):
+                    compiled.edge_blocks(frames64[i], win64, rows, at_head, out[i])
+    y_out = blocks.reshape(count, -1)[:, pad : pad + length]
+    if y_out.shape[-1] < length:
+        y_out = B.pad(y_out, 0, length - y_out.shape[-1])
+    return y_out.reshape(*lead, length)
 
 
 # --------------------------------------------------------------------------------------------------

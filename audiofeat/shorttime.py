@@ -426,10 +426,18 @@ def _ill_conditioned_ends(window: Any, win_length: int | None, n_fft: int, hop: 
     head = n_fft // 2 if center else 0
     tail = head + n - 1 - (n_frames - 1) * hop
     if _is_window_spec(window):
-        profile = _end_profile_cached(window, win_length, n_fft, hop)
-    else:
-        profile = _end_profile(np.asarray(_window_array(window, win_length, n_fft), dtype=np.float64) ** 2, hop)
+        # a tail past every frame reads as past the profile (conditioning 0): one key for all of them, so the
+        # keys are bounded by the window's length (never by the signal's), and a recurring position is free
+        past = 2 * n_fft + 1
+        return _end_flags_cached(window, win_length, n_fft, hop, head, min(tail, past))
+    profile = _end_profile(np.asarray(_window_array(window, win_length, n_fft), dtype=np.float64) ** 2, hop)
     first, last = _end_conditioning(profile, n_fft, hop, head, tail)
+    return first < 0.5, last < 0.5
+
+
+@cached
+def _end_flags_cached(window: Any, win_length: int, n_fft: int, hop: int, head: int, tail: int) -> tuple:
+    first, last = _end_conditioning(_end_profile_cached(window, win_length, n_fft, hop), n_fft, hop, head, tail)
     return first < 0.5, last < 0.5
 
 

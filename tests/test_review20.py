@@ -27,7 +27,7 @@ out = audiofeat.effects.time_stretch(y, rate=1.2)
 k = _kernels.kernels()
 stats = {{}}
 if k is not None:
-    for name in ("vocode", "overlap_add"):
+    for name in ("frame_window", "vocode_rate", "overlap_add"):
         s = getattr(k, name).stats
         stats[name] = [sum(s.cache_hits.values()), sum(s.cache_misses.values())]
 import os
