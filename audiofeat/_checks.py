@@ -79,6 +79,9 @@ def check_number(name: str, value: Any, *, minimum: float | None = None, strict:
     return value
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     """Validate an audio buffer: real floating point (float16/bfloat16 computed as float32), at least 1-D,
     and finite.
@@ -88,6 +91,10 @@ def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     there non-finite samples propagate to NaN features instead of raising. ``finite=False`` skips it for a
     caller that checks its (smaller) output instead and calls this again only when that is not finite.
     """
+    if type(y) is np.ndarray and y.ndim and (y.dtype == _F32 or y.dtype == _F64):  # the common case, directly
+        if finite and not np.isfinite(y).all():
+            raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
+        return y
     from ._namespace import as_float
 
     y = as_float(y, name, integers=False)

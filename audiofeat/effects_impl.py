@@ -65,11 +65,17 @@ def _torch_rates(orig_sr: float, target_sr: float, n: int) -> tuple[float, float
     return orig_sr, target_sr
 
 
-def _resample(y: Any, orig_sr: float, target_sr: float, *, res_type: str, scale: bool) -> Any:
+def _resample(y: Any, orig_sr: float, target_sr: float, *, res_type: str, scale: bool,
+              finite: bool = False) -> Any:
     """:func:`resample` along the last axis; torch tensors with the ratio as a small fraction (see
-    :func:`_torch_rates`), numpy arrays exactly as given (so numpy results equal librosa's)."""
+    :func:`_torch_rates`), numpy arrays exactly as given (so numpy results equal librosa's). ``finite``: the
+    caller computed ``y`` from validated audio, so a numpy ``y`` is not scanned for non-finite samples again."""
     if B.is_torch(y):
         orig_sr, target_sr = _torch_rates(orig_sr, target_sr, y.shape[-1])
+    elif finite:
+        from .resampling import _resample_valid
+
+        return _resample_valid(y, float(orig_sr), float(target_sr), res_type, scale=scale)
     return resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, scale=scale)
 
 

@@ -542,6 +542,13 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
         # one silent signal checks every keyword (a bad n_fft or an unknown keyword raises as for a real batch)
         probe = y.new_zeros(y.shape[-1]) if B.is_torch(y) else np.zeros(y.shape[-1], y.dtype)
         return _fix_length(y, time_stretch(probe, rate=rate, **kwargs).shape[-1])
+    return _time_stretch(y, rate, kwargs)
+
+
+def _time_stretch(y: Any, rate: float, kwargs: dict) -> Any:
+    """:func:`time_stretch` of audio already validated (``check_audio``: float, finite, at least one signal
+    and one sample) at a valid ``rate``: what callers that validated their input themselves (pitch_shift,
+    the augmentations) run, so a clip is checked once rather than at every layer."""
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
         y_short = _time_stretch_short_numpy(y, rate, **kwargs)
@@ -632,8 +639,15 @@ def pitch_shift(
         pitch_shift(probe, sr=sr, n_steps=n_steps, bins_per_octave=bins_per_octave, res_type=res_type,
                     scale=scale, **kwargs)
         return y
+    return _pitch_shift(y, sr, n_steps, bins_per_octave, res_type, scale, kwargs)
+
+
+def _pitch_shift(y: Any, sr: float, n_steps: float, bins_per_octave: int, res_type: str, scale: bool,
+                 kwargs: dict) -> Any:
+    """:func:`pitch_shift` of audio already validated (see :func:`_time_stretch`) with valid parameters."""
     rate = 2.0 ** (-n_steps / bins_per_octave)
-    shifted = _resample(time_stretch(y, rate=rate, **kwargs), sr / rate, sr, res_type=res_type, scale=scale)
+    stretched = _time_stretch(y, rate, kwargs)  # finite where y is: resample need not check it again
+    shifted = _resample(stretched, sr / rate, sr, res_type=res_type, scale=scale, finite=True)
     return _fix_length(shifted, y.shape[-1])
 
 

@@ -144,18 +144,34 @@ def resample(
         raise BackendError(
             f"resample expects a numpy.ndarray or a torch.Tensor, got {type(y).__name__}"
         )
-    if res_type not in RES_TYPES:
-        raise ParameterError(f"res_type={res_type!r} is not supported; expected one of {list(RES_TYPES)}")
     check_audio(y)  # validation only: the computation keeps y's own float dtype
+    return _resample_valid(y, orig, target, res_type, fix=fix, scale=scale, axis=axis, pad_kwargs=kwargs)
+
+
+def _resample_valid(y: np.ndarray, orig: float, target: float, res_type: str, *, fix: bool = True,
+                    scale: bool = False, axis: int = -1, pad_kwargs: dict | None = None) -> np.ndarray:
+    """:func:`resample` of a numpy signal already validated (float, finite) at valid rates: checks the
+    resampler and the axis, then resamples (a caller that computed ``y`` from validated audio skips the
+    scan for non-finite samples)."""
+    if not isinstance(res_type, str) or res_type not in RES_TYPES:
+        raise ParameterError(f"res_type={res_type!r} is not supported; expected one of {list(RES_TYPES)}")
     axis = check_axis(axis, y.ndim)
     if orig == target:
         return y
     if res_type == "polyphase" and not (orig.is_integer() and target.is_integer()):
         raise ParameterError(
-            f"res_type='polyphase' needs integer sampling rates, got orig_sr={orig_sr!r}, "
-            f"target_sr={target_sr!r}; use 'soxr_hq' or 'fft' for other rates"
+            f"res_type='polyphase' needs integer sampling rates, got orig_sr={orig!r}, "
+            f"target_sr={target!r}; use 'soxr_hq' or 'fft' for other rates"
         )
-    return _resample_numpy(y, orig, target, res_type, fix=fix, scale=scale, axis=axis, pad_kwargs=kwargs)
+    if y.ndim == 1 and res_type in _SOXR_QUALITY and y.dtype in (np.float32, np.float64):
+        # one signal: soxr directly (the same call the batch path makes per signal, minus its reshapes)
+        out = soxr.resample(y, orig, target, _SOXR_QUALITY[res_type])
+        n_out = math.ceil(y.shape[0] * (target / orig))
+        if fix:
+            out = _fix_length(out, n_out, **(pad_kwargs or {}))
+        return (out / np.sqrt(target / orig)).astype(y.dtype, copy=False) if scale else out
+    return _resample_numpy(y, orig, target, res_type, fix=fix, scale=scale, axis=axis,
+                           pad_kwargs=pad_kwargs or {})
 
 
 def _resample_numpy(

@@ -177,14 +177,31 @@ class Transform:
 
     def __init__(self, p: float = 1.0) -> None:
         self.p = check_probability(p)
-        self.last_params: Any = None
+        self.last_params = None
+
+    @property
+    def last_params(self) -> Any:
+        """The parameters the last call drew (one value each for a numpy example, one row per example of a
+        torch batch), for :meth:`apply`; ``None`` before the first call."""
+        record = self.__dict__.get("_last_record")
+        if record is None:
+            return None
+        params, single = record
+        if single:  # the one-example batch record in a single example's form, made when first read
+            params = _squeeze(params)
+            self.__dict__["_last_record"] = (params, False)
+        return params
+
+    @last_params.setter
+    def last_params(self, params: Any) -> None:
+        self.__dict__["_last_record"] = None if params is None else (params, False)
 
     # --- public API -------------------------------------------------------------------------------
     def __call__(self, y: Any, sr: float | None = None, *, rng: Any = None) -> Any:
         """Draw parameters from ``rng`` and apply them. ``rng``: numpy/torch Generator, int seed or None."""
         yb, sr, single = self._prepare(y, sr)
         out, params = self._forward(yb, sr, as_draw(rng), None)
-        self.last_params = _squeeze(params) if single else params
+        self.__dict__["_last_record"] = (params, single)  # squeezed when read: most calls never read it
         return out[0] if single else out
 
     def apply(self, y: Any, sr: float | None, params: Any) -> Any:

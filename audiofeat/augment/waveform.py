@@ -816,15 +816,23 @@ def _batched_on_torch(y: Any, same_length: bool) -> bool:
     return same_length and B.is_torch(y) and not _numpy_capable(y) and y.ndim >= 2 and y.shape[-1] > 0
 
 
-def _effect(name: str):
-    from .. import effects
+def _stretch_one(x: Any, rate: float) -> Any:
+    """:func:`audiofeat.effects.time_stretch` of one example the transform layer has validated (``_prepare``
+    checked it: float, finite, not empty), without validating it again."""
+    from .. import phase
 
-    fn = getattr(effects, name, None)
-    if fn is None:
-        from ..errors import MissingDependencyError
+    if not math.prod(x.shape[:-1]):  # no signals (zero channels): the public function's empty result
+        return phase.time_stretch(x, rate=rate)
+    return phase._time_stretch(x, rate, {})
 
-        raise MissingDependencyError(f"audiofeat.effects.{name} is not available in this version of audiofeat")
-    return fn
+
+def _pitch_shift_one(x: Any, sr: float, n_steps: float, bins_per_octave: int) -> Any:
+    """:func:`audiofeat.effects.pitch_shift` of one validated example (see :func:`_stretch_one`)."""
+    from .. import phase
+
+    if not math.prod(x.shape[:-1]):
+        return phase.pitch_shift(x, sr=sr, n_steps=n_steps, bins_per_octave=bins_per_octave)
+    return phase._pitch_shift(x, float(sr), n_steps, bins_per_octave, "soxr_hq", False, {})
 
 
 class TimeStretch(_PerExample):
@@ -840,7 +848,7 @@ class TimeStretch(_PerExample):
         return {"rate": draw.log_uniform(*self.rate, n)}
 
     def _one(self, x, sr, p):
-        return _effect("time_stretch")(x, rate=float(p["rate"]))
+        return _stretch_one(x, float(p["rate"]))
 
     def _apply(self, y, sr, params):
         if _batched_on_torch(y, self.leave_length_unchanged):
@@ -917,7 +925,7 @@ class PitchShift(_PerExample):
         return super()._forward(y, sr, draw, params)
 
     def _one(self, x, sr, p):
-        return _effect("pitch_shift")(x, sr=sr, n_steps=float(p["n_steps"]), bins_per_octave=self.bins_per_octave)
+        return _pitch_shift_one(x, sr, float(p["n_steps"]), self.bins_per_octave)
 
     def _apply(self, y, sr, params):
         if _batched_on_torch(y, True):
