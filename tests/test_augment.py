@@ -587,6 +587,27 @@ def test_snap_steps_moves_at_most_one_cent_to_a_simple_ratio():
     assert A.snap_steps(np.array([[0.5, 1.5]]), bins_per_octave=24).shape == (1, 2)
 
 
+@pytest.mark.parametrize("bins_per_octave, cents", [(12, 1.0), (12, 0.1), (24, 5.0), (7, 1.0), (1, 30.0)])
+def test_snap_steps_picks_the_smallest_denominator_within_the_cents(bins_per_octave, cents):
+    # the definition, by brute force: the first q = 1..256 whose nearest numerator lies within `cents`
+    x = np.random.default_rng(1).uniform(-3 * bins_per_octave, 3 * bins_per_octave, 3000)
+    ratio = 2.0 ** (x[:, None] / bins_per_octave)
+    q = np.arange(1, 257, dtype=np.float64)
+    num = np.maximum(np.rint(ratio * q), 1.0)
+    ok = np.abs(1200 * np.log2(num / (q * ratio))) <= cents
+    first = np.argmax(ok, axis=1)
+    rows = np.arange(len(x))
+    want = np.where(ok[rows, first], bins_per_octave * np.log2(num[rows, first] / q[first]), x)
+    np.testing.assert_allclose(A.snap_steps(x, bins_per_octave, cents), want, rtol=0, atol=1e-9)
+
+
+def test_snap_steps_keeps_what_it_cannot_snap():
+    odd = np.array([np.nan, np.inf, -np.inf, 1e6, -1e6, -3000.0])  # no ratio, or no fraction with q <= 256
+    np.testing.assert_array_equal(A.snap_steps(odd), odd)
+    assert A.snap_steps([1.0], max_cents=-1.0).tolist() == [1.0]
+    assert A.snap_steps(0.0) == 0.0 and A.snap_steps(np.zeros((2, 3))).shape == (2, 3)
+
+
 def _f0(y):
     y = np.asarray(y, dtype=np.float64)
     n = 1 << 18
