@@ -113,16 +113,20 @@ def vocode(spec, left, alpha, valid, out):  # pragma: no cover - compiled
 def time_steps(n_frames, rate, n_out):  # pragma: no cover - compiled
     """``phase._time_steps`` for the first ``n_out`` steps: librosa's positions ``k * rate`` (what
     ``np.arange(0, n_frames, rate)`` holds) as the frame ``floor``, its weight ``s mod 1`` and 1.0 where the
-    next frame exists (0.0 past the end)."""
+    next frame exists (0.0 past the end); a position at ``n_frames`` as ``phase._positions`` gives it."""
     left = np.empty(n_out, dtype=np.int64)
     alpha = np.empty(n_out, dtype=np.float64)
     valid = np.empty(n_out, dtype=np.float64)
     for k in range(n_out):
         s = k * rate
         f = int(math.floor(s))
-        left[k] = f
-        alpha[k] = s - f
         valid[k] = 1.0 if f + 1 < n_frames else 0.0
+        if f >= n_frames:  # rounding put the last position at n_frames: librosa's zero frames (phase._positions)
+            left[k] = n_frames - 1
+            alpha[k] = 1.0
+        else:
+            left[k] = f
+            alpha[k] = s - f
     return left, alpha, valid
 
 
@@ -206,3 +210,21 @@ def edge_blocks(frames, win, rows, head, out):  # pragma: no cover - compiled
     for b in range(k):
         for j in range(hop):
             out[b, j] = acc[first + b, j] * rows[b, j]
+
+
+@exact
+def splitmix_uniforms(start, u, v):  # pragma: no cover - compiled
+    """``augment._rng._uniform_pairs``: output ``i`` of the SplitMix64 sequence from state ``start`` (the
+    finaliser of ``start + (i + 1) * golden``), its bits 40-63 as ``u[i]`` and bits 16-39 as ``v[i]``, each
+    scaled by ``2**-24`` to a float32 in ``[0, 1)``."""
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    m1 = np.uint64(0xBF58476D1CE4E5B9)
+    m2 = np.uint64(0x94D049BB133111EB)
+    scale = np.float32(2.0**-24)
+    for i in range(u.shape[0]):
+        z = start + np.uint64(i + 1) * golden
+        z = (z ^ (z >> np.uint64(30))) * m1
+        z = (z ^ (z >> np.uint64(27))) * m2
+        z = z ^ (z >> np.uint64(31))
+        u[i] = np.float32(z >> np.uint64(40)) * scale
+        v[i] = np.float32((z >> np.uint64(16)) & np.uint64(0xFFFFFF)) * scale

@@ -255,6 +255,11 @@ def add_noise(y: Any, noise: Any, snr_db: Any, *, axis: Any = -1, silent_noise: 
     if noise.ndim < ndim:
         noise = xp.reshape(noise, (1,) * (ndim - noise.ndim) + tuple(noise.shape))
     torch_in = B.is_torch(y)
+    lead = ndim - len(axes)
+    if not torch_in and y.shape == noise.shape and axes[0] == lead and math.prod(y.shape[:lead]) == 1 \
+            and isinstance(snr_db, (int, float, np.integer, np.floating, np.ndarray)) \
+            and np.size(snr_db) == 1 and np.ndim(snr_db) <= lead:  # one signal, its noise and its SNR
+        return _add_noise_one(y, noise, snr_db, silent_noise)
     ps, pn = _power(y, axes), _power(noise, axes)  # keepdims; float64 on numpy, y's dtype on torch
     try:
         out_shape = tuple(y.shape) if y.shape == noise.shape else np.broadcast_shapes(tuple(y.shape),
@@ -275,6 +280,23 @@ def add_noise(y: Any, noise: Any, snr_db: Any, *, axis: Any = -1, silent_noise: 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         g = np.where((ps > 0) & (pn > 0), np.sqrt(ps / (pn * target)), 0.0)
     return y + noise.astype(y.dtype, copy=False) * g.astype(y.dtype)
+
+
+def _add_noise_one(y: np.ndarray, noise: np.ndarray, snr_db: Any, silent_noise: str) -> np.ndarray:
+    """:func:`add_noise` of one numpy signal (``noise`` of its shape, one SNR) with the general path's
+    arithmetic (float64 powers from one dot product each, the float64 gain cast to ``y``'s dtype,
+    ``y + noise * g``) on scalars, without its broadcasting machinery (~50 us of a 1 s clip's noise mix)."""
+    snr = np.asarray(snr_db, dtype=np.float64).reshape(-1)[0]
+    if not np.isfinite(snr):
+        raise ParameterError(f"snr_db={snr_db!r} must be finite")
+    size = max(y.size, 1)
+    ps, pn = _sum_squares(y.reshape(-1)) / size, _sum_squares(noise.reshape(-1)) / size
+    if silent_noise == "raise" and pn <= 0:
+        raise ParameterError("noise is silent (zero power): it cannot be mixed at a given SNR "
+                             "(silent_noise='keep' leaves such a signal unchanged)")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        gain = np.sqrt(np.float64(ps) / (pn * 10.0 ** (snr / 10.0))) if ps > 0 and pn > 0 else np.float64(0.0)
+    return y + noise.astype(y.dtype, copy=False) * gain.astype(y.dtype)
 
 
 def _signal_axes(axis: Any, y_ndim: int, ndim: int) -> tuple:

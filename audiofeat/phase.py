@@ -46,11 +46,22 @@ def _time_steps(n_frames: int, rate: float) -> tuple[np.ndarray, ...]:
 
     Not cached: augmentation draws a new rate for every clip, so a cache keyed by the rate never hits and
     would only grow (to its 256 MB bound, in a training run); computing them costs a few microseconds."""
-    steps = np.arange(0, n_frames, rate, dtype=np.float64)
+    return tuple(B.frozen(a) for a in _positions(np.arange(0, n_frames, rate, dtype=np.float64), n_frames))
+
+
+def _positions(steps: np.ndarray, n_frames: int) -> tuple[np.ndarray, ...]:
+    """Output positions ``steps`` (any shape) as :func:`_time_steps`' four arrays. Float rounding can put
+    the last of ``arange(0, n_frames, rate)`` exactly at ``n_frames`` (``20 * 0.8999999999999999 == 18.0``):
+    librosa reads its two zero frames past the end there, so that frame's magnitude is 0 (``left`` the last
+    frame with weight ``1 - alpha = 0``, and ``valid = 0``), where indexing frame ``n_frames`` overran."""
     left = steps.astype(np.int64)
-    right = left + 1
-    valid = (right < n_frames).astype(np.float64)
-    return tuple(B.frozen(a) for a in (left, np.minimum(right, n_frames - 1), np.mod(steps, 1.0), valid))
+    alpha = np.mod(steps, 1.0)
+    valid = (left + 1 < n_frames).astype(np.float64)
+    past = left >= n_frames
+    if past.any():
+        alpha = np.where(past, 1.0, alpha)
+        left = np.minimum(left, n_frames - 1)
+    return left, np.minimum(left + 1, n_frames - 1), alpha, valid
 
 
 def _steps_like(n_frames: int, rate: float, like: Any) -> tuple[Any, ...]:
@@ -696,10 +707,7 @@ def _stretch_rates_torch(y: Any, rates: Any, length: int | None, n_fft: int = 20
     # frames that reach an output sample below `length` (a later frame starts past it)
     n_keep = int(min(n_out.max(), (length - 1 + start) // hop + 1))
     steps = np.arange(n_keep, dtype=np.float64)[None, :] * rates[:, None]  # (batch, n_keep), as np.arange
-    left = np.minimum(steps.astype(np.int64), n_frames - 1)
-    right = np.minimum(left + 1, n_frames - 1)
-    alpha = np.mod(steps, 1.0)
-    valid = (steps.astype(np.int64) + 1 < n_frames).astype(np.float64)
+    left, right, alpha, valid = _positions(steps, n_frames)
     exists = (np.arange(n_keep)[None, :] < n_out[:, None])
 
     dev = y.device
