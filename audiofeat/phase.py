@@ -28,7 +28,9 @@ from ._checks import check_audio, check_int, check_number, check_positive, check
 from ._registry import capabilities
 from .errors import ParameterError
 from .effects_impl import _resample
-from .shorttime import istft, stft
+from .shorttime import (_analysis_window, _ends_ill_conditioned, _framed_signal, _ill_conditioned_ends,
+                        _is_window_spec, _istft_blocks_to_signal, _istft_numpy, _resolve_lengths, _window_array,
+                        _wss_inverse_cached, istft, stft)
 
 __all__ = ["phase_vocoder", "time_stretch", "pitch_shift"]
 
@@ -317,8 +319,6 @@ def _stft_vocode_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, hop_len
     signal is short (then the plain path is as fast).
     """
     from ._parallel import block_frames
-    from .shorttime import _analysis_window, _framed_signal, _resolve_lengths
-
     n_fft, hop, win_length = _resolve_lengths(n_fft, hop_length, win_length)
     lead, n = y.shape[:-1], y.shape[-1]
     items = y.reshape((-1, n))
@@ -399,9 +399,6 @@ def _time_stretch_short_numpy(y: np.ndarray, rate: float, *, n_fft: int = 2048, 
     With the compiled loops (:mod:`audiofeat._kernels`) and librosa's centring and zero padding, the whole
     stretch is :func:`_time_stretch_compiled`. ``None`` (use the general path) for a long signal, a window
     given by its values, or float32 input whose ends make :func:`stft` redo its edge frames in float64."""
-    from .shorttime import (_analysis_window, _ends_ill_conditioned, _framed_signal, _is_window_spec, _istft_numpy,
-                            _resolve_lengths)
-
     if not _is_window_spec(window):
         return None
     n_fft, hop, win_length = _resolve_lengths(n_fft, hop_length, win_length)
@@ -437,8 +434,6 @@ def _stretch_plan(window: Any, win_length: int, n_fft: int, hop: int, dtype: str
     """The window (centred in ``n_fft`` samples) and the reciprocal window sum-square rows of the inverse
     STFT (``shorttime._wss_inverse_rows``: head, interior, tail), in ``dtype``: what every compiled stretch
     with these parameters reads."""
-    from .shorttime import _window_array, _wss_inverse_cached
-
     win = B.frozen(_window_array(window, win_length, n_fft).astype(dtype))
     return (win, *_wss_inverse_cached(window, win_length, n_fft, hop, dtype))
 
@@ -451,8 +446,6 @@ def _time_stretch_compiled(compiled: Any, y: np.ndarray, rate: float, *, window:
     float64 redo of an ill-conditioned end, the centring trim). Equal to the numpy path up to float rounding.
     ``None`` where that path must run: a signal shorter than ``n_fft`` (stft warns) or long, float32 whose
     ends make :func:`stft` redo its edge frames in float64, fewer kept frames than chunks per window."""
-    from .shorttime import _ends_ill_conditioned, _ill_conditioned_ends, _istft_blocks_to_signal
-
     n = y.shape[-1]
     pad = n_fft // 2
     if n < n_fft:

@@ -13,6 +13,7 @@ complex STFT (see :mod:`audiofeat.spectral`).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -435,7 +436,7 @@ def _ill_conditioned_ends(window: Any, win_length: int | None, n_fft: int, hop: 
     return first < 0.5, last < 0.5
 
 
-@cached
+@functools.lru_cache(maxsize=1 << 14)  # two booleans per key: bounded by count (a lookup per stretch of a clip)
 def _end_flags_cached(window: Any, win_length: int, n_fft: int, hop: int, head: int, tail: int) -> tuple:
     first, last = _end_conditioning(_end_profile_cached(window, win_length, n_fft, hop), n_fft, hop, head, tail)
     return first < 0.5, last < 0.5

@@ -123,15 +123,13 @@ def test_compiled_edge_redo_equals_the_numpy_redo(head):
 def test_end_conditioning_keys_are_bounded_by_the_window():
     # one cache key per end position, every tail past the frames sharing one: the keys do not grow with the
     # signal lengths a corpus brings (they were keyed by length, one entry per clip length)
-    from audiofeat import _cache
-
-    _cache.clear()
+    shorttime._end_flags_cached.cache_clear()
     rng = np.random.default_rng(7)
     for n in rng.integers(10**4, 10**7, 3000):
         n = int(n)
         for n_frames in (1 + n // 512, 20):  # the frames of n samples; far fewer (tail past them all)
             shorttime._ill_conditioned_ends("hann", 2048, 2048, 512, True, n, n_frames)
-    keys = [k for k in _cache._store if k[:2] == ("audiofeat.shorttime", "_end_flags_cached")]
+    keys = range(shorttime._end_flags_cached.cache_info().currsize)
     assert 0 < len(keys) <= 512 + 2  # the tail positions within one hop of the frame grid, plus "past"
 
 

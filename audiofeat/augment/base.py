@@ -248,10 +248,13 @@ class Transform:
         if params is None:
             params = {"apply": draw.bernoulli(self.p, n)}
             params.update(self._draw(draw, n, y, sr))
-        mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
+        apply = params["apply"]
+        if n == 1 and type(apply) is np.ndarray and apply.shape == (1,):  # one example (every numpy call)
+            return (self._apply(y, sr, params), params) if apply[0] else (y, params)
+        mask = np.asarray(apply, dtype=bool).reshape(-1)
         if mask.shape[0] != n:
             raise ParameterError(f"params hold {mask.shape[0]} examples, the input has {n}")
-        if n == 1:  # one example (every numpy call): a Python bool, no array reductions
+        if n == 1:  # a Python bool, no array reductions
             return (self._apply(y, sr, params), params) if mask[0] else (y, params)
         if not mask.any():
             return y, params
@@ -310,6 +313,12 @@ class _Composite(Transform):
             params = {"apply": draw.bernoulli(self.p, n)}
             params.update(self._choose(draw, n))
         mask = np.asarray(params["apply"], dtype=bool).reshape(-1)
+        if n == 1 and not replay and type(self) is Compose:  # one example: every child runs if the chain does
+            params["transforms"] = out_child = []
+            for t in self.transforms:
+                y, cp = t._forward(y, sr, draw, None) if mask[0] else (y, None)
+                out_child.append(cp)
+            return y, params
         sel = self._selection(params, mask)
         child = params.get("transforms") if replay else [None] * len(self.transforms)
         out_child = []
