@@ -118,6 +118,11 @@ def as_float(x: Any, name: str = "input", *, integers: bool = True, complex_ok: 
     dt = x.dtype
     if dt in (xp.float32, xp.float64):
         return x
+    if isinstance(dt, np.dtype) and not dt.isnative:  # byte-swapped numpy data ('>f8' on x86): native order,
+        x = x.astype(dt.newbyteorder("="))           # the same kind and precision
+        dt = x.dtype
+        if dt in (xp.float32, xp.float64):
+            return x
     if xp.isdtype(dt, "complex floating"):
         if complex_ok:
             return x

@@ -281,6 +281,13 @@ def _unit_phasors(fr: np.ndarray, rdtype: Any, cdtype: Any) -> tuple[np.ndarray,
         u.imag = 0
     if has_zero:
         u.real[zero] = np.copysign(1, fr.real[zero] if np.iscomplexobj(fr) else fr[zero])
+    tiny = ~zero & (mag < 1 / np.finfo(rdtype).max)  # subnormal: its reciprocal overflowed to inf
+    if tiny.any():  # those phasors from float64 divisions of the parts, as the compiled vocoder's guard does
+        part = fr[tiny]
+        re = np.real(part).astype(np.float64)
+        im = np.imag(part).astype(np.float64) if np.iscomplexobj(part) else np.zeros_like(re)
+        m = np.hypot(re, im)
+        u[tiny] = (re / m) + 1j * (im / m)
     return mag, u
 
 
@@ -542,11 +549,25 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     y = check_audio(y)
     if y.shape[-1] == 0:
         raise ParameterError("y is empty: the time axis (last) has length 0")
+    rate = _check_stretch_rate(rate, y.shape[-1])
     if math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): the empty result, shaped as for any batch
         # one silent signal checks every keyword (a bad n_fft or an unknown keyword raises as for a real batch)
         probe = y.new_zeros(y.shape[-1]) if B.is_torch(y) else np.zeros(y.shape[-1], y.dtype)
         return _fix_length(y, time_stretch(probe, rate=rate, **kwargs).shape[-1])
     return _time_stretch(y, rate, kwargs)
+
+
+#: most output samples a time stretch may be asked for (2**40: ~2 years at 16 kHz): beyond it no array exists
+_MAX_STRETCH_SAMPLES = 1 << 40
+
+
+def _check_stretch_rate(rate: float, n: int) -> float:
+    """``rate`` (positive, finite) if a stretch of ``n`` samples by it has a representable output length,
+    else ParameterError (a rate so small that ``n / rate`` overflows or exceeds any array)."""
+    if not rate > 0 or not n / rate <= _MAX_STRETCH_SAMPLES:
+        raise ParameterError(f"rate={rate!r} is too small: stretching {n} samples by it would give "
+                             f"{n / rate if rate > 0 else float('inf'):.3g} samples")
+    return rate
 
 
 def _time_stretch(y: Any, rate: float, kwargs: dict) -> Any:
@@ -649,7 +670,14 @@ def pitch_shift(
 def _pitch_shift(y: Any, sr: float, n_steps: float, bins_per_octave: int, res_type: str, scale: bool,
                  kwargs: dict) -> Any:
     """:func:`pitch_shift` of audio already validated (see :func:`_time_stretch`) with valid parameters."""
-    rate = 2.0 ** (-n_steps / bins_per_octave)
+    try:
+        rate = 2.0 ** (-n_steps / bins_per_octave)
+    except OverflowError:  # thousands of octaves down
+        rate = math.inf
+    if not 0 < rate < math.inf:
+        raise ParameterError(f"n_steps={n_steps!r} is out of range: the stretch rate 2 ** (-n_steps / "
+                             f"bins_per_octave) is {rate!r}")
+    rate = _check_stretch_rate(rate, y.shape[-1])
     stretched = _time_stretch(y, rate, kwargs)  # finite where y is: resample need not check it again
     shifted = _resample(stretched, sr / rate, sr, res_type=res_type, scale=scale, finite=True)
     return _fix_length(shifted, y.shape[-1])

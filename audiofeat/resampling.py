@@ -163,7 +163,7 @@ def _resample_valid(y: np.ndarray, orig: float, target: float, res_type: str, *,
             f"res_type='polyphase' needs integer sampling rates, got orig_sr={orig!r}, "
             f"target_sr={target!r}; use 'soxr_hq' or 'fft' for other rates"
         )
-    if y.ndim == 1 and res_type in _SOXR_QUALITY and y.dtype in (np.float32, np.float64):
+    if type(y) is np.ndarray and y.ndim == 1 and res_type in _SOXR_QUALITY and y.dtype in (np.float32, np.float64):
         # one signal: soxr directly (the same call the batch path makes per signal, minus its reshapes)
         out = soxr.resample(y, orig, target, _SOXR_QUALITY[res_type])
         n_out = math.ceil(y.shape[0] * (target / orig))

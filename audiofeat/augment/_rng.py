@@ -122,6 +122,8 @@ def seeded_normal(seeds: Any, n: int, dtype: Any = np.float64) -> np.ndarray:
     16,000 samples where numpy's float32 ziggurat costs ~140 and PCG64's float32 uniforms alone ~45.
     """
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
+    if seeds.size and seeds.min() < 0:
+        raise ParameterError(f"noise seeds must be non-negative integers, got {int(seeds.min())}")
     out = np.empty((len(seeds), n), dtype=dtype)
     single = out.dtype == np.float32
     for i, s in enumerate(seeds):

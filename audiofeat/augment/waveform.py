@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _backend as B
-from .._checks import check_int
+from .._checks import check_finite, check_int, check_number
 from ..errors import AudioFileNotFoundError, ParameterError
 from ._ops import (LN1000, arange, cast, example_axes, fast_len, gather_last, max_abs, mean_square,
                    per_example, to_like, where, xp_of)
@@ -817,22 +817,24 @@ def _batched_on_torch(y: Any, same_length: bool) -> bool:
 
 
 def _stretch_one(x: Any, rate: float) -> Any:
-    """:func:`audiofeat.effects.time_stretch` of one example the transform layer has validated (``_prepare``
-    checked it: float, finite, not empty), without validating it again."""
+    """:func:`audiofeat.effects.time_stretch` of one example of the transform layer (float, not empty: the
+    composite's ``_prepare`` checked its input), checked once for non-finite samples (an earlier transform of a
+    chain may have made some) and then stretched without the public function's other checks."""
     from .. import phase
 
     if not math.prod(x.shape[:-1]):  # no signals (zero channels): the public function's empty result
         return phase.time_stretch(x, rate=rate)
-    return phase._time_stretch(x, rate, {})
+    return phase._time_stretch(check_finite(x, "y", "samples"), phase._check_stretch_rate(rate, x.shape[-1]), {})
 
 
 def _pitch_shift_one(x: Any, sr: float, n_steps: float, bins_per_octave: int) -> Any:
-    """:func:`audiofeat.effects.pitch_shift` of one validated example (see :func:`_stretch_one`)."""
+    """:func:`audiofeat.effects.pitch_shift` of one example (see :func:`_stretch_one`)."""
     from .. import phase
 
     if not math.prod(x.shape[:-1]):
         return phase.pitch_shift(x, sr=sr, n_steps=n_steps, bins_per_octave=bins_per_octave)
-    return phase._pitch_shift(x, float(sr), n_steps, bins_per_octave, "soxr_hq", False, {})
+    return phase._pitch_shift(check_finite(x, "y", "samples"), float(sr), n_steps, bins_per_octave, "soxr_hq",
+                              False, {})
 
 
 class TimeStretch(_PerExample):
@@ -877,9 +879,9 @@ def snap_steps(n_steps: Any, bins_per_octave: int = 12, max_cents: float = PITCH
     >>> snap_steps([12.0, 0.004, 3.0]).round(4).tolist()  # 2/1; 1/1 (0.4 cent away); 44/37 (0.03 cent away)
     [12.0, 0.0, 2.9997]
     """
+    bins_per_octave = check_int("bins_per_octave", bins_per_octave, 1)
+    max_cents = check_number("max_cents", max_cents, minimum=0)
     steps = np.array(n_steps, dtype=np.float64)
-    if max_cents < 0:
-        return steps
     flat = steps.reshape(-1)
     width = 2.0 ** (max_cents / 1200.0)
     for i, step in enumerate(flat.tolist()):
@@ -889,10 +891,27 @@ def snap_steps(n_steps: Any, bins_per_octave: int = 12, max_cents: float = PITCH
             continue
         if not (math.isfinite(ratio) and ratio > 0):  # NaN, or so far down that the ratio is 0: kept
             continue
-        fraction = _simplest_fraction(ratio / width, ratio * width, _SNAP_MAX_DENOMINATOR)
-        if fraction is not None:
-            flat[i] = bins_per_octave * math.log2(fraction[0] / fraction[1])
+        snapped = _snap_ratio(ratio, width, max_cents)
+        if snapped is not None:
+            flat[i] = bins_per_octave * math.log2(snapped)
     return flat.reshape(steps.shape)
+
+
+def _snap_ratio(ratio: float, width: float, max_cents: float) -> float | None:
+    """The definition of :func:`snap_steps` for one ratio: ``rint(ratio * q) / q`` for the first
+    ``q = 1 .. 256`` whose nearest numerator lies within ``max_cents`` (``width = 2 ** (max_cents / 1200)``),
+    else ``None``. No ``q`` below the smallest denominator of a fraction in the window can qualify, so the
+    search starts there (:func:`_simplest_fraction`); with a one-cent window that first candidate is the answer
+    (the window is narrower than ``1 / q``), with wide windows the nearest numerator may fall outside it and
+    the search goes on."""
+    found = _simplest_fraction(ratio / width, ratio * width, _SNAP_MAX_DENOMINATOR)
+    if found is None:
+        return None
+    for q in range(found[1], _SNAP_MAX_DENOMINATOR + 1):
+        num = max(float(np.rint(ratio * q)), 1.0)
+        if abs(1200.0 * math.log2(num / (q * ratio))) <= max_cents:
+            return num / q
+    return None
 
 
 def _simplest_fraction(lo: float, hi: float, max_den: int) -> tuple[int, int] | None:
