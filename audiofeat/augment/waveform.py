@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _backend as B
+from .. import phase
 from .._checks import check_finite, check_int, check_number
 from ..errors import AudioFileNotFoundError, ParameterError
 from ._ops import (LN1000, arange, cast, example_axes, fast_len, gather_last, max_abs, mean_square,
@@ -820,8 +821,6 @@ def _stretch_one(x: Any, rate: float) -> Any:
     """:func:`audiofeat.effects.time_stretch` of one example of the transform layer (float, not empty: the
     composite's ``_prepare`` checked its input), checked once for non-finite samples (an earlier transform of a
     chain may have made some) and then stretched without the public function's other checks."""
-    from .. import phase
-
     if not math.prod(x.shape[:-1]):  # no signals (zero channels): the public function's empty result
         return phase.time_stretch(x, rate=rate)
     return phase._time_stretch(check_finite(x, "y", "samples"), phase._check_stretch_rate(rate, x.shape[-1]), {})
@@ -829,8 +828,6 @@ def _stretch_one(x: Any, rate: float) -> Any:
 
 def _pitch_shift_one(x: Any, sr: float, n_steps: float, bins_per_octave: int) -> Any:
     """:func:`audiofeat.effects.pitch_shift` of one example (see :func:`_stretch_one`)."""
-    from .. import phase
-
     if not math.prod(x.shape[:-1]):
         return phase.pitch_shift(x, sr=sr, n_steps=n_steps, bins_per_octave=bins_per_octave)
     return phase._pitch_shift(check_finite(x, "y", "samples"), float(sr), n_steps, bins_per_octave, "soxr_hq",
