@@ -92,9 +92,7 @@ def check_audio(y: Any, name: str = "y", *, finite: bool = True) -> Any:
     caller that checks its (smaller) output instead and calls this again only when that is not finite.
     """
     if type(y) is np.ndarray and y.ndim and (y.dtype == _F32 or y.dtype == _F64):  # the common case, directly
-        if finite and not np.isfinite(y).all():
-            raise ParameterError(f"{name} is not finite everywhere: it contains NaN or infinite samples")
-        return y
+        return check_finite(y, name, "samples") if finite and not np.isfinite(y).all() else y
     from ._namespace import as_float
 
     y = as_float(y, name, integers=False)

@@ -4,10 +4,12 @@ arithmetic itself.
 A 1 s clip's time stretch (an augmentation's TimeStretch or PitchShift) is two FFTs of ~32 frames and, around
 them, ~25 numpy passes over ~33,000 complex values (magnitudes, unit phasors, interpolation, advance phasors,
 the running product, the window, the overlap-add, the normalisation), each at numpy's per-call floor: measured,
-0.45 of its 0.7 ms. :func:`vocode` and :func:`overlap_add` do those passes as two loops (0.05 ms).
+0.45 of its 0.7 ms. The framing, the vocoder and the overlap-add are loops here (``frame_window``,
+``vocode_rate``, ``overlap_add``, ``edge_blocks``), as are the uniforms of float32 augmentation noise
+(``splitmix_uniforms``).
 
-Used only where a benchmark shows it pays (``phase._time_stretch_short_numpy``); every caller keeps its numpy
-path, which runs when :func:`kernels` returns ``None``: numba not installed or not importable, or
+Used only where a benchmark shows it pays (``phase._time_stretch_compiled``, ``augment._rng``); every caller
+keeps its numpy path, which runs when :func:`kernels` returns ``None``: numba not installed or not importable, or
 ``AUDIOFEAT_NUMBA=0`` in the environment. numba compiles a kernel on its first call in a process (about a second)
 and caches the machine code on disk (``__pycache__`` beside this file, else numba's user cache folder), so later
 processes and forked workers load it instead (with no writable cache folder: compiled in each process). The
@@ -58,8 +60,8 @@ if hasattr(os, "register_at_fork"):
 
 
 def kernels() -> Any:
-    """The compiled kernels (the module :mod:`audiofeat._numba_loops`: ``vocode``, ``overlap_add``), or
-    ``None`` where numba is unavailable or switched off (``AUDIOFEAT_NUMBA=0``)."""
+    """The compiled kernels (the module :mod:`audiofeat._numba_loops`), or ``None`` where numba is unavailable
+    or switched off (``AUDIOFEAT_NUMBA=0``)."""
     if os.environ.get("AUDIOFEAT_NUMBA", "").strip() == "0":
         return None
     if _built:

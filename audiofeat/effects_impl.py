@@ -25,7 +25,7 @@ from . import _backend as B
 from ._checks import check_audio, check_finite, check_number, check_positive
 from ._registry import capabilities
 from .errors import ParameterError
-from .resampling import resample
+from .resampling import _resample_valid, resample
 
 
 def _scipy_signal():
@@ -73,8 +73,6 @@ def _resample(y: Any, orig_sr: float, target_sr: float, *, res_type: str, scale:
     if B.is_torch(y):
         orig_sr, target_sr = _torch_rates(orig_sr, target_sr, y.shape[-1])
     elif finite:
-        from .resampling import _resample_valid
-
         return _resample_valid(y, float(orig_sr), float(target_sr), res_type, scale=scale)
     return resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, scale=scale)
 

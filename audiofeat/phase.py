@@ -550,7 +550,6 @@ def time_stretch(y: Any, *, rate: float, **kwargs: Any) -> Any:
     y = check_audio(y)
     if y.shape[-1] == 0:
         raise ParameterError("y is empty: the time axis (last) has length 0")
-    rate = _check_stretch_rate(rate, y.shape[-1])
     if math.prod(y.shape[:-1]) == 0:  # no signals (a batch of 0): the empty result, shaped as for any batch
         # one silent signal checks every keyword (a bad n_fft or an unknown keyword raises as for a real batch)
         probe = y.new_zeros(y.shape[-1]) if B.is_torch(y) else np.zeros(y.shape[-1], y.dtype)
@@ -573,8 +572,10 @@ def _check_stretch_rate(rate: float, n: int) -> float:
 
 def _time_stretch(y: Any, rate: float, kwargs: dict) -> Any:
     """:func:`time_stretch` of audio already validated (``check_audio``: float, finite, at least one signal
-    and one sample) at a valid ``rate``: what callers that validated their input themselves (pitch_shift,
-    the augmentations) run, so a clip is checked once rather than at every layer."""
+    and one sample) at a positive finite ``rate``: what callers that validated their input themselves (pitch_shift,
+    the augmentations) run, so a clip is checked once rather than at every layer. The rate is checked here
+    against the length (:func:`_check_stretch_rate`), for every caller."""
+    rate = _check_stretch_rate(rate, y.shape[-1])
     D_stretch = None
     if not B.is_torch(y) and set(kwargs) <= set(_FUSED_KWARGS):
         y_short = _time_stretch_short_numpy(y, rate, **kwargs)
@@ -678,7 +679,6 @@ def _pitch_shift(y: Any, sr: float, n_steps: float, bins_per_octave: int, res_ty
     if not 0 < rate < math.inf:
         raise ParameterError(f"n_steps={n_steps!r} is out of range: the stretch rate 2 ** (-n_steps / "
                              f"bins_per_octave) is {rate!r}")
-    rate = _check_stretch_rate(rate, y.shape[-1])
     stretched = _time_stretch(y, rate, kwargs)  # finite where y is: resample need not check it again
     shifted = _resample(stretched, sr / rate, sr, res_type=res_type, scale=scale, finite=True)
     return _fix_length(shifted, y.shape[-1])

@@ -78,29 +78,28 @@ def _folder(tmp_path, names=("a.wav", "b.wav")):
     return tmp_path
 
 
-def test_labels_csv_with_byte_order_mark(tmp_path):
-    # Excel's "CSV UTF-8" writes a BOM: the first header cell read as "\ufeffpath", and the dataset said the
-    # CSV had no 'path' column
+def _labelled_dataset(tmp_path, csv_text, encoding):
+    """An AudioDataset over two short files with labels from a CSV of ``csv_text``."""
     pytest.importorskip("torch", reason="AudioDataset is a torch Dataset")
     from audiofeat.data import AudioDataset
 
     root = _folder(tmp_path)
     csv_path = tmp_path / "labels.csv"
-    csv_path.write_text("path,label\na.wav,dog\nb.wav,cat\n", encoding="utf-8-sig")
-    ds = AudioDataset(str(root), sr=8000, labels=str(csv_path))
+    csv_path.write_text(csv_text, encoding=encoding)
+    return AudioDataset(str(root), sr=8000, labels=str(csv_path))
+
+
+def test_labels_csv_with_byte_order_mark(tmp_path):
+    # Excel's "CSV UTF-8" writes a BOM: the first header cell read as "\ufeffpath", and the dataset said the
+    # CSV had no 'path' column
+    ds = _labelled_dataset(tmp_path, "path,label\na.wav,dog\nb.wav,cat\n", "utf-8-sig")
     assert ds.classes == ["cat", "dog"] and [ds[i][1] for i in range(2)] == [1, 0]
 
 
 @pytest.mark.xfail(strict=True, reason="open finding: class names that parse as float 'nan'/'inf' become NaN/inf "
                                        "targets silently (and '007' and '7' merge into one label)")
 def test_labels_csv_nan_class_name_is_not_a_nan_target(tmp_path):
-    pytest.importorskip("torch", reason="AudioDataset is a torch Dataset")
-    from audiofeat.data import AudioDataset
-
-    root = _folder(tmp_path)
-    csv_path = tmp_path / "labels.csv"
-    csv_path.write_text("path,label\na.wav,nan\nb.wav,inf\n", encoding="utf-8")
-    ds = AudioDataset(str(root), sr=8000, labels=str(csv_path))
+    ds = _labelled_dataset(tmp_path, "path,label\na.wav,nan\nb.wav,inf\n", "utf-8")
     labels = [ds[i][1] for i in range(2)]
     assert all(np.isfinite(v) for v in labels)
 

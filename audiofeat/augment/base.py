@@ -248,13 +248,12 @@ class Transform:
         if params is None:
             params = {"apply": draw.bernoulli(self.p, n)}
             params.update(self._draw(draw, n, y, sr))
-        apply = params["apply"]
-        if n == 1 and type(apply) is np.ndarray and apply.shape == (1,):  # one example (every numpy call)
-            return (self._apply(y, sr, params), params) if apply[0] else (y, params)
-        mask = np.asarray(apply, dtype=bool).reshape(-1)
-        if mask.shape[0] != n:
-            raise ParameterError(f"params hold {mask.shape[0]} examples, the input has {n}")
-        if n == 1:  # a Python bool, no array reductions
+        mask = params["apply"]
+        if not (n == 1 and type(mask) is np.ndarray and mask.shape == (1,)):  # (a drawn flag: as it is)
+            mask = np.asarray(mask, dtype=bool).reshape(-1)
+            if mask.shape[0] != n:
+                raise ParameterError(f"params hold {mask.shape[0]} examples, the input has {n}")
+        if n == 1:  # one example (every numpy call): its flag, no array reductions
             return (self._apply(y, sr, params), params) if mask[0] else (y, params)
         if not mask.any():
             return y, params
