@@ -70,8 +70,12 @@ def _deltas(name: str, F: np.ndarray, orders: tuple[int, ...]) -> dict[str, np.n
 
 
 def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: list | None = None,
-                     path: str = "") -> dict[str, np.ndarray]:
+                     path: str = "", channels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Every feature of ``spec`` (and its deltas) on the whole signal ``y`` (``(n,)`` or ``(channels, n)``).
+
+    ``channels``: the same samples with the file's channels kept (``(channels, n)``), for the programme
+    features (loudness) of a ``mono=True`` spec, which are measured across channels; without it they see
+    ``y``.
 
     With a ``warnings`` list, a scalar feature that the signal is too short for (``SignalTooShortError``:
     loudness of a clip or segment under 400 ms) is NaN, and a warning for ``path`` says so; the row keeps
@@ -80,19 +84,22 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
     out: dict[str, np.ndarray] = {}
     for fs in spec.features:
         feature = get_feature(fs.name)
+        src, params = y, fs.full_params
+        if channels is not None and feature.programme:
+            src, params = channels, {**params, "channel_axis": 0}
         try:
-            value = feature(y, sr, fs.full_params, spec.device)
+            value = feature(src, sr, params, spec.device)
         except SignalTooShortError as exc:
             if warnings is None or feature.kind != "scalar":
                 raise
             # NaN of the shape the feature gives: one per signal, less a summed channel axis (loudness with
             # channel_axis=0 on mono=False audio is one number, not one per channel)
-            shape = list(y.shape[:-1])
-            axis = fs.full_params.get("channel_axis")
-            if axis is not None and y.ndim > 1:
-                if not -y.ndim <= axis < y.ndim or axis % y.ndim == y.ndim - 1:
+            shape = list(src.shape[:-1])
+            axis = params.get("channel_axis")
+            if axis is not None and src.ndim > 1:
+                if not -src.ndim <= axis < src.ndim or axis % src.ndim == src.ndim - 1:
                     raise  # not a channel axis: the feature's own error on a long enough signal says so
-                del shape[axis % y.ndim]
+                del shape[axis % src.ndim]
             value = np.full(tuple(shape), np.nan)
             # one warning per file and feature, however many segments (0.25 s windows of an hour: 14,400)
             for w in warnings:
@@ -164,21 +171,23 @@ def _streamable(spec: ExtractorSpec) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- signal
-def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long: bool
+def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long: bool, mono: bool | None = None
             ) -> Iterator[tuple[np.ndarray, bool]]:
-    """The signal at the spec's rate, as ``(chunk, is_last)``: one chunk, or continuous blocks."""
+    """The signal at the spec's rate, as ``(chunk, is_last)``: one chunk, or continuous blocks; downmixed as
+    ``mono`` says (default: the spec's ``mono``)."""
     sr = spec.sr or native_sr
+    mono = spec.mono if mono is None else mono
     if not long:
-        y, _ = afio.load(path, sr=spec.sr, mono=spec.mono)
-        yield (y if spec.mono or y.ndim == 2 else y[None]), True
+        y, _ = afio.load(path, sr=spec.sr, mono=mono)
+        yield (y if mono or y.ndim == 2 else y[None]), True
         return
     import soxr
 
     block = max(1, int(STREAM_BLOCK_SECONDS * native_sr))
-    chans = 1 if spec.mono or channels == 1 else channels
+    chans = 1 if mono or channels == 1 else channels
     resampler = soxr.ResampleStream(native_sr, sr, chans, dtype="float32", quality="HQ") if sr != native_sr \
         else None
-    blocks = afio.stream(path, block_length=block, frame_length=1, hop_length=1, mono=spec.mono)
+    blocks = afio.stream(path, block_length=block, frame_length=1, hop_length=1, mono=mono)
     pending = next(blocks, None)
     n_in = n_out = 0
     while pending is not None:
@@ -194,7 +203,7 @@ def _chunks(path: str, spec: ExtractorSpec, native_sr: int, channels: int, long:
                     [x, np.zeros((*x.shape[:-1], want - x.shape[-1]), x.dtype)], axis=-1)
             n_out += x.shape[-1]
         x = np.ascontiguousarray(x, dtype=np.float32)
-        yield (x if spec.mono or x.ndim == 2 else x[None]), last
+        yield (x if mono or x.ndim == 2 else x[None]), last
         pending = nxt
 
 
@@ -359,13 +368,29 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     base = {"path": path, "size": result.size, "mtime": result.mtime, "sr": int(sr)}
     chunks = _chunks(path, spec, native_sr, meta.channels, long)
     channels = None if spec.mono else meta.channels  # mono=False: a channel axis even for one channel
+    # the programme features (loudness) of a mono spec are measured across the file's channels, which a second
+    # read of the file gives, in step with the mix (see Feature.programme)
+    programme = spec.mono and meta.channels > 1 and any(get_feature(f.name).programme for f in spec.features)
+
+    def kept() -> Iterator[tuple[np.ndarray, bool]]:
+        return _chunks(path, spec, native_sr, meta.channels, long, mono=False)
+
+    def whole(parts: Iterator[tuple[np.ndarray, bool]]) -> np.ndarray:
+        return np.concatenate([x for x, _ in parts], axis=-1)
+
+    def in_step(y: np.ndarray, kept_y: np.ndarray | None) -> np.ndarray:
+        if kept_y is None or kept_y.shape[-1] != y.shape[-1]:  # two reads of one file: not silently misaligned
+            raise AudiofeatError(f"{path}: the file's channels and their mix gave different lengths (the file "
+                                 "changed while it was read?)")
+        return kept_y
 
     if spec.segment is not None and "voice_activity" in spec.segment:
         from ..energy import voice_activity
 
-        y = np.concatenate([x for x, _ in chunks], axis=-1)
+        y = whole(chunks)
         if y.shape[-1] == 0:
             raise EmptyAudioError(path, "no samples to analyse")
+        multi = in_step(y, whole(kept())) if programme else None
         mono = y if y.ndim == 1 else y.mean(axis=0)
         segments = np.asarray(voice_activity(mono, sr, **spec.segment["voice_activity"])).reshape(-1, 2)
         rows = []
@@ -374,7 +399,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
             if b <= a:
                 continue
             row = {**base, "segment": len(rows), "start": a / sr, "end": b / sr, "duration": (b - a) / sr}
-            row.update(rows_of(compute_features(y[..., a:b], sr, spec, result.warnings, path), spec))
+            row.update(rows_of(compute_features(y[..., a:b], sr, spec, result.warnings, path,
+                                                None if multi is None else multi[:, a:b]), spec))
             rows.append(row)
         if not rows:
             result.warnings.append({"path": path, "type": "NoSpeech", "reason": "no_speech",
@@ -385,10 +411,12 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         window = max(1, int(round(spec.segment["window"] * sr)))
         hop = max(1, int(round(spec.segment["hop"] * sr)))
         rows, seconds = [], 0.0
+        kept_segments = _segments(kept(), window, hop) if programme else None
         for i, (start, y) in enumerate(_segments(chunks, window, hop)):
             n = y.shape[-1]
+            multi = None if kept_segments is None else in_step(y, next(kept_segments, (0, None))[1])
             row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
-            row.update(rows_of(compute_features(y, sr, spec, result.warnings, path), spec))
+            row.update(rows_of(compute_features(y, sr, spec, result.warnings, path, multi), spec))
             rows.append(row)
             seconds = max(seconds, (start + n) / sr)
         if not rows:
@@ -410,9 +438,10 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
             features[fs.name] = value
             features.update(_deltas(fs.name, value, fs.deltas))
     else:
-        y = np.concatenate([x for x, _ in chunks], axis=-1)
+        y = whole(chunks)
         n = y.shape[-1]
-        features = compute_features(y, sr, spec, result.warnings, path)
+        features = compute_features(y, sr, spec, result.warnings, path,
+                                    in_step(y, whole(kept())) if programme and n else None)
     if n == 0:
         raise EmptyAudioError(path, "no samples to analyse")
     row = {**base, "duration": n / sr}

@@ -4,7 +4,7 @@ A feature is a function of the core called as ``fn(y, sr=sr, **params)`` (``y`` 
 function takes it keyword-only, ``sr`` only when it takes one). Registering it is one line::
 
     register_feature("mfcc", spectral.mfcc)
-    register_feature("loudness", lufs.loudness, kind="scalar")
+    register_feature("loudness", lufs.loudness, kind="scalar", programme=True)
 
 ``kind`` says what one call returns for a mono signal:
 
@@ -51,6 +51,9 @@ class Feature:
     finish: Callable | None = None
     params_from: tuple = ()  # functions whose keyword defaults fn's **kwargs passes on (e.g. a filterbank)
     names: Callable[[dict], list] | None = None  # for kind='vector': the column names, from the parameters
+    # with mono=True, measured on the file's channels (channel_axis=0) rather than on their mix: a programme
+    # measure such as BS.1770 loudness sums the channels' powers, which the mix does not keep
+    programme: bool = False
 
     @functools.cached_property
     def signature(self) -> inspect.Signature:
@@ -84,7 +87,7 @@ class Feature:
 
     def framing(self, params: dict) -> tuple[int, int, bool] | None:
         """``(frame_length, hop_length, center)`` when blocks of the signal give the whole signal's frames."""
-        if self.kind != "frames":
+        if self.kind != "frames" or self.programme:  # a programme feature sees the whole file's channels
             return None
         if not (self.streamable(params) if callable(self.streamable) else self.streamable):
             return None
@@ -150,7 +153,7 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
                      transform: Callable | None = None, defaults: dict | None = None,
                      description: str | None = None, stage: Callable | None = None,
                      finish: Callable | None = None, params_from: Callable | tuple = (),
-                     names: Callable[[dict], list] | None = None) -> Feature:
+                     names: Callable[[dict], list] | None = None, programme: bool = False) -> Feature:
     """Make ``fn`` extractable by the pipeline and the command line under ``name``.
 
     Parameters
@@ -181,6 +184,12 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
     names : callable, optional
         For ``kind='vector'``: ``names(params)`` gives the vector's column names (``<feature>_<name>``); by
         default the columns are numbered.
+    programme : bool
+        For a measure of the whole programme over its channels (``fn`` takes ``channel_axis``): with
+        ``mono=True`` it is computed on the file's channels with ``channel_axis=0``, not on their mix (BS.1770
+        loudness of a stereo file is the channels' powers summed: the mix of two uncorrelated channels is
+        ~6 LU lower). With ``mono=False`` it is computed per channel, like every other feature, unless the
+        spec passes ``channel_axis: 0``.
 
     Returns
     -------
@@ -205,8 +214,11 @@ def register_feature(name: str, fn: Callable, *, kind: str = "frames", streamabl
         description = (inspect.getdoc(fn) or "").split("\n", 1)[0]
     if callable(params_from):
         params_from = (params_from,)
+    if programme and "channel_axis" not in inspect.signature(fn).parameters:
+        raise ParameterError(f"{fn.__name__} takes no 'channel_axis': a programme feature is computed across the "
+                             "channels of a file")
     feature = Feature(name, fn, kind, streamable, transform, dict(defaults or {}), description, stage, finish,
-                      tuple(params_from), names)
+                      tuple(params_from), names, programme)
     FEATURES[name] = feature
     return feature
 
@@ -255,7 +267,7 @@ def _register_core() -> None:
                      finish=logmel_finish)
     register_feature("mfcc", spectral.mfcc, defaults=MEL_PARAMS,
                      stage=lambda y, sr, p: _mel_stage(y, sr, p, "mel_norm"), finish=mfcc_finish)
-    register_feature("loudness", lufs.loudness, kind="scalar")
+    register_feature("loudness", lufs.loudness, kind="scalar", programme=True)
     # frequency content (descriptors.py)
     from .. import descriptors as d
 
@@ -318,8 +330,8 @@ def _register_core() -> None:
                      names=lambda p: featureset.feature_names(p["feature_set"]),
                      description="The named feature set (eGeMAPS-style voice and spectral parameters, "
                                  "docs/featureset.md).")
-    register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False)
-    register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False)
+    register_feature("loudness_momentary", lufs.loudness_momentary, streamable=False, programme=True)
+    register_feature("loudness_short_term", lufs.loudness_short_term, streamable=False, programme=True)
 
 
 _register_core()
