@@ -14,6 +14,7 @@ names the path; the dataset never substitutes another item.
 from __future__ import annotations
 
 import csv
+import math
 import os
 from typing import Any, Callable, Sequence
 
@@ -66,6 +67,26 @@ def _read_csv_labels(path: str) -> dict[str, str]:
         return {row[key]: row[cols["label"]] for row in reader}
 
 
+def _numeric_labels(values: list[str]) -> list | None:
+    """CSV labels as numbers (integer targets, or float targets for regression), or None when they are class
+    names. Integers only in their plain spelling ('7', '-3'): '007' and '7' are two names (speaker or take IDs),
+    not one number. Floats only finite: 'nan' and 'inf' parse as floats but are names here, never NaN or
+    infinite targets."""
+    try:
+        ints = [int(v) for v in values]
+    except ValueError:
+        pass
+    else:
+        if all(str(i) == v.strip() for i, v in zip(ints, values)):
+            return ints
+        return None  # integers spelt with leading zeros or a sign: identifiers
+    try:
+        floats = [float(v) for v in values]
+    except ValueError:
+        return None
+    return floats if all(math.isfinite(f) for f in floats) else None
+
+
 class AudioDataset(torch.utils.data.Dataset):
     """Audio files as a ``torch.utils.data.Dataset``.
 
@@ -78,8 +99,9 @@ class AudioDataset(torch.utils.data.Dataset):
         cropped (only the window is decoded), shorter ones zero-padded at the end.
     crop : ``"random"`` (offset drawn from the example's generator) or ``"center"``
     labels : None, a callable ``path -> label``, or a CSV path (columns ``path``/``file`` and ``label``,
-        matched by the path as listed, relative to the folder, or the file name). Non-numeric labels become
-        class indices (``dataset.classes`` lists them, sorted).
+        matched by the path as listed, relative to the folder, or the file name). Integer labels (plain
+        spelling) and finite float labels are targets as they are; any other column (names, IDs with leading
+        zeros such as ``007``, ``nan``) becomes class indices (``dataset.classes`` lists them, sorted).
     augment : an :mod:`audiofeat.augment` transform, called as ``augment(y, sr, rng=generator)`` on numpy
     transform : a feature transform applied to the (augmented) tensor, e.g. ``audiofeat.nn.MelSpectrogram``
     seed : the base seed
@@ -122,16 +144,12 @@ class AudioDataset(torch.utils.data.Dataset):
                 if hit is None:
                     raise ParameterError(f"labels CSV {os.fspath(labels)!r} has no row for {f!r}")
                 out.append(hit)
-            try:
-                return [int(v) for v in out]
-            except ValueError:
-                pass
-            try:
-                return [float(v) for v in out]
-            except ValueError:
-                self.classes = sorted(set(out))
-                index = {c: i for i, c in enumerate(self.classes)}
-                return [index[v] for v in out]
+            numbers = _numeric_labels(out)
+            if numbers is not None:
+                return numbers
+            self.classes = sorted(set(out))
+            index = {c: i for i, c in enumerate(self.classes)}
+            return [index[v] for v in out]
         raise ParameterError("labels must be None, a callable path -> label, or a CSV path")
 
     def set_epoch(self, epoch: int) -> None:
