@@ -121,6 +121,7 @@ class _Frontend:
         if self._flushed:
             raise ParameterError("the stream was flushed; call reset() before processing a new one")
         x = self._accept(chunk)
+        self._n_in += x.shape[-1]
         if self.center:
             x = self._pad_head(x)
         if x is not None:
@@ -142,7 +143,8 @@ class _Frontend:
         ------
         ParameterError
             Nothing was processed, or (deltas) the stream had fewer than ``delta_width`` frames, or (as
-            offline) the stream is too short for the padding mode.
+            offline) the stream is too short for the padding mode, or (``center=False``) shorter than
+            ``n_fft``.
         """
         if self._like is None:
             raise ParameterError("flush() before any audio: there is nothing to flush")
@@ -150,6 +152,10 @@ class _Frontend:
             return self._empty_out()
         self._flushed = True
         F = None
+        if not self.center and self._n_in < self.n_fft:
+            # as offline: no frame fits, which is an error there, not an empty result
+            self._buf = self._tail = self._dbuf = None
+            raise ParameterError(f"input is too short (n={self._n_in}) for n_fft={self.n_fft} with center=False")
         if self.center:
             p = self.n_fft // 2
             if self._n_in == 0:
@@ -189,8 +195,6 @@ class _Frontend:
     def _pad_head(self, x: Any) -> Any:
         """center=True: keep the last p + 1 input samples; put the start padding in front of the stream."""
         p = self.n_fft // 2
-        n = x.shape[-1]
-        self._n_in += n
         self._tail = _copy(_cat([self._tail, x])[..., -(p + 1):])
         if self._head_done:
             return x
