@@ -96,9 +96,8 @@ def test_labels_csv_with_byte_order_mark(tmp_path):
     assert ds.classes == ["cat", "dog"] and [ds[i][1] for i in range(2)] == [1, 0]
 
 
-@pytest.mark.xfail(strict=True, reason="open finding: class names that parse as float 'nan'/'inf' become NaN/inf "
-                                       "targets silently (and '007' and '7' merge into one label)")
 def test_labels_csv_nan_class_name_is_not_a_nan_target(tmp_path):
+    # fixed in session 22: 'nan'/'inf' are class names, never NaN/inf targets
     ds = _labelled_dataset(tmp_path, "path,label\na.wav,nan\nb.wav,inf\n", "utf-8")
     labels = [ds[i][1] for i in range(2)]
     assert all(np.isfinite(v) for v in labels)
@@ -121,9 +120,6 @@ def test_negative_epoch_is_a_typed_error(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- open findings
-@pytest.mark.xfail(strict=True, reason="open finding: the pipeline's 'loudness' of a stereo file is the loudness "
-                                       "of the mono mix (mono=True) or one value per channel (mono=False), never "
-                                       "the BS.1770 programme loudness (channels summed): 4 LU low on chord.mp3")
 def test_pipeline_loudness_of_stereo_file_is_programme_loudness():
     import os
 
@@ -139,9 +135,8 @@ def test_pipeline_loudness_of_stereo_file_is_programme_loudness():
     assert abs(r.rows[0]["loudness"] - expected) < 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="open finding: a center=False stream shorter than n_fft flushes 0 frames; "
-                                       "offline stft raises ParameterError for the same signal")
 def test_streaming_short_uncentred_stream_raises_as_offline():
+    # fixed in session 22: the stream's flush raises as the offline call does
     from audiofeat import stft
     from audiofeat.errors import ParameterError
     from audiofeat.streaming import STFT
