@@ -157,3 +157,53 @@ def test_frame_loudness_of_stereo_file_is_programme(tmp_path, name):
     expected = getattr(audiofeat, name)(y, SR, channel_axis=0)
     np.testing.assert_allclose(r.rows[0][name], expected, atol=1e-4)
     assert r.rows[0][f"{name}_mean"] == pytest.approx(float(np.mean(expected)), abs=1e-4)
+
+
+def test_channel_count_without_a_bs1770_layout_weights_every_channel_one_with_a_warning(tmp_path):
+    # 4 channels: BS.1770 has no default weights; the file must keep its row (and its other features)
+    rng = np.random.default_rng(4)
+    y = (0.1 * rng.standard_normal((4, 2 * SR))).astype(np.float32)
+    path = str(tmp_path / "quad.wav")
+    sf.write(path, y.T, SR, subtype="FLOAT")
+    spec = ExtractorSpec(features=["loudness", "rms"], sr=SR, functionals=["mean"],
+                         segment={"window": 1.0, "hop": 0.5})
+    r = process_file(path, spec)
+    assert r.ok, r.error
+    assert len(r.rows) == 3
+    for row in r.rows:
+        a, b = int(round(row["start"] * SR)), int(round(row["end"] * SR))
+        want = float(audiofeat.loudness(y[:, a:b], SR, channel_axis=0, weights=[1.0] * 4))
+        assert row["loudness"] == pytest.approx(want, abs=1e-4)
+    assert [w["reason"] for w in r.warnings] == ["channel_weights"]  # once per file, not per segment
+    given = process_file(path, ExtractorSpec(features=[{"name": "loudness", "params": {"weights": [1, 1, 0, 0]}}],
+                                             sr=SR))
+    assert given.ok and not given.warnings
+    assert given.rows[0]["loudness"] == pytest.approx(_programme(y[:2]), abs=1e-4)
+
+
+def test_extract_over_mixed_channel_counts(tmp_path):
+    # 1, 2, 4 and 6 channels in one run: every file gets its programme loudness (4 channels: unit weights, a
+    # warning); weights in the spec are not refused by the run's probe, and a file whose channel count does not
+    # match them fails alone with a clear message
+    from audiofeat.pipeline import extract, read_dataset
+
+    rng = np.random.default_rng(6)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    signals = {}
+    for c in (1, 2, 4, 6):
+        y = (0.1 * rng.standard_normal((c, 2 * SR))).astype(np.float32)
+        sf.write(str(folder / f"c{c}.wav"), y.T, SR, subtype="FLOAT")
+        signals[f"c{c}.wav"] = y
+    s = extract(str(folder), {"features": ["loudness"], "sr": SR}, str(tmp_path / "out"), jobs=2)
+    assert s.files_done == 4 and s.files_failed == 0
+    df = read_dataset(str(tmp_path / "out"))
+    for path, value in zip(df["path"], df["loudness"]):
+        y = signals[path.rsplit("/", 1)[-1]]
+        weights = [1.0] * 4 if y.shape[0] == 4 else None
+        assert value == pytest.approx(float(audiofeat.loudness(y, SR, channel_axis=0, weights=weights)), abs=1e-4)
+    assert [e["reason"] for e in s.dataset_problems] == ["channel_weights"]
+    spec = {"features": [{"name": "loudness", "params": {"weights": [1, 1, 1, 1]}}], "sr": SR}
+    s = extract(str(folder), spec, str(tmp_path / "out4"))
+    assert s.files_done == 1 and s.files_failed == 3
+    assert all("weights has 4 values" in e["message"] for e in s.dataset_problems)

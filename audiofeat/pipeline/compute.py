@@ -86,7 +86,7 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
         feature = get_feature(fs.name)
         src, params = y, fs.full_params
         if channels is not None and feature.programme:
-            src, params = channels, {**params, "channel_axis": 0}
+            src, params = channels, _programme_params(fs.name, params, channels.shape[0], warnings, path)
         try:
             value = feature(src, sr, params, spec.device)
         except SignalTooShortError as exc:
@@ -113,6 +113,24 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
         out[fs.name] = value
         out.update(_deltas(fs.name, value, fs.deltas))
     return out
+
+
+def _programme_params(name: str, params: dict, n_channels: int, warnings: list | None, path: str) -> dict:
+    """A programme feature's parameters on a file's channels: ``channel_axis=0``, and where the spec gives no
+    ``weights`` and BS.1770 has no layout for this many channels (4, 7, 8, ...), weight 1 for every channel
+    (the front channels' weight) with a warning, rather than failing the file (and its other features)."""
+    from ..lufs import DEFAULT_WEIGHTS
+
+    params = {**params, "channel_axis": 0}
+    if "weights" in params and params["weights"] is None and n_channels not in DEFAULT_WEIGHTS:
+        params["weights"] = (1.0,) * n_channels
+        if warnings is not None and not any(w.get("reason") == "channel_weights" and w.get("feature") == name
+                                            for w in warnings):
+            warnings.append({"path": path, "type": "ChannelWeightsWarning", "reason": "channel_weights",
+                             "feature": name,
+                             "message": f"{path}: {name}: BS.1770 has no channel layout for {n_channels} channels; "
+                                        "every channel weighted 1.0 (give weights in the spec to set them)"})
+    return params
 
 
 class _Framer:
@@ -368,9 +386,10 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     base = {"path": path, "size": result.size, "mtime": result.mtime, "sr": int(sr)}
     chunks = _chunks(path, spec, native_sr, meta.channels, long)
     channels = None if spec.mono else meta.channels  # mono=False: a channel axis even for one channel
-    # the programme features (loudness) of a mono spec are measured across the file's channels, which a second
-    # read of the file gives, in step with the mix (see Feature.programme)
-    programme = spec.mono and meta.channels > 1 and any(get_feature(f.name).programme for f in spec.features)
+    # the programme features (loudness) of a mono spec are measured across the file's channels (see
+    # Feature.programme): a second read of a multichannel file, in step with the mix; a mono file's one channel
+    programme = spec.mono and any(get_feature(f.name).programme for f in spec.features)
+    second_read = programme and meta.channels > 1
 
     def kept() -> Iterator[tuple[np.ndarray, bool]]:
         return _chunks(path, spec, native_sr, meta.channels, long, mono=False)
@@ -379,6 +398,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         return np.concatenate([x for x, _ in parts], axis=-1)
 
     def in_step(y: np.ndarray, kept_y: np.ndarray | None) -> np.ndarray:
+        if not second_read:
+            return y[None]
         if kept_y is None or kept_y.shape[-1] != y.shape[-1]:  # two reads of one file: not silently misaligned
             raise AudiofeatError(f"{path}: the file's channels and their mix gave different lengths (the file "
                                  "changed while it was read?)")
@@ -390,7 +411,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         y = whole(chunks)
         if y.shape[-1] == 0:
             raise EmptyAudioError(path, "no samples to analyse")
-        multi = in_step(y, whole(kept())) if programme else None
+        multi = in_step(y, whole(kept()) if second_read else None) if programme else None
         mono = y if y.ndim == 1 else y.mean(axis=0)
         segments = np.asarray(voice_activity(mono, sr, **spec.segment["voice_activity"])).reshape(-1, 2)
         rows = []
@@ -411,10 +432,11 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         window = max(1, int(round(spec.segment["window"] * sr)))
         hop = max(1, int(round(spec.segment["hop"] * sr)))
         rows, seconds = [], 0.0
-        kept_segments = _segments(kept(), window, hop) if programme else None
+        kept_segments = _segments(kept(), window, hop) if second_read else None
         for i, (start, y) in enumerate(_segments(chunks, window, hop)):
             n = y.shape[-1]
-            multi = None if kept_segments is None else in_step(y, next(kept_segments, (0, None))[1])
+            multi = None if not programme else in_step(
+                y, next(kept_segments, (0, None))[1] if kept_segments is not None else None)
             row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
             row.update(rows_of(compute_features(y, sr, spec, result.warnings, path, multi), spec))
             rows.append(row)
@@ -441,7 +463,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         y = whole(chunks)
         n = y.shape[-1]
         features = compute_features(y, sr, spec, result.warnings, path,
-                                    in_step(y, whole(kept())) if programme and n else None)
+                                    in_step(y, whole(kept()) if second_read else None) if programme and n else None)
     if n == 0:
         raise EmptyAudioError(path, "no samples to analyse")
     row = {**base, "duration": n / sr}

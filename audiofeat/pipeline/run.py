@@ -636,6 +636,7 @@ def _probe(spec: ExtractorSpec) -> None:
 
     from ..errors import ParameterError as _PE
     from .compute import compute_features
+    from .features import get_feature
 
     sr = spec.sr or 22050
     seconds = min(spec.segment["window"], 10.0) if spec.segment and "window" in spec.segment else 10.0
@@ -643,9 +644,14 @@ def _probe(spec: ExtractorSpec) -> None:
     if not spec.mono:
         y = y[None]
     for fs in spec.features:
+        channels = None
+        if spec.mono and get_feature(fs.name).programme:
+            # a programme feature of a mono spec sees a file's channels: as many as its weights say, else two
+            weights = fs.full_params.get("weights")
+            channels = np.stack([y] * (len(weights) if isinstance(weights, (list, tuple)) and weights else 2))
         try:
             # with a warnings list: a scalar feature the window is too short for is NaN per segment, as in the run
-            compute_features(y, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), [])
+            compute_features(y, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), [], channels=channels)
         except _PE as exc:
             raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
                                  f"fail on every file: {exc}") from None
