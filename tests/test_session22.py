@@ -207,3 +207,19 @@ def test_extract_over_mixed_channel_counts(tmp_path):
     s = extract(str(folder), spec, str(tmp_path / "out4"))
     assert s.files_done == 1 and s.files_failed == 3
     assert all("weights has 4 values" in e["message"] for e in s.dataset_problems)
+
+
+def test_truncated_stereo_file_is_warned_once(tmp_path):
+    # the programme features read a multichannel file a second time: its truncation was reported twice
+    import os
+
+    y = (0.1 * np.random.default_rng(0).standard_normal((2, 2 * SR))).astype(np.float32)
+    path = str(tmp_path / "t.wav")
+    sf.write(path, y.T, SR, subtype="PCM_16")
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) - 40000)
+    r = process_file(path, ExtractorSpec(features=["loudness", "mfcc"], sr=SR, functionals=["mean"]))
+    assert r.ok, r.error
+    assert [w["reason"] for w in r.warnings] == ["truncated"]
+    kept = y[:, : (2 * SR * 4 - 40000) // 4]
+    assert r.rows[0]["loudness"] == pytest.approx(_programme(kept), abs=1e-3)

@@ -354,8 +354,12 @@ def process_file(path: str, spec: ExtractorSpec) -> FileResult:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TruncatedAudioWarning)
             result.rows, result.seconds = _rows(str(path), spec, result)
+        truncated = set()
         for w in caught:
             if issubclass(w.category, TruncatedAudioWarning):
+                if str(w.message) in truncated:  # the second read of a multichannel file (programme features)
+                    continue
+                truncated.add(str(w.message))
                 result.warnings.append({"path": str(path), "type": w.category.__name__, "reason": "truncated",
                                         "message": str(w.message)})
             else:
