@@ -401,7 +401,11 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     def whole(parts: Iterator[tuple[np.ndarray, bool]]) -> np.ndarray:
         return np.concatenate([x for x, _ in parts], axis=-1)
 
-    def in_step(y: np.ndarray, kept_y: np.ndarray | None) -> np.ndarray:
+    def programme_channels(y: np.ndarray, kept_y: np.ndarray | None) -> np.ndarray | None:
+        """``y``'s samples with the file's channels (``kept_y``, from the second read), for the programme features;
+        None when the spec has none."""
+        if not programme:
+            return None
         if not second_read:
             return y[None]
         if kept_y is None or kept_y.shape[-1] != y.shape[-1]:  # two reads of one file: not silently misaligned
@@ -415,7 +419,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         y = whole(chunks)
         if y.shape[-1] == 0:
             raise EmptyAudioError(path, "no samples to analyse")
-        multi = in_step(y, whole(kept()) if second_read else None) if programme else None
+        multi = programme_channels(y, whole(kept()) if second_read else None)
         mono = y if y.ndim == 1 else y.mean(axis=0)
         segments = np.asarray(voice_activity(mono, sr, **spec.segment["voice_activity"])).reshape(-1, 2)
         rows = []
@@ -439,8 +443,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         kept_segments = _segments(kept(), window, hop) if second_read else None
         for i, (start, y) in enumerate(_segments(chunks, window, hop)):
             n = y.shape[-1]
-            multi = None if not programme else in_step(
-                y, next(kept_segments, (0, None))[1] if kept_segments is not None else None)
+            multi = programme_channels(y, next(kept_segments, (0, None))[1] if second_read else None)
             row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
             row.update(rows_of(compute_features(y, sr, spec, result.warnings, path, multi), spec))
             rows.append(row)
@@ -466,8 +469,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     else:
         y = whole(chunks)
         n = y.shape[-1]
-        features = compute_features(y, sr, spec, result.warnings, path,
-                                    in_step(y, whole(kept()) if second_read else None) if programme and n else None)
+        multi = programme_channels(y, whole(kept()) if second_read else None) if n else None
+        features = compute_features(y, sr, spec, result.warnings, path, multi)
     if n == 0:
         raise EmptyAudioError(path, "no samples to analyse")
     row = {**base, "duration": n / sr}
