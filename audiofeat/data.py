@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -56,7 +57,10 @@ def _files(files_or_folder: Any) -> tuple[list[str], str | None]:
 
 
 def _read_csv_labels(path: str) -> dict[str, str]:
-    """CSV with a header: a column ``path`` (or ``file``/``filename``) and a column ``label``."""
+    """CSV with a header: a column ``path`` (or ``file``/``filename``) and a column ``label``.
+
+    Labels lose surrounding whitespace (``a.wav, cat`` is the class ``cat``, as `` 7`` is the number 7). A file
+    listed twice with different labels is an error (which one was meant?)."""
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would otherwise become part of the first column name
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
@@ -64,26 +68,34 @@ def _read_csv_labels(path: str) -> dict[str, str]:
         key = next((cols[c] for c in ("path", "file", "filename") if c in cols), None)
         if key is None or "label" not in cols:
             raise ParameterError(f"labels CSV {path!r} needs a header with 'path' (or 'file') and 'label' columns")
-        return {row[key]: row[cols["label"]] for row in reader}
+        table: dict[str, str] = {}
+        for row in reader:
+            name, label = row[key], (row[cols["label"]] or "").strip()  # a short row gives None
+            if name in table and table[name] != label:
+                raise ParameterError(f"labels CSV {path!r} lists {name!r} twice, with labels {table[name]!r} and "
+                                     f"{label!r}")
+            table[name] = label
+        return table
+
+
+_PLAIN_INT = re.compile(r"0|-?[1-9][0-9]*", re.ASCII)
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))([eE][-+]?[0-9]+)?", re.ASCII)
+_INT64 = (-(1 << 63), 1 << 63)
 
 
 def _numeric_labels(values: list[str]) -> list | None:
-    """CSV labels as numbers (integer targets, or float targets for regression), or None when they are class
-    names. Integers only in their plain spelling ('7', '-3'): '007' and '7' are two names (speaker or take IDs),
-    not one number. Floats only finite: 'nan' and 'inf' parse as floats but are names here, never NaN or
-    infinite targets."""
-    try:
+    """CSV labels (stripped) as numbers (integer targets, or float targets for regression), or None when they
+    are class names. Integers only in their plain ASCII spelling ('7', '-3') and within int64 (what a tensor
+    holds): '007' and '7' are two names (speaker or take IDs), not one number, and a 20-digit ID is a name.
+    Floats only in a plain ASCII spelling with a point or an exponent ('0.5', '1e3'), and finite: 'nan' and
+    'inf' parse as floats but are names here, never NaN or infinite targets; and '007' stays a name next to
+    '1.5' (whether a column is numeric must not turn on a spelling that another row allows)."""
+    if all(_PLAIN_INT.fullmatch(v) for v in values):
         ints = [int(v) for v in values]
-    except ValueError:
-        pass
-    else:
-        if all(str(i) == v.strip() for i, v in zip(ints, values)):
-            return ints
-        return None  # integers spelt with leading zeros or a sign: identifiers
-    try:
-        floats = [float(v) for v in values]
-    except ValueError:
+        return ints if all(_INT64[0] <= i < _INT64[1] for i in ints) else None
+    if not all(_PLAIN_INT.fullmatch(v) or _PLAIN_FLOAT.fullmatch(v) for v in values):
         return None
+    floats = [float(v) for v in values]
     return floats if all(math.isfinite(f) for f in floats) else None
 
 
@@ -100,8 +112,9 @@ class AudioDataset(torch.utils.data.Dataset):
     crop : ``"random"`` (offset drawn from the example's generator) or ``"center"``
     labels : None, a callable ``path -> label``, or a CSV path (columns ``path``/``file`` and ``label``,
         matched by the path as listed, relative to the folder, or the file name). Integer labels (plain
-        spelling) and finite float labels are targets as they are; any other column (names, IDs with leading
-        zeros such as ``007``, ``nan``) becomes class indices (``dataset.classes`` lists them, sorted).
+        spelling, within int64) and finite float labels are targets as they are; any other column (names, IDs
+        with leading zeros such as ``007``, ``nan``) becomes class indices (``dataset.classes`` lists them,
+        sorted). Labels are stripped; an empty label is a ``ParameterError``.
     augment : an :mod:`audiofeat.augment` transform, called as ``augment(y, sr, rng=generator)`` on numpy
     transform : a feature transform applied to the (augmented) tensor, e.g. ``audiofeat.nn.MelSpectrogram``
     seed : the base seed
@@ -143,6 +156,8 @@ class AudioDataset(torch.utils.data.Dataset):
                 hit = next((table[k] for k in keys if k in table), None)
                 if hit is None:
                     raise ParameterError(f"labels CSV {os.fspath(labels)!r} has no row for {f!r}")
+                if hit == "":  # a label never filled in: not a class named '', not a reason to make targets classes
+                    raise ParameterError(f"labels CSV {os.fspath(labels)!r} has an empty label for {f!r}")
                 out.append(hit)
             numbers = _numeric_labels(out)
             if numbers is not None:
