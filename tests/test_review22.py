@@ -80,3 +80,21 @@ def test_conflicting_duplicate_rows_are_an_error(tmp_path):
         AudioDataset(str(root), sr=8000, labels=str(csv_path))
     csv_path.write_text("path,label\na.wav,cat\na.wav,cat\n")  # a repeated identical row is harmless
     assert AudioDataset(str(root), sr=8000, labels=str(csv_path)).classes == ["cat"]
+
+
+# --channels (mono=False) with programme loudness of 5.1 files, {"channel_axis": 0, "weights": [six]}: every
+# file computes, but the run's probe fed the feature a one-channel test signal and refused the whole run
+# ('weights has 6 values for 1 channels'). Session 22 gave the mono=True probe channels; mono=False was left.
+def test_probe_of_channel_weights_with_mono_false_does_not_refuse_the_run(tmp_path):
+    from audiofeat.pipeline import ExtractorSpec, extract, process_file
+
+    rng = np.random.default_rng(0)
+    audio = tmp_path / "in"
+    audio.mkdir()
+    sf.write(str(audio / "surround.wav"), (0.1 * rng.standard_normal((16000, 6))).astype(np.float32), 16000)
+    spec = ExtractorSpec(features=[{"name": "loudness", "params": {"channel_axis": 0,
+                                                                   "weights": [1, 1, 1, 0, 1.41, 1.41]}}],
+                         sr=16000, mono=False)
+    assert process_file(str(audio / "surround.wav"), spec).ok
+    summary = extract([str(audio)], spec, str(tmp_path / "out.parquet"))
+    assert summary is not None

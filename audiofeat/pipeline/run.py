@@ -644,14 +644,19 @@ def _probe(spec: ExtractorSpec) -> None:
     if not spec.mono:
         y = y[None]
     for fs in spec.features:
-        channels = None
+        channels, signal = None, y
+        weights = fs.full_params.get("weights")
+        n_weights = len(weights) if isinstance(weights, (list, tuple)) and weights else None
         if spec.mono and get_feature(fs.name).programme:
             # a programme feature of a mono spec sees a file's channels: as many as its weights say, else two
-            weights = fs.full_params.get("weights")
-            channels = np.stack([y] * (len(weights) if isinstance(weights, (list, tuple)) and weights else 2))
+            channels = np.stack([y] * (n_weights or 2))
+        elif not spec.mono and n_weights and fs.full_params.get("channel_axis") is not None:
+            # mono=False with per-channel weights across a channel axis: files with that many channels
+            signal = np.repeat(y, n_weights, axis=0)
         try:
             # with a warnings list: a scalar feature the window is too short for is NaN per segment, as in the run
-            compute_features(y, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), [], channels=channels)
+            compute_features(signal, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), [],
+                             channels=channels)
         except _PE as exc:
             raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
                                  f"fail on every file: {exc}") from None
