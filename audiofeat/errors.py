@@ -86,7 +86,8 @@ class AudioFileError(AudiofeatError, OSError):
         The path that failed.
     reason : str
         A short machine-readable code: ``"missing"``, ``"unreadable"``, ``"not_audio"``,
-        ``"corrupt"``, ``"truncated"``, ``"non_finite"``, ``"empty"``, ``"exists"`` or ``"io"`` (any
+        ``"corrupt"``, ``"truncated"``, ``"non_finite"``, ``"empty"``, ``"exists"``, ``"changed"`` (the file
+        changed between two reads of one extraction) or ``"io"`` (any
         other failure while reading or writing, e.g. a full disk; then ``.errno`` and ``.strerror`` are
         those of the OS error, and the message names the errno, e.g. ``ENOSPC``).
     detail : str

@@ -98,3 +98,28 @@ def test_probe_of_channel_weights_with_mono_false_does_not_refuse_the_run(tmp_pa
     assert process_file(str(audio / "surround.wav"), spec).ok
     summary = extract([str(audio)], spec, str(tmp_path / "out.parquet"))
     assert summary is not None
+
+
+# A stereo file rewritten (shorter) between the pipeline's two reads (the mix, then the channels for
+# programme loudness) failed with a bare AudiofeatError filed under reason 'feature_error': the summary and
+# errors.jsonl blamed the loudness feature for what is a file that changed while it was read.
+def test_file_changed_between_the_two_reads_is_a_file_error(tmp_path, monkeypatch):
+    import audiofeat.pipeline.compute as compute
+    from audiofeat.errors import AudioFileError
+    from audiofeat.pipeline import ExtractorSpec, process_file
+
+    path = str(tmp_path / "st.wav")
+    sf.write(path, np.full((48000, 2), 0.1, np.float32), 16000)
+    real, calls = compute.afio.load, []
+
+    def load(p, **kw):
+        out = real(p, **kw)
+        calls.append(p)
+        if len(calls) == 1:
+            sf.write(path, np.full((30000, 2), 0.1, np.float32), 16000)
+        return out
+
+    monkeypatch.setattr(compute.afio, "load", load)
+    r = process_file(path, ExtractorSpec(features=["loudness"], sr=16000))
+    assert not r.ok
+    assert r.error["reason"] == "changed" and r.error["type"] == AudioFileError.__name__, r.error

@@ -409,8 +409,8 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         if not second_read:
             return y[None]
         if kept_y is None or kept_y.shape[-1] != y.shape[-1]:  # two reads of one file: not silently misaligned
-            raise AudiofeatError(f"{path}: the file's channels and their mix gave different lengths (the file "
-                                 "changed while it was read?)")
+            raise AudioFileError(path, "the file's channels and their mix gave different lengths (the file "
+                                       "changed while it was read?): extract it again", reason="changed")
         return kept_y
 
     if spec.segment is not None and "voice_activity" in spec.segment:
