@@ -99,6 +99,19 @@ def _numeric_labels(values: list[str]) -> list | None:
     return floats if all(math.isfinite(f) for f in floats) else None
 
 
+_NON_FINITE = frozenset(f"{sign}{word}" for sign in ("", "+", "-") for word in ("nan", "inf", "infinity"))
+
+
+def _refuse_missing_targets(values: list[str], path: str) -> None:
+    """A column of numbers with 'nan'/'inf' cells is a regression column with missing targets, not a class
+    column: the numbers would silently become class indices in string order ('2', '10', 'nan' -> 1, 0, 2)."""
+    bad = [v for v in values if v.lower() in _NON_FINITE]
+    if bad and all(v.lower() in _NON_FINITE or _PLAIN_INT.fullmatch(v) or _PLAIN_FLOAT.fullmatch(v)
+                   for v in values) and len(bad) < len(values):
+        raise ParameterError(f"labels CSV {path!r}: {bad[0]!r} among numeric targets (a missing target?): give "
+                             "every file a finite number, or leave the file out of the dataset")
+
+
 class AudioDataset(torch.utils.data.Dataset):
     """Audio files as a ``torch.utils.data.Dataset``.
 
@@ -114,7 +127,8 @@ class AudioDataset(torch.utils.data.Dataset):
         matched by the path as listed, relative to the folder, or the file name). Integer labels (plain
         spelling, within int64) and finite float labels are targets as they are; any other column (names, IDs
         with leading zeros such as ``007``, ``nan``) becomes class indices (``dataset.classes`` lists them,
-        sorted). Labels are stripped; an empty label is a ``ParameterError``.
+        sorted). Labels are stripped; an empty label, or ``nan``/``inf`` among numbers (a missing target), is
+        a ``ParameterError``.
     augment : an :mod:`audiofeat.augment` transform, called as ``augment(y, sr, rng=generator)`` on numpy
     transform : a feature transform applied to the (augmented) tensor, e.g. ``audiofeat.nn.MelSpectrogram``
     seed : the base seed
@@ -162,6 +176,7 @@ class AudioDataset(torch.utils.data.Dataset):
             numbers = _numeric_labels(out)
             if numbers is not None:
                 return numbers
+            _refuse_missing_targets(out, os.fspath(labels))
             self.classes = sorted(set(out))
             index = {c: i for i, c in enumerate(self.classes)}
             return [index[v] for v in out]
