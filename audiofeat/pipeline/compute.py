@@ -17,7 +17,7 @@ import os
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -401,13 +401,14 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     def whole(parts: Iterator[tuple[np.ndarray, bool]]) -> np.ndarray:
         return np.concatenate([x for x, _ in parts], axis=-1)
 
-    def programme_channels(y: np.ndarray, kept_y: np.ndarray | None) -> np.ndarray | None:
-        """``y``'s samples with the file's channels (``kept_y``, from the second read), for the programme features;
-        None when the spec has none."""
+    def programme_channels(y: np.ndarray, read: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+        """``y``'s samples with the file's channels, for the programme features (``read()``: the same samples
+        from the second read; a mono file's are ``y`` itself); None when the spec has none."""
         if not programme:
             return None
         if not second_read:
             return y[None]
+        kept_y = read()
         if kept_y is None or kept_y.shape[-1] != y.shape[-1]:  # two reads of one file: not silently misaligned
             raise AudioFileError(path, "the file's channels and their mix gave different lengths (the file "
                                        "changed while it was read?): extract it again", reason="changed")
@@ -419,7 +420,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         y = whole(chunks)
         if y.shape[-1] == 0:
             raise EmptyAudioError(path, "no samples to analyse")
-        multi = programme_channels(y, whole(kept()) if second_read else None)
+        multi = programme_channels(y, lambda: whole(kept()))
         mono = y if y.ndim == 1 else y.mean(axis=0)
         segments = np.asarray(voice_activity(mono, sr, **spec.segment["voice_activity"])).reshape(-1, 2)
         rows = []
@@ -443,7 +444,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
         kept_segments = _segments(kept(), window, hop) if second_read else None
         for i, (start, y) in enumerate(_segments(chunks, window, hop)):
             n = y.shape[-1]
-            multi = programme_channels(y, next(kept_segments, (0, None))[1] if second_read else None)
+            multi = programme_channels(y, lambda: next(kept_segments, (0, None))[1])
             row = {**base, "segment": i, "start": start / sr, "end": (start + n) / sr, "duration": n / sr}
             row.update(rows_of(compute_features(y, sr, spec, result.warnings, path, multi), spec))
             rows.append(row)
@@ -469,7 +470,7 @@ def _rows(path: str, spec: ExtractorSpec, result: FileResult) -> tuple[list[dict
     else:
         y = whole(chunks)
         n = y.shape[-1]
-        multi = programme_channels(y, whole(kept()) if second_read else None) if n else None
+        multi = programme_channels(y, lambda: whole(kept())) if n else None
         features = compute_features(y, sr, spec, result.warnings, path, multi)
     if n == 0:
         raise EmptyAudioError(path, "no samples to analyse")
