@@ -99,6 +99,7 @@ class _Sink:
         self.meta = os.path.join(self.out, META_DIR)
         self.spec = spec
         self.done: dict[str, dict] = {}  # absolute path -> manifest entry
+        self._written: dict[str, dict] = {}  # manifests this sink committed, by path
         self.next_index = 0
         self._lock_file = None
         self._prepare(resume, overwrite)
@@ -295,7 +296,7 @@ class _Sink:
                 path = os.path.join(self.meta, name)
                 shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
         os.unlink(removing)
-        self.done, self.next_index = {}, 0
+        self.done, self.next_index, self._written = {}, 0, {}
 
     def _legacy_data(self) -> list[str]:
         """Data files recognisable by name alone (parquet parts at the top); none for npz."""
@@ -327,8 +328,9 @@ class _Sink:
             files.append(entry)
             self.done[entry["abspath"]] = entry  # keyed by absolute path: a resume from elsewhere finds it
         manifest = {"index": self.next_index, "outputs": outputs, "files": files}
-        _atomic_write(os.path.join(self.meta, f"manifest-{self.next_index:05d}.json"),
-                      lambda f: f.write(_json_bytes(manifest)))
+        path = os.path.join(self.meta, f"manifest-{self.next_index:05d}.json")
+        _atomic_write(path, lambda f: f.write(_json_bytes(manifest)))
+        self._written[path] = manifest
         if planned:
             os.unlink(pending)
         self.next_index += 1
@@ -340,7 +342,10 @@ class _Sink:
         """Every error and warning recorded in this dataset, in commit order."""
         out = []
         for _, path in self._manifests():
-            for entry in self._read_manifest(path)["files"]:
+            # this run's own manifests as it wrote them (not parsed back: the end of a run is serial time);
+            # earlier runs' from disk
+            manifest = self._written.get(path) or self._read_manifest(path)
+            for entry in manifest["files"]:
                 if entry.get("error"):
                     out.append({"level": "error", **entry["error"]})
                 for w in entry.get("warnings", []):
