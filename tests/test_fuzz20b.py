@@ -185,9 +185,6 @@ def test_blocked_frames_default_hop_follows_win_length(tmp_path, monkeypatch, fe
     np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-5 * float(np.max(np.abs(whole))))
 
 
-@pytest.mark.xfail(strict=True, reason="open finding: the feature set does not remove DC: a constant offset is "
-                                       "'voiced' at the top of the pitch range (1000 Hz), and speech + 0.01 DC "
-                                       "moves 34 of 57 values by > 5% (F0 cv x2.7, F1 465 -> 522 Hz)")
 def test_featureset_ignores_dc_offset():
     import os
 

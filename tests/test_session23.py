@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 import soundfile as sf
 
 from audiofeat.pipeline import extract
@@ -80,3 +81,34 @@ def test_problems_of_this_run_equal_those_read_back_from_disk(tmp_path):
     again = extract(folder, SPEC, out, jobs=2, resume=True)
     assert again.files_skipped == 60
     assert again.dataset_problems == on_disk
+
+
+# ---------------------------------------------------------------------------------------- feature set and DC
+def test_featureset_box_mean_is_the_windowed_mean():
+    from audiofeat.featureset import _box_mean
+
+    rng = np.random.default_rng(0)
+    for n in (5, 401, 402, 1000):
+        for half in (1, 200):
+            x = rng.standard_normal(n)
+            ref = [x[max(0, i - half): i + half + 1].mean() for i in range(n)]
+            np.testing.assert_allclose(_box_mean(x, half), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_featureset_pitch_of_a_tone_survives_offset_and_drift():
+    import audiofeat
+
+    sr = 16000
+    t = np.arange(3 * sr) / sr
+    f0 = 150.0
+    tone = sum(0.3 / k * np.sin(2 * np.pi * k * f0 * t) for k in range(1, 8))  # a harmonic tone at 150 Hz
+    names = audiofeat.feature_names()
+    clean = dict(zip(names, audiofeat.extract_features(tone, sr)))
+    assert clean["F0semitone_mean"] == pytest.approx(12 * np.log2(f0 / 27.5), abs=0.3)
+    for offset in (0.05 + 0 * t, 0.2 * np.sin(2 * np.pi * 2.0 * t), 0.1 * t):  # DC, a 2 Hz sway, a ramp
+        v = dict(zip(names, audiofeat.extract_features(tone + offset, sr)))
+        assert v["F0semitone_mean"] == pytest.approx(clean["F0semitone_mean"], abs=0.1)
+        assert v["voiced_segments_per_sec"] == pytest.approx(clean["voiced_segments_per_sec"], abs=0.01)
+        for key in ("loudness_mean", "HNR_mean", "spectral_flux_mean", "alpha_ratio_mean"):
+            assert v[key] == pytest.approx(clean[key], rel=0.05, abs=1e-3), key
+
