@@ -306,7 +306,13 @@ class STFT(_Frontend):
     """
 
     def __init__(self, *, n_fft: int = 2048, hop_length: int | None = None, win_length: int | None = None,
-                 window: Any = "hann", center: bool = True, dtype: Any = None, pad_mode: str = "constant") -> None:
+                 window: Any = "hann", center: bool = True, dtype: Any = None, pad_mode: str = "constant",
+                 **unknown: Any) -> None:
+        if unknown:
+            hint = (": deltas are of real features (MelSpectrogram, MFCC), not of complex frames"
+                    if {"deltas", "delta_width"} & set(unknown) else "")
+            raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}{hint}; STFT's options are "
+                                 "['center', 'dtype', 'hop_length', 'n_fft', 'pad_mode', 'win_length', 'window']")
         self.dtype = dtype
         super().__init__(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                          center=center, pad_mode=pad_mode, deltas=0, delta_width=9)

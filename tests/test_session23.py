@@ -112,3 +112,14 @@ def test_featureset_pitch_of_a_tone_survives_offset_and_drift():
         for key in ("loudness_mean", "HNR_mean", "spectral_flux_mean", "alpha_ratio_mean"):
             assert v[key] == pytest.approx(clean[key], rel=0.05, abs=1e-3), key
 
+
+
+def test_streaming_stft_refuses_unknown_options_with_a_typed_error():
+    from audiofeat.errors import ParameterError
+    from audiofeat.streaming import MFCC, STFT
+
+    with pytest.raises(ParameterError, match="deltas are of real features"):
+        STFT(deltas=1)
+    with pytest.raises(ParameterError, match=r"\['foo'\]"):
+        STFT(n_fft=512, foo=1)
+    assert MFCC(deltas=1) is not None  # the real front-ends still take them
