@@ -123,3 +123,66 @@ def test_streaming_stft_refuses_unknown_options_with_a_typed_error():
     with pytest.raises(ParameterError, match=r"\['foo'\]"):
         STFT(n_fft=512, foo=1)
     assert MFCC(deltas=1) is not None  # the real front-ends still take them
+
+
+# ------------------------------------------------------------------ frame features too short for one frame
+def _noise(path, seconds, channels=1, seed=0):
+    n = int(seconds * SR)
+    y = 0.1 * np.random.default_rng(seed).standard_normal((n, channels) if channels > 1 else n)
+    sf.write(str(path), y.astype(np.float32), SR)
+    return str(path)
+
+
+def test_short_clip_keeps_its_row_when_short_term_loudness_has_no_frame(tmp_path):
+    import math
+
+    from audiofeat.pipeline import ExtractorSpec, process_file
+
+    path = _noise(tmp_path / "one.wav", 1.0)  # under short-term loudness's 3 s window
+    spec = ExtractorSpec(features=["mfcc", "loudness_short_term", "loudness_momentary"], sr=SR,
+                         functionals=["mean", "std"])
+    r = process_file(path, spec)
+    assert r.ok, r.error  # the file failed whole, its MFCCs with it
+    row = r.rows[0]
+    assert math.isnan(row["loudness_short_term_mean"]) and math.isnan(row["loudness_short_term_std"])
+    assert np.isfinite(row["loudness_momentary_mean"]) and np.isfinite(row["mfcc_0_mean"])
+    assert [(w["reason"], w["feature"]) for w in r.warnings] == [("too_short", "loudness_short_term")]
+    assert "has no frames" in r.warnings[0]["message"]
+    # frames kept: an empty time axis, and the parquet round trip keeps it
+    r = process_file(path, ExtractorSpec(features=["loudness_short_term"], sr=SR, keep_frames=True))
+    assert r.ok and r.rows[0]["loudness_short_term"].shape == (0,)
+    # stereo, mono=False: no frame per channel, NaN functionals per channel
+    stereo = _noise(tmp_path / "st.wav", 1.0, channels=2)
+    r = process_file(stereo, ExtractorSpec(features=["loudness_short_term", "rms"], sr=SR, mono=False,
+                                           functionals=["mean"]))
+    assert r.ok, r.error
+    assert math.isnan(r.rows[0]["loudness_short_term_0_mean"]) and math.isnan(r.rows[0]["loudness_short_term_1_mean"])
+    assert np.isfinite(r.rows[0]["rms_1_0_mean"])
+
+
+def test_run_over_mixed_lengths_keeps_every_file_and_long_ones_have_their_loudness(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    _noise(folder / "a_short.wav", 1.0, seed=1)
+    _noise(folder / "b_long.wav", 4.0, seed=2)
+    spec = {"features": ["loudness_short_term", "mfcc"], "sr": SR, "functionals": ["mean"]}
+    s = extract(folder, spec, tmp_path / "out", jobs=1)
+    assert (s.files_done, s.files_failed) == (2, 0)
+    df = pd.read_parquet(tmp_path / "out").set_index("path")
+    assert np.isnan(df.loc[str(folder / "a_short.wav"), "loudness_short_term_mean"])
+    import audiofeat
+
+    y, _ = audiofeat.load(str(folder / "b_long.wav"), sr=SR)
+    expect = float(np.mean(audiofeat.loudness_short_term(y, SR)))
+    assert df.loc[str(folder / "b_long.wav"), "loudness_short_term_mean"] == pytest.approx(expect, abs=1e-4)
+    assert [p["reason"] for p in s.dataset_problems] == ["too_short"]
+
+
+def test_probe_still_refuses_segments_no_frame_fits_in(tmp_path):
+    from audiofeat.errors import ParameterError
+
+    path = _noise(tmp_path / "a.wav", 2.0)
+    with pytest.raises(ParameterError, match="would fail on every file"):
+        extract([path], {"features": ["loudness_short_term"], "sr": SR, "functionals": ["mean"],
+                         "segment": {"window": 1.0, "hop": 1.0}}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

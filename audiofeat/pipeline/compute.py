@@ -77,10 +77,10 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
     features (loudness) of a ``mono=True`` spec, which are measured across channels; without it they see
     ``y``.
 
-    With a ``warnings`` list, a scalar feature that the signal is too short for (``SignalTooShortError``:
-    loudness of a clip or segment under 400 ms) is NaN, and a warning for ``path`` says so; the row keeps
-    every other feature. Without it (and for frame features, whose shape NaN could not stand in for) the
-    error propagates and the file fails."""
+    With a ``warnings`` list, a feature that the signal is too short for (``SignalTooShortError``: loudness of
+    a clip or segment under 400 ms, short-term loudness under 3 s) is NaN if scalar, or has no frames (time
+    axis of length 0, so its functionals are NaN) if frame-level, and one warning for ``path`` says so; the row
+    keeps every other feature. Without it the error propagates and the file fails."""
     out: dict[str, np.ndarray] = {}
     for fs in spec.features:
         feature = get_feature(fs.name)
@@ -90,7 +90,7 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
         try:
             value = feature(src, sr, params, spec.device)
         except SignalTooShortError as exc:
-            if warnings is None or feature.kind != "scalar":
+            if warnings is None or feature.kind not in ("scalar", "frames"):
                 raise
             # NaN of the shape the feature gives: one per signal, less a summed channel axis (loudness with
             # channel_axis=0 on mono=False audio is one number, not one per channel)
@@ -100,16 +100,20 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
                 if not -src.ndim <= axis < src.ndim or axis % src.ndim == src.ndim - 1:
                     raise  # not a channel axis: the feature's own error on a long enough signal says so
                 del shape[axis % src.ndim]
-            value = np.full(tuple(shape), np.nan)
+            # (frames: time last, no frame; the frame features that raise it, momentary and short-term
+            # loudness, have no other axis)
+            frames = feature.kind == "frames"
+            value = np.full((*shape, 0) if frames else tuple(shape), np.nan)
+            what = "has no frames" if frames else "is NaN"
             # one warning per file and feature, however many segments (0.25 s windows of an hour: 14,400)
             for w in warnings:
                 if w.get("reason") == "too_short" and w.get("feature") == fs.name:
                     w["count"] += 1
-                    w["message"] = f"{path}: {fs.name} is NaN in {w['count']} segments: {exc}"
+                    w["message"] = f"{path}: {fs.name} {what} in {w['count']} segments: {exc}"
                     break
             else:
                 warnings.append({"path": path, "type": "SignalTooShortError", "reason": "too_short",
-                                 "feature": fs.name, "count": 1, "message": f"{path}: {fs.name} is NaN: {exc}"})
+                                 "feature": fs.name, "count": 1, "message": f"{path}: {fs.name} {what}: {exc}"})
         out[fs.name] = value
         out.update(_deltas(fs.name, value, fs.deltas))
     return out
@@ -295,6 +299,8 @@ def _column_names(name: str, shape: tuple, stats: tuple) -> tuple[str, ...]:
 def _functionals_by_rows(F: np.ndarray, stats: tuple[str, ...], max_elements: int = 1 << 20) -> np.ndarray:
     """functionals in float64, a few rows at a time (a 2-hour mel spectrogram would otherwise take several
     float64 temporaries of its own size)."""
+    if F.shape[-1] == 0:  # no frame (a signal too short for the feature, warned): nothing to summarise
+        return np.full((*F.shape[:-1], len(stats)), np.nan)
     flat = F.reshape(-1, F.shape[-1])
     rows_per_call = max(1, max_elements // max(1, flat.shape[1]))
     out = np.empty((flat.shape[0], len(stats)))

@@ -663,10 +663,15 @@ def _probe(spec: ExtractorSpec) -> None:
         elif not spec.mono and n_weights and fs.full_params.get("channel_axis") is not None:
             # mono=False with per-channel weights across a channel axis: files with that many channels
             signal = np.repeat(y, n_weights, axis=0)
+        warns: list = []
         try:
             # with a warnings list: a scalar feature the window is too short for is NaN per segment, as in the run
-            compute_features(signal, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), [],
+            compute_features(signal, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), warns,
                              channels=channels)
+            if spec.segment and "window" in spec.segment and get_feature(fs.name).kind == "frames" and any(
+                    w.get("reason") == "too_short" for w in warns):
+                # a frame feature with no frame in a whole segment window has none in any segment
+                raise _PE(warns[-1]["message"].split(": ", 2)[-1])
         except _PE as exc:
             raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
                                  f"fail on every file: {exc}") from None
