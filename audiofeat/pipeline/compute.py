@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import io as afio
+from .. import lufs
 from .._cache import cached
 from ..errors import (AudioFileError, AudiofeatError, EmptyAudioError, ParameterError, SignalTooShortError,
                       TruncatedAudioWarning)
@@ -79,8 +80,9 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
 
     With a ``warnings`` list, a feature that the signal is too short for (``SignalTooShortError``: loudness of
     a clip or segment under 400 ms, short-term loudness under 3 s) is NaN if scalar, or has no frames (time
-    axis of length 0, so its functionals are NaN) if frame-level, and one warning for ``path`` says so; the row
-    keeps every other feature. Without it the error propagates and the file fails."""
+    axis of length 0, so its functionals are NaN) if frame-level (momentary and short-term loudness; a
+    registered frame feature's other axes are not known, so its error propagates), and one warning for ``path``
+    says so; the row keeps every other feature. Without it the error propagates and the file fails."""
     out: dict[str, np.ndarray] = {}
     for fs in spec.features:
         feature = get_feature(fs.name)
@@ -91,6 +93,11 @@ def compute_features(y: np.ndarray, sr: float, spec: ExtractorSpec, warnings: li
             value = feature(src, sr, params, spec.device)
         except SignalTooShortError as exc:
             if warnings is None or feature.kind not in ("scalar", "frames"):
+                raise
+            if feature.kind == "frames" and feature.fn not in (lufs.loudness_momentary, lufs.loudness_short_term):
+                # a frame feature of unknown shape (a registered one with, say, a band axis): an empty time
+                # axis with the wrong other axes would give this file other columns than the rest (a
+                # 'name_mean' beside 'name_0_mean'), silently; the file fails as before
                 raise
             # NaN of the shape the feature gives: one per signal, less a summed channel axis (loudness with
             # channel_axis=0 on mono=False audio is one number, not one per channel)

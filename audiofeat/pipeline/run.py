@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import fnmatch
 import json
 import multiprocessing
+import numbers
 import os
 import time
 from collections import Counter
@@ -547,6 +548,10 @@ def extract(
                              "overwrite replaces it")
     if isinstance(files_per_part, bool) or not isinstance(files_per_part, int) or files_per_part < 1:
         raise ParameterError(f"files_per_part must be a positive integer, got {files_per_part!r}")
+    if isinstance(seconds_per_part, bool) or not isinstance(seconds_per_part, numbers.Real) or \
+            not seconds_per_part >= 0:
+        # checked now: a bad value was a bare TypeError at the first result, after the output was stamped
+        raise ParameterError(f"seconds_per_part must be a number >= 0, got {seconds_per_part!r}")
     if errors is not None:
         _check_errors_path(os.fspath(errors))
     found = _discover(inputs, glob)

@@ -479,6 +479,7 @@ class NpzSink(_Sink):
 
     def _write(self, results: list[FileResult]) -> list[str]:
         written = []
+        vad = self.spec.segment is not None and "voice_activity" in self.spec.segment
         for r in results:
             if not r.rows:
                 continue
@@ -491,6 +492,10 @@ class NpzSink(_Sink):
                     arrays[key] = np.array(values[0])
                 elif len(values) == 1 and "segment" not in r.rows[0]:
                     arrays[key] = np.asarray(values[0])
+                elif vad and isinstance(values[0], np.ndarray):
+                    # frames of voice-activity segments, which differ in length (np.stack failed the whole run):
+                    # padded with NaN to the longest, each segment's own shape in <key>_shape (as in parquet)
+                    arrays[key], arrays[f"{key}_shape"] = _padded(values)
                 else:
                     arrays[key] = np.stack([np.asarray(v) for v in values])
             arrays["spec"] = np.array(self.spec.to_json())
@@ -500,6 +505,16 @@ class NpzSink(_Sink):
             _atomic_write(target, lambda f: np.savez(f, **arrays))
             written.append(os.path.relpath(target, self.out))
         return written
+
+
+def _padded(values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of one ndim, stacked along a new first axis and padded with NaN to the largest of each axis;
+    and their shapes, ``(len(values), ndim)``."""
+    shapes = np.array([v.shape for v in values], dtype=np.int32).reshape(len(values), values[0].ndim)
+    out = np.full((len(values), *shapes.max(axis=0)), np.nan, dtype=np.result_type(*values, np.float32))
+    for i, v in enumerate(values):
+        out[(i, *(slice(0, n) for n in v.shape))] = v
+    return out, shapes
 
 
 def open_sink(fmt: str, out: str, spec: ExtractorSpec, *, resume: bool = False, overwrite: bool = False,
