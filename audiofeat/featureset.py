@@ -531,11 +531,15 @@ def _one(y: np.ndarray) -> np.ndarray:
     from .resampling import resample
 
     y = np.asarray(y, dtype=np.float32)
+    # DC offset and drift out before a short clip is padded (padding first made a constant clip a step,
+    # loud and even 'voiced'); the period marks read the recording minus its median (a constant offset
+    # cancels exactly, and a pulse train keeps the zero between its pulses)
+    raw, y = y - np.median(y), _dc_blocked(y)
     if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
         y = np.pad(y, (0, PITCH_FRAME - y.size))
+        raw = np.pad(raw, (0, PITCH_FRAME - raw.size))
     eps = 1e-10
     n = 1 + y.size // HOP  # frames of the centred STFT
-    raw, y = y, _dc_blocked(y)
     # phase 1, two independent branches on audiofeat's thread pool: the spectra, and pitch + HNR (one
     # autocorrelation per frame at 8 kHz: f0 <= 1 kHz needs no more)
     res: dict[str, Any] = {}

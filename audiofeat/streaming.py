@@ -424,7 +424,9 @@ class MFCC(_Frontend):
         self.power = kwargs.pop("power", 2.0)
         unknown = set(kwargs) - (_MEL_KWARGS - {"norm"})
         if unknown:
-            raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}")
+            options = sorted({"sr", "n_mfcc", "dct_type", "norm", "lifter", "mel_norm", "deltas", "delta_width",
+                              "power"} | set(frame_keys) | (_MEL_KWARGS - {"norm"}))
+            raise ParameterError(f"unexpected keyword arguments {sorted(unknown)}; MFCC's options are {options}")
         self.sr, self.n_mfcc, self.dct_type, self.norm, self.mel_norm = sr, n_mfcc, dct_type, norm, mel_norm
         self.lifter = check_number("lifter", lifter, minimum=0)
         self.mel_kwargs = dict(kwargs)
