@@ -88,8 +88,10 @@ then, in Python:  import pandas as pd; df = pd.read_parquet("features.parquet")
     ex.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     info = sub.add_parser("info", help="duration, rate, channels and format of audio files",
-                          formatter_class=fmt, epilog="example:\n  audiofeat info data/samples/*.wav --json\n")
-    info.add_argument("files", nargs="+", metavar="FILE")
+                          formatter_class=fmt,
+                          epilog="examples:\n  audiofeat info data/samples\n  audiofeat info data/samples/*.wav --json\n")
+    info.add_argument("files", nargs="+", metavar="PATH",
+                      help="audio files, or folders (their audio files, recursively, as extract takes them)")
     info.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
     feats = sub.add_parser("features", help="what can be extracted, with parameters", formatter_class=fmt,
@@ -240,10 +242,15 @@ def _extract(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------------- others
 def _info(args: argparse.Namespace) -> int:
     from .io import info
+    from .pipeline import discover
 
     failed = 0
     rows = []
-    for path in args.files:
+    paths = [path for path, _ in discover(args.files)]  # a folder: its audio files, as extract lists them
+    if not paths:
+        print("no audio files in " + ", ".join(args.files), file=sys.stderr)
+        return EXIT_FAILED_FILES
+    for path in paths:
         try:
             i = info(path)
             rows.append({"path": path, "sr": i.samplerate, "channels": i.channels, "duration": i.duration,

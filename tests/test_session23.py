@@ -186,3 +186,25 @@ def test_probe_still_refuses_segments_no_frame_fits_in(tmp_path):
         extract([path], {"features": ["loudness_short_term"], "sr": SR, "functionals": ["mean"],
                          "segment": {"window": 1.0, "hop": 1.0}}, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------- audiofeat info
+def test_info_takes_folders_as_extract_does(tmp_path, capsys):
+    from audiofeat.cli import main
+
+    folder = tmp_path / "c"
+    (folder / "sub").mkdir(parents=True)
+    _noise(folder / "a.wav", 0.5)
+    _noise(folder / "sub" / "b.wav", 0.25)
+    (folder / "notes.txt").write_text("not audio")
+    (folder / "bad.wav").write_bytes(b"junk")
+    assert main(["info", str(folder), "--json"]) == 3  # the bad file: reported, the others listed
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    by_name = {os.path.basename(r["path"]): r for r in rows}
+    assert sorted(by_name) == ["a.wav", "b.wav", "bad.wav"]  # not notes.txt
+    assert by_name["a.wav"]["duration"] == pytest.approx(0.5) and by_name["b.wav"]["sr"] == SR
+    assert by_name["bad.wav"]["error"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["info", str(empty)]) == 3
+    assert "no audio files" in capsys.readouterr().err
