@@ -518,25 +518,14 @@ def _box_mean(x: np.ndarray, half: int) -> np.ndarray:
 
 
 def _dc_blocked(y: np.ndarray) -> np.ndarray:
-    """``y`` without its DC offset and drift: minus its running mean (a 25 ms box applied twice, zero phase, so
-    no period mark moves; a constant is exactly 0). Gain 0.97 at 65 Hz (the lowest f0), within 1% from
-    150 Hz; a recording's offset would otherwise count as power in every frame (silence within 50 dB of the
-    loudest frame, then 'voiced') and pull the low formants."""
-    half = SR // 80
-    return (y - _box_mean(_box_mean(y.astype(np.float64), half), half)).astype(np.float32)
-
-
-def _baseline_removed(y: np.ndarray) -> np.ndarray:
-    """``y`` for the period marks of jitter and shimmer: minus a slow baseline (a 50 ms box applied twice,
-    spanning 3-20 periods, so it hardly ripples with the pulses; drift below ~5 Hz goes), then minus the
-    median (a pulse train's zero between its pulses, which a running mean alone would move by each pulse's
-    own area). A constant offset cancels exactly; a 2 Hz sway of 0.2 under a 0.3 tone still raises its
-    shimmer by ~25% (7x before)."""
-    x = y.astype(np.float64)
+    """``y`` without its DC offset and drift: minus its running mean (a 50 ms box applied twice, zero phase, so
+    no period mark moves; a constant is exactly 0). Gain 0.6 at 10 Hz, 0.95-1 from 20 Hz and within 1% from
+    55 Hz (below the lowest f0, 65 Hz). A recording's offset would otherwise count as power in every frame
+    (silence within 50 dB of the loudest frame, then 'voiced') and pull the low formants. The box spans 3-20
+    pitch periods, so it hardly ripples with a pulse train (a 25 ms box moved each pulse's baseline by its own
+    area: shimmer of the pulse-train ground truth read 9% high)."""
     half = SR // 40
-    x -= _box_mean(_box_mean(x, half), half)
-    x -= np.median(x)
-    return x.astype(np.float32)
+    return (y - _box_mean(_box_mean(y.astype(np.float64), half), half)).astype(np.float32)
 
 
 def _one(y: np.ndarray) -> np.ndarray:
@@ -545,12 +534,11 @@ def _one(y: np.ndarray) -> np.ndarray:
 
     y = np.asarray(y, dtype=np.float32)
     # DC offset and drift out before a short clip is padded (padding first made a constant clip a step,
-    # loud and even 'voiced'); the period marks read the recording minus its median (a constant offset
-    # cancels exactly, and a pulse train keeps the zero between its pulses)
-    raw, y = _baseline_removed(y), _dc_blocked(y)
+    # loud and even 'voiced')
+    length, y = y.size, _dc_blocked(y)
+    dc = y
     if y.size < PITCH_FRAME:  # very short clips: analysed as one frame's worth, zero-padded
         y = np.pad(y, (0, PITCH_FRAME - y.size))
-        raw = np.pad(raw, (0, PITCH_FRAME - raw.size))
     eps = 1e-10
     n = 1 + y.size // HOP  # frames of the centred STFT
     # phase 1, two independent branches on audiofeat's thread pool: the spectra, and pitch + HNR (one
@@ -575,6 +563,9 @@ def _one(y: np.ndarray) -> np.ndarray:
 
     # phase 2: formants (LPC roots, in blocks on the pool) with the period marks as one more task
     def marks() -> None:
+        # the period marks: the recording less its baseline and then its median (a pulse train's zero between
+        # its pulses; the running mean alone sits at each pulse's own area above it)
+        raw = np.pad(dc - np.median(dc), (0, y.size - length))
         res["jitter"], res["shimmer"] = _jitter_shimmer(raw, f0, voiced)
 
     F, BW1 = _formant_part(res["y8"], voiced, extra=marks)
