@@ -1,5 +1,6 @@
-"""Session 23: a pool run commits its batch once more ahead of the last results (a small last part), and a
-sink reports its own run's problems from the manifests it wrote; the dataset is the same as before."""
+"""Session 23: a sink reports its own run's problems from the manifests it wrote; a frame feature too short for
+a clip has no frames (the file keeps its row); the feature set's DC and drift removal; typed errors of the
+streaming STFT; `audiofeat info` on folders."""
 
 from __future__ import annotations
 
@@ -33,31 +34,6 @@ def _corpus(folder, n, bad=()):
 
 def _parts(out):
     return sorted(n for n in os.listdir(out) if n.startswith("part-"))
-
-
-def test_pool_run_commits_ahead_of_the_last_results(tmp_path):
-    folder = _corpus(tmp_path / "c", 100)
-    one = extract(folder, SPEC, tmp_path / "one", jobs=1, files_per_part=200)
-    two = extract(folder, SPEC, tmp_path / "two", jobs=2, files_per_part=200)
-    assert one.files_done == two.files_done == 100
-    # jobs=1: one part (nothing to overlap in one process); jobs=2: the batch committed when the last
-    # 2 * _TAIL_FILES files were still to come, then those
-    assert len(_parts(tmp_path / "one")) == 1
-    parts = _parts(tmp_path / "two")
-    tail = run_mod._TAIL_FILES * 2
-    assert [pq.read_metadata(tmp_path / "two" / p).num_rows for p in parts] == [100 - tail, tail]
-    a, b = pd.read_parquet(tmp_path / "one"), pd.read_parquet(tmp_path / "two")
-    assert list(a["path"]) == list(b["path"]) == sorted(str(p) for p in folder.glob("*.wav"))
-    pd.testing.assert_frame_equal(a, b)
-
-
-def test_no_extra_part_when_the_batch_is_smaller_than_the_tail(tmp_path):
-    # 50 files, parts of 20: when 32 files are left the batch holds 18, fewer than the tail, so committing it
-    # early would not make the last part smaller: the parts are the usual ones
-    folder = _corpus(tmp_path / "c", 50)
-    extract(folder, SPEC, tmp_path / "two", jobs=2, files_per_part=20)
-    rows = [pq.read_metadata(tmp_path / "two" / p).num_rows for p in _parts(tmp_path / "two")]
-    assert rows == [20, 20, 10]
 
 
 def test_problems_of_this_run_equal_those_read_back_from_disk(tmp_path):

@@ -204,8 +204,6 @@ def _collect(name: str) -> list[FileResult]:
 #: the guided tail (see _tasks) keeps the end of a run balanced all the same
 _TASK_BYTES = 8 << 20
 _TASK_FILES = 32
-#: files a worker still extracts when the run commits its batch ahead of the last result (see extract)
-_TAIL_FILES = 16
 
 
 def _tasks(paths: list[str], jobs: int) -> list[list[str]]:
@@ -608,21 +606,13 @@ def extract(
         results = _run_local(todo, spec) if jobs == 1 else _run_pool(todo, spec, jobs)
         batch: list[FileResult] = []
         last_commit = time.perf_counter()
-        # with a pool, the batch is committed once more when the last `tail` files are still to come: this
-        # process writes it while the workers extract those, and only a small last part is left for after the
-        # last result (a 200-file part took ~15 ms there, with both cores otherwise idle: 1.5% of a 2-job run
-        # over 1,000 short clips; a part's cost is mostly per column, so a 30-file part takes ~4 ms)
-        tail = _TAIL_FILES * jobs if jobs > 1 else 0
-        left = len(todo)
         try:
             for r in results:
                 batch.append(r)
                 summary.add(r)
-                left -= 1
                 if progress is not None:
                     progress(r)
-                if len(batch) >= files_per_part or time.perf_counter() - last_commit >= seconds_per_part or (
-                        left == tail and len(batch) >= tail > 0):
+                if len(batch) >= files_per_part or time.perf_counter() - last_commit >= seconds_per_part:
                     sink.commit(batch, absolute)
                     batch, last_commit = [], time.perf_counter()
             if batch:
