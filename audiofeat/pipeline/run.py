@@ -649,24 +649,22 @@ def _probe(spec: ExtractorSpec) -> None:
     if not spec.mono:
         y = y[None]
     for fs in spec.features:
+        feature = get_feature(fs.name)
         channels, signal = None, y
         weights = fs.full_params.get("weights")
         n_weights = len(weights) if isinstance(weights, (list, tuple)) and weights else None
-        if spec.mono and get_feature(fs.name).programme:
+        if spec.mono and feature.programme:
             # a programme feature of a mono spec sees a file's channels: as many as its weights say, else two
             channels = np.stack([y] * (n_weights or 2))
         elif not spec.mono and n_weights and fs.full_params.get("channel_axis") is not None:
             # mono=False with per-channel weights across a channel axis: files with that many channels
             signal = np.repeat(y, n_weights, axis=0)
-        warns: list = []
+        # with a warnings list, a feature the test signal is too short for is NaN (or has no frames), as in the
+        # run; without one it raises: a frame feature with no frame in a whole segment window has none in any
+        segments_without_frames = bool(spec.segment) and "window" in spec.segment and feature.kind == "frames"
         try:
-            # with a warnings list: a scalar feature the window is too short for is NaN per segment, as in the run
-            compute_features(signal, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono), warns,
-                             channels=channels)
-            if spec.segment and "window" in spec.segment and get_feature(fs.name).kind == "frames" and any(
-                    w.get("reason") == "too_short" for w in warns):
-                # a frame feature with no frame in a whole segment window has none in any segment
-                raise _PE(warns[-1]["message"].split(": ", 2)[-1])
+            compute_features(signal, sr, ExtractorSpec(features=[fs], sr=spec.sr, mono=spec.mono),
+                             None if segments_without_frames else [], channels=channels)
         except _PE as exc:
             raise ParameterError(f"feature {fs.name!r} of the spec fails on a {seconds:g} s test signal, so it would "
                                  f"fail on every file: {exc}") from None
